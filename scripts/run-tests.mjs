@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Runs the compiled test files of the named suites with Node's built-in test runner.
+//   unit         dist/src/**/*.test.js and dist/apps/**/*.test.js (next to the code)
+//   integration  dist/test/integration/**/*.test.js (real sockets on 127.0.0.1)
+//   docker       dist/test/e2e/docker/**/*.test.js (a real Docker engine)
+//   browser      dist/test/e2e/browser/**/*.test.js (a real headless Chromium)
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const SUITES = {
+  unit: ['dist/src', 'dist/apps'],
+  integration: ['dist/test/integration'],
+  docker: ['dist/test/e2e/docker'],
+  browser: ['dist/test/e2e/browser'],
+};
+
+function collect(dir, out) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) collect(path, out);
+    else if (name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+const suites = process.argv.slice(2);
+const files = [];
+for (const suite of suites) {
+  if (!SUITES[suite]) {
+    console.error(`unknown suite ${suite}; known: ${Object.keys(SUITES).join(', ')}`);
+    process.exit(2);
+  }
+  for (const dir of SUITES[suite]) collect(dir, files);
+}
+if (files.length === 0) {
+  console.error(`no test files found for ${suites.join(', ')} (did the build run?)`);
+  process.exit(1);
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);

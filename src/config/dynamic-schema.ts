@@ -1,0 +1,194 @@
+/**
+ * The dynamic configuration (`http.routers`, `http.services`, `http.middlewares`,
+ * `http.serversTransports`) in Traefik v3's field names. Written once here; the TypeScript
+ * types are derived from it. Objects are loose: keys Traefik knows but Switchyard does not
+ * use yet (`tls`, `observability`, …) are accepted and ignored so existing configs load.
+ * Middleware options are validated by each middleware when it is built (see middlewares/).
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** A Go-style duration (`10s`, `250ms`) or a number of seconds, converted to milliseconds. */
+export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `invalid duration ${JSON.stringify(value)} (expected e.g. "10s", "250ms")`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const intLike = z.coerce.number().int();
+const boolLike = z
+  .union([z.boolean(), z.enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'])])
+  .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
+
+/** `entryPoints` and `middlewares` lists accept a YAML list or a comma-separated string (labels). */
+const stringList = z.union([z.array(z.string()), z.string()]).transform((v) =>
+  Array.isArray(v)
+    ? v
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+);
+
+export const routerSchema = z.looseObject({
+  rule: z.string().optional(),
+  service: z.string().optional(),
+  middlewares: stringList.optional(),
+  entryPoints: stringList.optional(),
+  priority: intLike.optional(),
+  ruleSyntax: z.string().optional(),
+  tls: z.unknown().optional(),
+});
+
+export const serverSchema = z.looseObject({
+  url: z.string(),
+  weight: intLike.min(0).optional(),
+  preservePath: boolLike.optional(),
+});
+
+export const stickyCookieSchema = z.looseObject({
+  name: z.string().optional(),
+  secure: boolLike.optional(),
+  httpOnly: boolLike.optional(),
+  sameSite: z.string().optional(),
+  maxAge: intLike.optional(),
+  path: z.string().optional(),
+  domain: z.string().optional(),
+});
+
+export const stickySchema = z.looseObject({ cookie: stickyCookieSchema.optional() });
+
+export const healthCheckSchema = z.looseObject({
+  path: z.string().optional(),
+  scheme: z.string().optional(),
+  mode: z.string().optional(),
+  hostname: z.string().optional(),
+  port: intLike.optional(),
+  interval: durationSchema.optional(),
+  unhealthyInterval: durationSchema.optional(),
+  timeout: durationSchema.optional(),
+  method: z.string().optional(),
+  status: intLike.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  followRedirects: boolLike.optional(),
+});
+
+export const passiveHealthCheckSchema = z.looseObject({
+  failureWindow: durationSchema.optional(),
+  maxFailedAttempts: intLike.optional(),
+});
+
+export const loadBalancerSchema = z.looseObject({
+  servers: z.array(serverSchema).optional(),
+  strategy: z.string().optional(),
+  sticky: stickySchema.optional(),
+  healthCheck: healthCheckSchema.optional(),
+  passiveHealthCheck: passiveHealthCheckSchema.optional(),
+  passHostHeader: boolLike.optional(),
+  serversTransport: z.string().optional(),
+  responseForwarding: z.looseObject({ flushInterval: durationSchema.optional() }).optional(),
+});
+
+export const weightedSchema = z.looseObject({
+  services: z.array(z.looseObject({ name: z.string(), weight: intLike.min(0).optional() })).optional(),
+  sticky: stickySchema.optional(),
+  healthCheck: z.looseObject({}).optional(),
+});
+
+export const mirroringSchema = z.looseObject({
+  service: z.string(),
+  mirrorBody: boolLike.optional(),
+  maxBodySize: intLike.optional(),
+  mirrors: z.array(z.looseObject({ name: z.string(), percent: intLike.min(0).max(100).optional() })).optional(),
+  healthCheck: z.looseObject({}).optional(),
+});
+
+export const failoverSchema = z.looseObject({
+  service: z.string(),
+  fallback: z.string(),
+  healthCheck: z.looseObject({}).optional(),
+});
+
+export const serviceSchema = z
+  .looseObject({
+    loadBalancer: loadBalancerSchema.optional(),
+    weighted: weightedSchema.optional(),
+    mirroring: mirroringSchema.optional(),
+    failover: failoverSchema.optional(),
+  })
+  .superRefine((svc, ctx) => {
+    const kinds = ['loadBalancer', 'weighted', 'mirroring', 'failover'].filter(
+      (k) => (svc as Record<string, unknown>)[k] !== undefined,
+    );
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          kinds.length === 0
+            ? 'a service needs exactly one of loadBalancer, weighted, mirroring, failover'
+            : `a service needs exactly one type, got ${kinds.join(' and ')}`,
+      });
+    }
+  });
+
+/** A middleware is an object with exactly one key, its type (`stripPrefix: {…}`). */
+export const middlewareSchema = z.record(z.string(), z.unknown()).superRefine((mw, ctx) => {
+  const types = Object.keys(mw);
+  if (types.length !== 1) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        types.length === 0
+          ? 'a middleware needs exactly one type (e.g. stripPrefix)'
+          : `a middleware needs exactly one type, got ${types.join(' and ')}`,
+    });
+  }
+});
+
+export const serversTransportSchema = z.looseObject({
+  forwardingTimeouts: z
+    .looseObject({
+      dialTimeout: durationSchema.optional(),
+      responseHeaderTimeout: durationSchema.optional(),
+      idleConnTimeout: durationSchema.optional(),
+    })
+    .optional(),
+  maxIdleConnsPerHost: intLike.optional(),
+  insecureSkipVerify: boolLike.optional(),
+});
+
+export const httpSchema = z.looseObject({
+  routers: z.record(z.string(), routerSchema).optional(),
+  services: z.record(z.string(), serviceSchema).optional(),
+  middlewares: z.record(z.string(), middlewareSchema).optional(),
+  serversTransports: z.record(z.string(), serversTransportSchema).optional(),
+});
+
+export const dynamicConfigurationSchema = z.looseObject({
+  http: httpSchema.optional(),
+  tcp: z.unknown().optional(),
+  udp: z.unknown().optional(),
+  tls: z.unknown().optional(),
+});
+
+export type RouterConfig = z.output<typeof routerSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type StickyConfig = z.output<typeof stickySchema>;
+export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
+export type PassiveHealthCheckConfig = z.output<typeof passiveHealthCheckSchema>;
+export type LoadBalancerConfig = z.output<typeof loadBalancerSchema>;
+export type WeightedConfig = z.output<typeof weightedSchema>;
+export type MirroringConfig = z.output<typeof mirroringSchema>;
+export type FailoverConfig = z.output<typeof failoverSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;
+export type MiddlewareConfig = z.output<typeof middlewareSchema>;
+export type ServersTransportConfig = z.output<typeof serversTransportSchema>;
+export type HttpConfiguration = z.output<typeof httpSchema>;
+/** A validated dynamic configuration, as one provider produced it (names not yet qualified). */
+export type DynamicConfiguration = z.output<typeof dynamicConfigurationSchema>;

@@ -1,0 +1,55 @@
+/**
+ * What a middleware sees and how it is built. Chains are composed once, when the routing
+ * table is built: `build(options)` returns a wrapper `(next) => handler`, so a request runs
+ * through plain function calls with no per-request closures.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ZodType } from 'zod';
+
+/** The per-request state shared by middlewares and the proxy. One object per request. */
+export interface RequestContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The request path as it will be forwarded (escaped form, no query); middlewares rewrite it. */
+  path: string;
+  /** The raw query string without `?` ('' when absent); middlewares may rewrite it. */
+  query: string;
+  /** Host of the request, lower-case, without port (for rules and redirects). */
+  readonly host: string;
+  /** `http` or `https`, as seen by the client (for redirects and X-Forwarded-Proto). */
+  readonly scheme: 'http' | 'https';
+  /** The entry point that accepted the connection. */
+  readonly entryPoint: string;
+  /** Qualified name of the matched router. */
+  router: string;
+  /**
+   * Response headers to add after the upstream answers, set by middlewares (e.g. `headers`).
+   * An empty value removes the header. `null` when none (the common case).
+   */
+  responseHeaders: Array<[name: string, value: string]> | null;
+  /** Prefixes removed by stripPrefix-like middlewares, for X-Forwarded-Prefix. */
+  strippedPrefix: string | null;
+}
+
+/** A request handler: middlewares and, at the end of the chain, the service. */
+export type Handler = (ctx: RequestContext) => void;
+
+/** A built middleware: wraps the next handler. */
+export type MiddlewareWrapper = (next: Handler) => Handler;
+
+/** What a middleware factory may ask for when it is built. */
+export interface MiddlewareBuildContext {
+  /** Qualified name of the middleware being built (`strip@file`). */
+  name: string;
+  /** Builds another middleware by (possibly unqualified) name, for `chain`. Throws if unknown. */
+  resolve(name: string): MiddlewareWrapper;
+}
+
+/** A middleware type in the registry: validate → build (→ close). */
+export interface MiddlewareDefinition<Options = unknown> {
+  /** The Traefik type key, e.g. `stripPrefix`. */
+  readonly type: string;
+  /** Validates and normalises the options once; errors carry the key path. */
+  readonly schema: ZodType<Options>;
+  build(options: Options, context: MiddlewareBuildContext): MiddlewareWrapper;
+}

@@ -1,0 +1,44 @@
+/**
+ * The provider interface: a source of dynamic configuration (file, docker, process, …).
+ * A provider publishes complete snapshots, never diffs; the watcher throttles them and drops
+ * one equal to the last. Problems are data: `issues` travel with the snapshot and end up on
+ * the objects they concern (API, dashboard, logs, `switchyard check`).
+ */
+import type { DynamicConfiguration } from '../config/dynamic-schema.js';
+import type { SwitchyardError } from '../errors.js';
+
+/** One problem found in a provider's configuration, attached to the object at `path`. */
+export interface ConfigIssue {
+  /** Key path of the faulty object or field, e.g. `['http', 'routers', 'api', 'rule']`. */
+  path: string[];
+  message: string;
+  /** `file:line:column` (files) or another human locator (`container web-1`). */
+  location?: string;
+  severity: 'error' | 'warning';
+}
+
+/** A complete configuration from one provider; names are not yet qualified with `@provider`. */
+export interface ProviderSnapshot {
+  provider: string;
+  config: DynamicConfiguration;
+  issues: ConfigIssue[];
+}
+
+/** Where a provider sends what it finds. */
+export interface ProviderSink {
+  /** A new complete configuration (replaces this provider's previous one). */
+  publish(snapshot: ProviderSnapshot): void;
+  /**
+   * The provider cannot produce configuration right now (broken file, daemon gone). The last
+   * good snapshot keeps serving; the error is logged and shown in the API until the next publish.
+   */
+  fail(error: SwitchyardError): void;
+}
+
+/** A configuration source. `start` resolves once the first snapshot (or failure) is out. */
+export interface Provider {
+  /** The provider name used in qualified names (`name@file`). */
+  readonly name: string;
+  start(sink: ProviderSink): Promise<void>;
+  stop(): Promise<void>;
+}
