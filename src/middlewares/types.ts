@@ -29,6 +29,14 @@ export interface RequestContext {
   responseHeaders: Array<[name: string, value: string]> | null;
   /** Prefixes removed by stripPrefix-like middlewares, for X-Forwarded-Prefix. */
   strippedPrefix: string | null;
+  /** Qualified name of the load-balancer service that handled the request (statistics). */
+  service?: string;
+  /** URL of the upstream server the request was sent to (statistics, access log). */
+  serverUrl?: string;
+  /** For an `Upgrade` request: the bytes the client sent after the head (Node's `head`). */
+  upgradeHead?: Buffer | null;
+  /** Times the request was sent again to another server. */
+  retries?: number;
 }
 
 /** A request handler: middlewares and, at the end of the chain, the service. */

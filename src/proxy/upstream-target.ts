@@ -1,0 +1,46 @@
+/**
+ * One server of a load balancer, parsed once when the routing table is built so the request
+ * path never parses a URL.
+ */
+import type { UpstreamState } from '../balancer/upstream-state.js';
+import { ConfigError } from '../errors.js';
+
+/** A parsed upstream server with its live state. */
+export class UpstreamTarget {
+  readonly protocol: 'http:' | 'https:';
+  readonly hostname: string;
+  readonly port: number;
+  /** `host:port` as sent in the Host header when passHostHeader is false. */
+  readonly authority: string;
+  /** Path prefix from the server URL, used only with `preservePath` ('' otherwise). */
+  readonly basePath: string;
+
+  constructor(
+    readonly url: string,
+    readonly weight: number,
+    readonly state: UpstreamState,
+    preservePath: boolean,
+    location: string,
+  ) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`invalid server URL ${JSON.stringify(url)}`, location);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(`unsupported scheme in server URL ${JSON.stringify(url)} (use http or https)`, location);
+    }
+    this.protocol = parsed.protocol;
+    this.hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+    this.port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+    this.authority = parsed.host;
+    const path = parsed.pathname.endsWith('/') ? parsed.pathname.slice(0, -1) : parsed.pathname;
+    this.basePath = preservePath ? path : '';
+  }
+
+  /** Whether the balancer may pick this server now. */
+  available(now: number): boolean {
+    return this.state.available(now);
+  }
+}
