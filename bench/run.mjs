@@ -2,13 +2,23 @@
 // Switchyard benchmark harness: reproduces the method of DESIGN.md ("How performance is
 // measured") in one command. See bench/README.md.
 //   node bench/run.mjs [--rounds 3] [--duration 10s] [--connections 50] [--systems a,b] [--quick]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkCorrectness, waitReady } from './lib/check.mjs';
-import { CLK_TCK, cpuSecondsBetween, cpuTicks, freePort, killAllSync, peakRssBytes, startProcess, stopProcess, tail } from './lib/procs.mjs';
+import {
+  CLK_TCK,
+  cpuSecondsBetween,
+  cpuTicks,
+  freePort,
+  killAllSync,
+  peakRssBytes,
+  startProcess,
+  stopProcess,
+  tail,
+} from './lib/procs.mjs';
 import { summarise, table } from './lib/report.mjs';
 import { repoRoot, SYSTEMS } from './lib/systems.mjs';
 import { errorCount, runWrk } from './lib/wrk.mjs';
@@ -50,7 +60,12 @@ function parseOptions() {
   const rounds = int(values.rounds ?? (values.quick ? 1 : 3), 'rounds');
   const duration = int(values.duration ?? (values.quick ? 3 : 10), 'duration');
   const connections = int(values.connections ?? 50, 'connections');
-  const names = values.systems ? values.systems.split(',').map((s) => s.trim()).filter(Boolean) : SYSTEMS.map((s) => s.name);
+  const names = values.systems
+    ? values.systems
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : SYSTEMS.map((s) => s.name);
   const unknown = names.filter((n) => !SYSTEMS.some((s) => s.name === n));
   if (unknown.length) {
     console.error(`unknown system(s): ${unknown.join(', ')}; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
@@ -136,7 +151,9 @@ async function startBackends(count) {
     const port = await freePort();
     const id = `backend-${i}`;
     const logFile = path.join(tmpRoot, `${id}.log`);
-    const handle = startProcess(id, process.execPath, [path.join(repoRoot, 'bench/backend.mjs'), String(port), id], { logFile });
+    const handle = startProcess(id, process.execPath, [path.join(repoRoot, 'bench/backend.mjs'), String(port), id], {
+      logFile,
+    });
     const url = `http://127.0.0.1:${port}`;
     const ready = await waitReady(`${url}/api`, handle, READY_DEADLINE_MS);
     if (!ready.ok) throw new Error(`${id} did not start: ${ready.reason}\n${tail(logFile)}`);
@@ -178,7 +195,13 @@ async function runTurn(system, round, opts, ctxBase) {
       ids = ctxBase.backends.map((b) => b.id);
       const ready = await waitReady(`${base}/api`, handle, READY_DEADLINE_MS);
       if (!ready.ok) {
-        return { ...result, status: 'failed to start', reason: ready.reason, log: tail(logFile) };
+        const hint = logHint(logFile);
+        return {
+          ...result,
+          status: 'failed to start',
+          reason: ready.reason + (hint ? ` — ${hint}` : ''),
+          log: tail(logFile),
+        };
       }
     }
     const check = await checkCorrectness(base, ids);
@@ -192,7 +215,12 @@ async function runTurn(system, round, opts, ctxBase) {
     const after = handle ? cpuTicks(handle.pid) : null;
     const big = await runWrk(`${base}/big`, { ...wrkOpts, seconds: opts.bigDuration });
     if (handle?.exited) {
-      return { ...result, status: 'crashed', reason: `exited during the runs (code ${handle.exitCode})`, log: tail(logFile) };
+      return {
+        ...result,
+        status: 'crashed',
+        reason: `exited during the runs (code ${handle.exitCode})`,
+        log: tail(logFile),
+      };
     }
     Object.assign(result, {
       rps: api.rps,
@@ -217,6 +245,16 @@ async function runTurn(system, round, opts, ctxBase) {
   } finally {
     if (handle) await stopProcess(handle, 3000);
   }
+}
+
+/** The line of a failed process's output most likely to say why (an error line, else the last one). */
+function logHint(logFile) {
+  const lines = tail(logFile, 4000)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const hit = lines.find((l) => /\b(error|alert|emerg|fatal|cannot)\b/i.test(l) && !/^at\s/.test(l)) ?? lines.at(-1);
+  return hit ? hit.slice(0, 200) : '';
 }
 
 function describe(r) {
@@ -245,8 +283,15 @@ async function main() {
     kernel: os.release(),
     clockTicks: CLK_TCK,
   };
-  log(`# ${opts.rounds} round(s) × ${opts.systems.length} system(s); /api ${opts.duration} s, /big ${opts.bigDuration} s, warm-up ${WARMUP_SECONDS} s, ${opts.connections} connections, 1 wrk thread`);
-  log(`# ${machine.cpus} CPU(s) ${machine.cpuModel}; ${Object.entries(versions).filter(([, v]) => v).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  log(
+    `# ${opts.rounds} round(s) × ${opts.systems.length} system(s); /api ${opts.duration} s, /big ${opts.bigDuration} s, warm-up ${WARMUP_SECONDS} s, ${opts.connections} connections, 1 wrk thread`,
+  );
+  log(
+    `# ${machine.cpus} CPU(s) ${machine.cpuModel}; ${Object.entries(versions)
+      .filter(([, v]) => v)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}`,
+  );
 
   const backends = await startBackends(2);
   const ctxBase = { backends, bin };
@@ -271,7 +316,9 @@ async function main() {
   );
   const { table: md, notes } = table(rows);
   const date = new Date().toISOString();
-  console.log(`\nSwitchyard benchmark — ${date}; median of ${opts.rounds} round(s); wrk -t1 -c${opts.connections} -d${opts.duration}s; ${machine.cpus} CPU(s)\n`);
+  console.log(
+    `\nSwitchyard benchmark — ${date}; median of ${opts.rounds} round(s); wrk -t1 -c${opts.connections} -d${opts.duration}s; ${machine.cpus} CPU(s)\n`,
+  );
   console.log(md);
   if (notes) console.log(`\n${notes}`);
 

@@ -23,7 +23,8 @@ export function summarise(name, label, turns) {
   row.status = 'ok';
   for (const m of METRICS) row[m] = median(ok.map((t) => t[m]));
   const failed = turns.filter((t) => t.status !== 'ok');
-  if (failed.length) row.notes.push(`${failed.length} of ${turns.length} rounds ${failed[0].status}: ${failed[0].reason}`);
+  if (failed.length)
+    row.notes.push(`${failed.length} of ${turns.length} rounds ${failed[0].status}: ${failed[0].reason}`);
   const errors = ok.reduce((n, t) => n + t.errors + t.bigErrors, 0);
   if (errors) row.notes.push(`wrk saw ${errors.toLocaleString('en-US')} errors (non-2xx or socket) over all rounds`);
   if (ok.some((t) => t.check && t.check.alternating === false && Object.keys(t.check.counts).length > 1)) {

@@ -106,7 +106,7 @@ function haproxy(ctx) {
     cfg,
     `global
   nbthread 1
-  maxconn 20000
+  maxconn 4096
 
 defaults
   mode http
