@@ -1,0 +1,68 @@
+/**
+ * Option types shared by the middleware schemas. Values arrive from YAML/TOML (typed) and from
+ * Docker labels or CLI flags (always strings, lists comma-separated), so each type accepts both.
+ */
+import { z } from 'zod';
+import { compileGoRegexp } from './go-regexp.js';
+
+/** A list of strings: a YAML/TOML list, or a comma-separated string as labels write it. */
+export const stringList = z
+  .union([z.array(z.string()), z.string()], { error: 'expected a list of strings or a comma-separated string' })
+  .transform((value) =>
+    Array.isArray(value)
+      ? value
+      : value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item !== ''),
+  );
+
+/** A boolean, or its spelling in a label (`true`, `FALSE`…). */
+export const boolLike = z
+  .union([z.boolean(), z.string().regex(/^(true|false)$/i, 'expected true or false')], {
+    error: 'expected true or false',
+  })
+  .transform((value) => (typeof value === 'boolean' ? value : value.toLowerCase() === 'true'));
+
+/** An integer, or its decimal spelling in a label. */
+export const intLike = z
+  .union([z.number().int(), z.string().regex(/^\s*-?\d+\s*$/, 'expected an integer')], { error: 'expected an integer' })
+  .transform((value) => Number(value));
+
+/** A map of header name to value; labels give the values as strings, YAML may give numbers. */
+export const headerMap = z.record(
+  // Checked now because node would otherwise throw on the first request that carries them.
+  z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'invalid header name'),
+  z
+    .union([z.string(), z.number(), z.boolean()], { error: 'expected a string' })
+    .transform((value) => String(value))
+    .refine((value) => !/[\x00-\x08\x0a-\x1f\x7f]/.test(value), 'control characters are not allowed in a header value'),
+);
+
+/** A Go (RE2) regular expression, compiled once at validation so a bad one is a config error. */
+export const goRegexp = z.string().transform((source, ctx) => {
+  try {
+    return compileGoRegexp(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+/** Key path of a middleware option in the dynamic configuration, for error messages. */
+export function optionPath(name: string, type: string, field?: string): string {
+  return field === undefined || field === ''
+    ? `http.middlewares.${name}.${type}`
+    : `http.middlewares.${name}.${type}.${field}`;
+}
+
+/** Thrown by a middleware's build for a fault in one option; the registry adds the key path. */
+export class OptionError extends Error {
+  /** The option, relative to the middleware type (`middlewares`, `regex.0`). */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'OptionError';
+    this.field = field;
+  }
+}
