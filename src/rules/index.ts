@@ -1,0 +1,14 @@
+/**
+ * The rule language of Traefik v3 (Host, PathPrefix, …, with &&, ||, ! and parentheses):
+ * parse once, compile to a predicate, match requests, and explain a verdict.
+ */
+export type { AndNode, MatcherNode, NotNode, OrNode, RuleNode, RuleSpan } from './ast.js';
+export { compileRuleMatcher, hasHostMatcher } from './compile.js';
+export { explainRule, formatExplanation, type RuleExplanation } from './explain.js';
+export { normalizeHost } from './host.js';
+export { findMatcher, MATCHERS, type MatcherDefinition } from './matchers.js';
+export { parseRule } from './parser.js';
+export { routingPath } from './path.js';
+export { compileRe2, Re2SyntaxError, translateRe2 } from './re2.js';
+export { compileRule, type RuleRequest, toMatchInput } from './request.js';
+export type { CompiledRule, MatchInput, RuleMatcher } from './types.js';
