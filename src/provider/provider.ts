@@ -22,6 +22,11 @@ export interface ProviderSnapshot {
   provider: string;
   config: DynamicConfiguration;
   issues: ConfigIssue[];
+  /**
+   * Where each object was defined, by dotted path (`http.routers.api` → `dynamic.yml:12:5`,
+   * or `container web-1`), so errors found later (a bad rule, a missing service) can say where.
+   */
+  origins?: Record<string, string>;
 }
 
 /** Where a provider sends what it finds. */
@@ -41,4 +46,6 @@ export interface Provider {
   readonly name: string;
   start(sink: ProviderSink): Promise<void>;
   stop(): Promise<void>;
+  /** Reads the source again now (SIGHUP); optional for providers that always watch. */
+  reload?(): Promise<void>;
 }

@@ -1,0 +1,54 @@
+/**
+ * `switchyard` (run): load the static configuration, start the proxy, reload on SIGHUP, drain
+ * and exit 0 on SIGTERM/SIGINT.
+ */
+import { loadStaticConfiguration } from '../config/static-loader.js';
+import { createLogger } from '../logger.js';
+import { createSwitchyard } from '../server/create.js';
+import type { Switchyard } from '../server/switchyard.js';
+import type { Logger } from '../server/watcher.js';
+
+/** Runs the proxy until a termination signal; resolves with the exit code. */
+export async function runCommand(args: string[]): Promise<number> {
+  const { config, source, warnings } = await loadStaticConfiguration({ args, env: process.env, cwd: process.cwd() });
+  const logger = createLogger(config.log);
+  for (const warning of warnings) logger.warn({}, warning);
+  logger.info({ source: source.path ?? source.kind }, 'static configuration loaded');
+  const app = await createSwitchyard(config, logger);
+  await app.start();
+  return untilSignal(app, logger);
+}
+
+/** Handles SIGHUP (reload) and SIGTERM/SIGINT (graceful stop); resolves with the exit code. */
+export function untilSignal(app: Switchyard, logger: Logger, beforeStop?: () => Promise<void>): Promise<number> {
+  const onHangup = () => {
+    logger.info({}, 'SIGHUP: reloading configuration');
+    Promise.all(app.options.providers.map((p) => p.reload?.()))
+      .then(() => app.rebuild())
+      .catch((error: Error) => logger.error({ err: error.message }, 'reload failed'));
+  };
+  process.on('SIGHUP', onHangup);
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down: draining in-flight requests');
+      (beforeStop ?? (async () => undefined))()
+        .then(() => app.stop())
+        .then(
+          () => resolve(0),
+          (error: Error) => {
+            logger.error({ err: error.message }, 'shutdown failed');
+            resolve(1);
+          },
+        )
+        .finally(() => process.off('SIGHUP', onHangup));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

@@ -1,0 +1,41 @@
+/** Builds the configured providers from the static configuration. */
+import type { StaticConfiguration } from '../config/static-schema.js';
+import type { Logger } from '../server/watcher.js';
+import { FileProvider } from './file/file-provider.js';
+import type { Provider } from './provider.js';
+
+/** A logger taking plain messages, tagged with the provider's name. */
+function messageLogger(logger: Logger, provider: string) {
+  return {
+    info: (message: string) => logger.info({ provider }, message),
+    warn: (message: string) => logger.warn({ provider }, message),
+    error: (message: string) => logger.error({ provider }, message),
+    debug: (message: string) => logger.debug({ provider }, message),
+  };
+}
+
+/**
+ * The providers the static configuration enables, in a stable order. The Docker client is
+ * loaded only when the Docker provider is enabled: it is a heavy module tree, and a proxy
+ * fed by files should start fast.
+ */
+export async function createProviders(config: StaticConfiguration, logger: Logger): Promise<Provider[]> {
+  const providers: Provider[] = [];
+  const file = config.providers.file;
+  if (file !== undefined) {
+    providers.push(
+      new FileProvider({
+        filename: file.filename,
+        directory: file.directory,
+        watch: file.watch,
+        logger: messageLogger(logger, 'file'),
+      }),
+    );
+  }
+  const docker = config.providers.docker;
+  if (docker !== undefined) {
+    const { DockerProvider } = await import('./docker/docker-provider.js');
+    providers.push(new DockerProvider({ ...docker, logger: messageLogger(logger, 'docker') }));
+  }
+  return providers;
+}

@@ -1,0 +1,27 @@
+/** Assembles a Switchyard process from a validated static configuration. */
+import { createInternalServices } from '../api/index.js';
+import type { StaticConfiguration } from '../config/static-schema.js';
+import { createProviders } from '../provider/index.js';
+import type { Provider } from '../provider/provider.js';
+import { defaultTransport, entryPointOptions, internalSnapshot } from './settings.js';
+import { Switchyard } from './switchyard.js';
+import type { Logger } from './watcher.js';
+
+/** Creates (but does not start) a Switchyard for this configuration, plus any extra providers. */
+export async function createSwitchyard(
+  config: StaticConfiguration,
+  logger: Logger,
+  extraProviders: Provider[] = [],
+): Promise<Switchyard> {
+  const internalServices = new Map();
+  const app = new Switchyard({
+    entryPoints: entryPointOptions(config),
+    providers: [...(await createProviders(config, logger)), ...extraProviders],
+    defaultTransport: defaultTransport(config),
+    logger,
+    internalSnapshot: internalSnapshot(config),
+    internalServices,
+  });
+  for (const [name, handler] of createInternalServices(app, config)) internalServices.set(name, handler);
+  return app;
+}

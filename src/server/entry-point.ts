@@ -1,0 +1,242 @@
+/**
+ * An entry point: one listening socket. It parses the request target once, matches it against
+ * the current routing table (read once per request, so a swap never affects a request in
+ * flight) and runs the route's handler. Upgrade requests take the same path.
+ */
+import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ListenError } from '../errors.js';
+import type { RequestContext } from '../middlewares/types.js';
+import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
+import { sendError } from '../proxy/responses.js';
+import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
+import type { RoutingTable } from './routing-table.js';
+import type { Logger } from './watcher.js';
+
+/** Entry point settings resolved from the static configuration (durations in ms). */
+export interface EntryPointOptions {
+  name: string;
+  /** Interface to bind; undefined binds all interfaces. */
+  host: string | undefined;
+  port: number;
+  /** Peers whose X-Forwarded-* headers are kept (IPs or CIDRs). */
+  trustedIPs: readonly string[];
+  /** Trust every peer's X-Forwarded-* headers. */
+  insecureForwardedHeaders: boolean;
+  /** Whole-request read limit (Traefik readTimeout, default 60s; 0 = none). */
+  readTimeout: number;
+  /** Keep-alive idle limit (Traefik idleTimeout, default 180s). */
+  idleTimeout: number;
+}
+
+/** Receives each finished request (statistics, access log). */
+export type RequestObserver = (ctx: RequestContext, startedAt: number) => void;
+
+/** A listening entry point routing through a swappable table. */
+export class EntryPoint {
+  readonly server: Server;
+  private table: RoutingTable;
+  private readonly trusted: RuleMatcher | null;
+  private readonly sockets = new Set<Socket>();
+  /** Requests being handled now (for graceful shutdown). */
+  inFlight = 0;
+
+  constructor(
+    readonly options: EntryPointOptions,
+    table: RoutingTable,
+    private readonly logger: Logger,
+    private readonly observer: RequestObserver | null = null,
+  ) {
+    this.table = table;
+    this.trusted =
+      options.trustedIPs.length > 0
+        ? compileRuleMatcher(options.trustedIPs.map((ip) => `ClientIP(\`${ip}\`)`).join(' || ')).match
+        : null;
+    const readTimeout = options.readTimeout;
+    this.server = createServer(
+      {
+        requestTimeout: readTimeout,
+        headersTimeout: readTimeout > 0 ? Math.min(readTimeout, 60_000) : 60_000,
+        keepAliveTimeout: options.idleTimeout,
+      },
+      (req, res) => this.handle(req, res, null),
+    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.handleUpgrade(req, socket, head),
+    );
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  /** Replaces the routing table; requests already running keep the one they started with. */
+  swap(table: RoutingTable): void {
+    this.table = table;
+  }
+
+  /** Starts listening; rejects with a ListenError naming the address when the port is taken. */
+  listen(): Promise<void> {
+    const { host, port, name } = this.options;
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => {
+        const where = `${host ?? '0.0.0.0'}:${port}`;
+        const reason =
+          error.code === 'EADDRINUSE'
+            ? `port ${port} is already in use`
+            : error.code === 'EACCES'
+              ? `permission denied to listen on port ${port}`
+              : error.message;
+        reject(
+          new ListenError(
+            `entry point "${name}" cannot listen on ${where}: ${reason}`,
+            `entryPoints.${name}.address`,
+            error,
+          ),
+        );
+      };
+      this.server.once('error', onError);
+      this.server.listen({ port, host }, () => {
+        this.server.off('error', onError);
+        resolve();
+      });
+    });
+  }
+
+  /** The port actually bound (useful with port 0 in tests). */
+  get port(): number {
+    const address = this.server.address();
+    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish within `graceMs`, then closes every
+   * connection. Idle keep-alive connections are closed at once.
+   */
+  async close(graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + graceMs;
+    while (this.inFlight > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      this.server.closeIdleConnections();
+    }
+    this.server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
+    const startedAt = performance.now();
+    this.inFlight++;
+    res.once('close', () => {
+      this.inFlight--;
+      if (this.observer !== null) this.observer(ctx, startedAt);
+    });
+    const socket = req.socket;
+    const remoteAddress = plainAddress(socket.remoteAddress);
+    const headers = req.headers;
+    let target = req.url ?? '/';
+    let hostHeader = headers.host;
+    if (target.charCodeAt(0) !== 47 /* '/' */) {
+      // Absolute form (`http://host/path`): the authority wins over the Host header (RFC 9112 §3.2.2).
+      const parsed = splitAbsoluteTarget(target);
+      target = parsed.target;
+      if (parsed.authority !== null) hostHeader = parsed.authority;
+    }
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    const query = queryAt === -1 ? '' : target.slice(queryAt + 1);
+    if (!this.options.insecureForwardedHeaders && (this.trusted === null || !this.isTrusted(remoteAddress, req))) {
+      for (let i = 0; i < FORWARDED_HEADERS.length; i++) delete headers[FORWARDED_HEADERS[i] as string];
+    }
+    const input: MatchInput = {
+      method: req.method ?? 'GET',
+      host: normalizeHost(hostHeader),
+      path: routingPath(rawPath),
+      query,
+      headers,
+      remoteAddress,
+    };
+    const ctx: RequestContext = {
+      req,
+      res,
+      path: rawPath,
+      query,
+      host: input.host,
+      scheme: 'http',
+      entryPoint: this.options.name,
+      router: '',
+      responseHeaders: null,
+      strippedPrefix: null,
+      service: '',
+      serverUrl: '',
+      upgradeHead,
+      retries: 0,
+    };
+    const route = this.table.match(this.options.name, input);
+    if (route === undefined) {
+      sendError(res, 404);
+      return;
+    }
+    ctx.router = route.name;
+    try {
+      route.handler(ctx);
+    } catch (error) {
+      this.logger.error({ err: (error as Error).message, router: route.name }, 'request handler failed');
+      sendError(res, 500);
+    }
+  }
+
+  private isTrusted(remoteAddress: string, req: IncomingMessage): boolean {
+    return (this.trusted as RuleMatcher)({
+      method: '',
+      host: '',
+      path: '',
+      query: '',
+      headers: req.headers,
+      remoteAddress,
+    });
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Give the request a real response object on the raw socket, so routing, middlewares and
+    // errors (404, 502, redirects) work as for any request.
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket as Socket);
+    res.once('finish', () => {
+      if (res.statusCode !== 101) socket.end();
+    });
+    socket.on('error', () => socket.destroy());
+    this.handle(req, res, head);
+  }
+
+  private clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    this.logger.debug({ entryPoint: this.options.name, code: error.code, err: error.message }, 'malformed request');
+    if (!socket.writable || (error as { bytesParsed?: number }).bytesParsed === 0) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const text =
+      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  }
+}
+
+/** Splits `http://host:port/path?q` into the origin-form target and the authority. */
+function splitAbsoluteTarget(target: string): { target: string; authority: string | null } {
+  const scheme = target.indexOf('://');
+  if (scheme === -1) return { target: target === '*' ? '*' : `/${target}`, authority: null };
+  const rest = target.slice(scheme + 3);
+  const slash = rest.search(/[/?]/);
+  const authority = slash === -1 ? rest : rest.slice(0, slash);
+  const path = slash === -1 ? '/' : rest.slice(slash);
+  return {
+    target: path.startsWith('?') ? `/${path}` : path,
+    authority: authority.slice(authority.lastIndexOf('@') + 1),
+  };
+}

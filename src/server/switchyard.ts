@@ -1,0 +1,130 @@
+/**
+ * The process: providers feed the watcher, each change is merged into a runtime
+ * configuration, a routing table is built from it and swapped into every entry point.
+ * Also owns reloads (SIGHUP) and graceful shutdown.
+ */
+import { UpstreamRegistry } from '../balancer/upstream-state.js';
+import type { Handler } from '../middlewares/types.js';
+import type { Provider, ProviderSnapshot } from '../provider/provider.js';
+import { type TransportOptions, TransportPool } from '../proxy/transport.js';
+import { buildRoutingTable } from './build-table.js';
+import { EntryPoint, type EntryPointOptions, type RequestObserver } from './entry-point.js';
+import { mergeSnapshots } from './merge.js';
+import { RoutingTable } from './routing-table.js';
+import type { RuntimeConfiguration } from './runtime.js';
+import { ConfigurationWatcher, type Logger } from './watcher.js';
+
+/** Everything the process needs, resolved from the static configuration. */
+export interface SwitchyardOptions {
+  entryPoints: EntryPointOptions[];
+  providers: Provider[];
+  /** Entry points for routers that name none (default: all). */
+  defaultEntryPoints?: string[];
+  defaultTransport: TransportOptions;
+  logger: Logger;
+  /** Configuration built in (internal routers: API, dashboard, ping, metrics). */
+  internalSnapshot?: ProviderSnapshot;
+  /** Handlers of `…@internal` services, by qualified name. */
+  internalServices?: Map<string, Handler>;
+  /** Delay that coalesces bursts of provider snapshots (ms). */
+  throttleMs?: number;
+  /** Time in-flight requests get to finish on shutdown (ms, Traefik's graceTimeOut is 10s). */
+  graceMs?: number;
+  observer?: RequestObserver;
+}
+
+/** A running Switchyard: entry points, providers and the configuration loop. */
+export class Switchyard {
+  readonly upstreams = new UpstreamRegistry();
+  readonly transports = new TransportPool();
+  readonly entryPoints = new Map<string, EntryPoint>();
+  readonly watcher: ConfigurationWatcher;
+  /** The latest runtime configuration (what the API shows). */
+  runtime: RuntimeConfiguration = mergeSnapshots([]);
+  table: RoutingTable = RoutingTable.empty();
+  /** Number of successful rebuilds, and when the last one happened. */
+  reloads = 0;
+  lastReloadAt: Date | null = null;
+  private readonly reloadListeners = new Set<() => void>();
+  private stopped = false;
+
+  constructor(readonly options: SwitchyardOptions) {
+    this.watcher = new ConfigurationWatcher(() => this.rebuild(), options.throttleMs ?? 50, options.logger);
+    for (const entry of options.entryPoints) {
+      this.entryPoints.set(entry.name, new EntryPoint(entry, this.table, options.logger, options.observer ?? null));
+    }
+  }
+
+  /** Listens on every entry point, then starts the providers. */
+  async start(): Promise<void> {
+    const log = this.options.logger;
+    try {
+      for (const entryPoint of this.entryPoints.values()) {
+        await entryPoint.listen();
+        log.info({ entryPoint: entryPoint.options.name, port: entryPoint.port }, 'entry point listening');
+      }
+    } catch (error) {
+      await Promise.all([...this.entryPoints.values()].map((e) => e.close(0).catch(() => undefined)));
+      throw error;
+    }
+    if (this.options.internalSnapshot) this.watcher.sinkFor('internal').publish(this.options.internalSnapshot);
+    for (const provider of this.options.providers) {
+      await provider.start(this.watcher.sinkFor(provider.name));
+      log.info({ provider: provider.name }, 'provider started');
+    }
+    this.rebuild();
+  }
+
+  /** Rebuilds the routing table from the current snapshots and swaps it in. */
+  rebuild(): void {
+    if (this.stopped) return;
+    const runtime = mergeSnapshots(this.watcher.current());
+    const names = [...this.entryPoints.keys()];
+    const built = buildRoutingTable(runtime, {
+      entryPoints: names,
+      defaultEntryPoints: this.options.defaultEntryPoints ?? names,
+      upstreams: this.upstreams,
+      transports: this.transports,
+      defaultTransport: this.options.defaultTransport,
+      internalServices: this.options.internalServices ?? new Map(),
+    });
+    this.runtime = runtime;
+    this.table = built.table;
+    for (const entryPoint of this.entryPoints.values()) entryPoint.swap(built.table);
+    this.transports.retain(built.services.usedTransports);
+    this.upstreams.prune(built.services.usedUrls);
+    this.reloads++;
+    this.lastReloadAt = new Date();
+    this.logConfigurationErrors(runtime);
+    for (const listener of this.reloadListeners) listener();
+  }
+
+  /** Calls `listener` after every rebuild; returns a function that removes it. */
+  onReload(listener: () => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
+  }
+
+  /** Stops providers, then drains and closes every entry point. */
+  async stop(graceMs = this.options.graceMs ?? 10_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.watcher.close();
+    await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
+    await Promise.all([...this.entryPoints.values()].map((e) => e.close(graceMs)));
+    this.transports.destroyAll();
+  }
+
+  private logConfigurationErrors(runtime: RuntimeConfiguration): void {
+    const log = this.options.logger;
+    for (const [kind, map] of [
+      ['router', runtime.routers],
+      ['service', runtime.services],
+      ['middleware', runtime.middlewares],
+    ] as const) {
+      for (const object of map.values()) {
+        if (object.errors.length > 0) log.error({ [kind]: object.name, errors: object.errors }, `${kind} has errors`);
+      }
+    }
+  }
+}
