@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigParseError } from '../errors.js';
+import { parseDynamicFile, validateDynamicConfiguration } from './dynamic-validate.js';
+
+describe('dynamic configuration validation', () => {
+  it('keeps the good objects and drops a bad one with an issue naming the field', () => {
+    const { config, issues } = validateDynamicConfiguration({
+      http: {
+        routers: {
+          good: { rule: 'Path(`/`)', service: 'svc' },
+          bad: { rule: 42, service: 'svc' },
+        },
+        services: {
+          svc: { loadBalancer: { servers: [{ url: 'http://127.0.0.1:3000' }] } },
+          empty: {},
+        },
+        middlewares: { strip: { stripPrefix: { prefixes: ['/api'] } }, twoTypes: { a: {}, b: {} } },
+      },
+    });
+    assert.deepEqual(Object.keys(config.http?.routers ?? {}), ['good']);
+    assert.deepEqual(Object.keys(config.http?.services ?? {}), ['svc']);
+    assert.deepEqual(Object.keys(config.http?.middlewares ?? {}), ['strip']);
+    const byPath = new Map(issues.map((i) => [i.path.join('.'), i]));
+    assert.match(byPath.get('http.routers.bad')?.message ?? '', /^router "bad": rule: /);
+    assert.equal(byPath.get('http.routers.bad')?.severity, 'error');
+    assert.match(byPath.get('http.services.empty')?.message ?? '', /exactly one of loadBalancer/);
+    assert.match(byPath.get('http.middlewares.twoTypes')?.message ?? '', /exactly one type/);
+    assert.ok(Object.isFrozen(config.http?.routers?.good));
+  });
+
+  it('reads keys in any case and passes the locator the offending path', () => {
+    const seen: (string | number)[][] = [];
+    const { config, issues } = validateDynamicConfiguration(
+      { HTTP: { Routers: { a: { RULE: 'Path(`/`)', Priority: 'high' } } } },
+      {
+        locate: (path) => {
+          seen.push(path);
+          return 'here:1:1';
+        },
+      },
+    );
+    assert.deepEqual(config.http?.routers, {});
+    assert.deepEqual(seen[0], ['http', 'routers', 'a', 'priority']);
+    assert.equal(issues[0]?.location, 'here:1:1');
+  });
+
+  it('reports a section that is not a mapping and unknown keys as warnings', () => {
+    const { config, issues } = validateDynamicConfiguration({ http: { routers: 'nope', routerz: {} } });
+    assert.deepEqual(config, { http: {} });
+    assert.deepEqual(
+      issues.map((i) => [i.path.join('.'), i.severity]),
+      [
+        ['http.routerz', 'warning'],
+        ['http.routers', 'error'],
+      ],
+    );
+  });
+
+  it('treats an empty document as an empty configuration', () => {
+    assert.deepEqual(validateDynamicConfiguration(null), { config: {}, issues: [] });
+    assert.deepEqual(parseDynamicFile('', 'empty.yml'), { config: {}, issues: [] });
+  });
+});
+
+describe('dynamic configuration files', () => {
+  it('locates a YAML validation issue at the offending key', () => {
+    const text =
+      'http:\n  routers:\n    ok:\n      rule: "Path(`/`)"\n    bad:\n      rule: "Path(`/`)"\n      priority: soon\n';
+    const { config, issues } = parseDynamicFile(text, '/etc/dyn.yml');
+    assert.ok(config.http?.routers?.ok);
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]?.location, '/etc/dyn.yml:7:7');
+    assert.deepEqual(issues[0]?.path, ['http', 'routers', 'bad']);
+  });
+
+  it('locates a TOML validation issue at its key or table header', () => {
+    const text = '[http.routers.ok]\nrule = "Path(`/`)"\n\n[http.routers.bad]\n  rule = 12\n\n[http.services.s]\n';
+    const { issues } = parseDynamicFile(text, 'dyn.toml');
+    const byPath = new Map(issues.map((i) => [i.path.join('.'), i.location]));
+    assert.equal(byPath.get('http.routers.bad'), 'dyn.toml:5:3');
+    assert.equal(byPath.get('http.services.s'), 'dyn.toml:7:1');
+  });
+
+  it('throws ConfigParseError with file:line:column on syntax errors', () => {
+    assert.throws(
+      () => parseDynamicFile('http:\n  routers: {a: 1\n', 'broken.yaml'),
+      (error: unknown) => error instanceof ConfigParseError && /^broken\.yaml:\d+:\d+$/.test(error.location ?? ''),
+    );
+    assert.throws(
+      () => parseDynamicFile('[http.routers.a]\nrule = "unterminated\n', 'broken.toml'),
+      (error: unknown) => error instanceof ConfigParseError && /^broken\.toml:2:\d+$/.test(error.location ?? ''),
+    );
+    assert.throws(() => parseDynamicFile('a: 1', 'conf.json'), ConfigParseError);
+  });
+});

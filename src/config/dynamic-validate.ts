@@ -1,0 +1,121 @@
+/**
+ * Validates a provider's dynamic configuration object by object. Configuration errors are data:
+ * a router, service, middleware or servers transport that fails validation is left out of the
+ * result and reported as a ConfigIssue on its path, and everything else keeps working.
+ */
+
+import type { ConfigIssue } from '../provider/provider.js';
+import { canonicalizeKeys } from './canonicalize.js';
+import { type Locator, parseConfigText } from './config-file.js';
+import {
+  type DynamicConfiguration,
+  dynamicConfigurationSchema,
+  middlewareSchema,
+  routerSchema,
+  serversTransportSchema,
+  serviceSchema,
+} from './dynamic-schema.js';
+import { deepFreeze } from './freeze.js';
+import { formatKeyPath } from './labels.js';
+import { normalizeForSchema, unknownKeys } from './schema-walk.js';
+
+/** Options of validateDynamicConfiguration. */
+export interface DynamicValidateOptions {
+  /** Turns a key path into a human location (`file:line:column`, `container web-1`). */
+  locate?: (path: (string | number)[]) => string | undefined;
+}
+
+/** The valid part of a configuration (frozen) and the problems found in the rest. */
+export interface DynamicValidationResult {
+  config: DynamicConfiguration;
+  issues: ConfigIssue[];
+}
+
+const SECTIONS = [
+  ['routers', 'router', routerSchema],
+  ['services', 'service', serviceSchema],
+  ['middlewares', 'middleware', middlewareSchema],
+  ['serversTransports', 'servers transport', serversTransportSchema],
+] as const;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Validates each router, service, middleware and servers transport on its own (keys in any case,
+ * string leaves from labels accepted); bad objects are dropped and reported, never thrown.
+ */
+export function validateDynamicConfiguration(
+  raw: unknown,
+  options: DynamicValidateOptions = {},
+): DynamicValidationResult {
+  const issues: ConfigIssue[] = [];
+  const issue = (
+    path: string[],
+    message: string,
+    detail: (string | number)[] = [],
+    severity: ConfigIssue['severity'] = 'error',
+  ) => {
+    const location = options.locate?.([...path, ...detail]) ?? options.locate?.(path);
+    issues.push(location === undefined ? { path, message, severity } : { path, message, location, severity });
+  };
+  if (raw === null || raw === undefined) return { config: deepFreeze({}), issues };
+  if (!isPlainObject(raw)) {
+    issue([], 'the dynamic configuration must be a mapping of keys to values');
+    return { config: deepFreeze({}), issues };
+  }
+  const canonical = canonicalizeKeys(
+    normalizeForSchema(raw, dynamicConfigurationSchema),
+    dynamicConfigurationSchema,
+  ) as Record<string, unknown>;
+  for (const path of unknownKeys(canonical, dynamicConfigurationSchema)) {
+    issue(path, `unknown key ${JSON.stringify(path[path.length - 1])}, ignored`, [], 'warning');
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(canonical)) if (key !== 'http') config[key] = value;
+  const http = canonical.http;
+  if (http !== undefined) {
+    if (!isPlainObject(http)) {
+      issue(['http'], 'http must be a mapping of routers, services, middlewares and serversTransports');
+    } else {
+      const validHttp: Record<string, unknown> = {};
+      for (const [section, kind, schema] of SECTIONS) {
+        const objects = http[section];
+        if (objects === undefined) continue;
+        if (!isPlainObject(objects)) {
+          issue(['http', section], `${section} must be a mapping of names to ${kind} definitions`);
+          continue;
+        }
+        const valid: Record<string, unknown> = {};
+        for (const [name, definition] of Object.entries(objects)) {
+          const result = schema.safeParse(definition);
+          if (result.success) {
+            valid[name] = result.data;
+            continue;
+          }
+          const problems = result.error.issues.map((i) => {
+            const field = formatKeyPath(i.path.filter((p): p is string | number => typeof p !== 'symbol'));
+            return field === '' ? i.message : `${field}: ${i.message}`;
+          });
+          const first = result.error.issues[0]?.path.filter((p): p is string | number => typeof p !== 'symbol') ?? [];
+          issue(['http', section, name], `${kind} ${JSON.stringify(name)}: ${problems.join('; ')}`, first);
+        }
+        validHttp[section] = valid;
+      }
+      config.http = validHttp;
+    }
+  }
+  return { config: deepFreeze(config as DynamicConfiguration), issues };
+}
+
+/**
+ * Parses a dynamic configuration file (YAML or TOML by extension) and validates it; syntax errors
+ * throw ConfigParseError with `file:line:column`, validation issues carry the offending key's position.
+ */
+export function parseDynamicFile(text: string, fileName: string): DynamicValidationResult {
+  const parsed = parseConfigText(text, fileName);
+  const locate: Locator = parsed.locate;
+  return validateDynamicConfiguration(parsed.value, { locate: (path) => locate(path) });
+}

@@ -1,0 +1,187 @@
+/**
+ * The static configuration (entry points, providers, api, log, access log, metrics, ping,
+ * servers transport, workers) in Traefik v3's key names, written once: types and defaults come
+ * from this schema. Sections that Traefik enables by their mere presence (`api`, `ping`,
+ * `accessLog`, `metrics.prometheus`, `providers.docker`, `providers.file`) are optional objects;
+ * `--api` alone or an empty `ping:` becomes `{}` before validation (see schema-walk.ts), so the
+ * defaults below apply. Durations are in milliseconds.
+ */
+import { z } from 'zod';
+import { parseAddress } from './address.js';
+import { boolValue, countValue, durationMs, numberList, stringList, stringValue, wordValue } from './value-schemas.js';
+
+const addressValue = stringValue.superRefine((value, ctx) => {
+  try {
+    parseAddress(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+export const entryPointSchema = z.object({
+  address: addressValue,
+  forwardedHeaders: z
+    .object({
+      trustedIPs: stringList.default([]),
+      insecure: boolValue.default(false),
+    })
+    .prefault({}),
+  transport: z
+    .object({
+      respondingTimeouts: z
+        .object({
+          readTimeout: durationMs.default(60_000),
+          writeTimeout: durationMs.default(0),
+          idleTimeout: durationMs.default(180_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+export const fileProviderSchema = z
+  .object({
+    filename: stringValue.optional(),
+    directory: stringValue.optional(),
+    watch: boolValue.default(true),
+  })
+  .refine((p) => p.filename !== undefined || p.directory !== undefined, {
+    message: 'the file provider needs a filename or a directory',
+  });
+
+export const dockerProviderSchema = z.object({
+  endpoint: stringValue.default('unix:///var/run/docker.sock'),
+  exposedByDefault: boolValue.default(true),
+  defaultRule: stringValue.default('Host(`{{ normalize .Name }}`)'),
+  network: stringValue.optional(),
+  watch: boolValue.default(true),
+  constraints: stringValue.optional(),
+  allowEmptyServices: boolValue.default(false),
+  useBindPortIP: boolValue.default(false),
+});
+
+export const providersSchema = z
+  .object({
+    // Traefik's default; whether Switchyard throttles less is the watcher's decision.
+    providersThrottleDuration: durationMs.default(2_000),
+    file: fileProviderSchema.optional(),
+    docker: dockerProviderSchema.optional(),
+  })
+  .prefault({});
+
+export const apiSchema = z.object({
+  insecure: boolValue.default(false),
+  dashboard: boolValue.default(true),
+  debug: boolValue.default(false),
+  basePath: stringValue.default('/'),
+});
+
+export const logSchema = z
+  .object({
+    level: wordValue(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC']).default('INFO'),
+    format: wordValue(['common', 'json']).default('common'),
+    filePath: stringValue.optional(),
+  })
+  .prefault({});
+
+export const accessLogSchema = z.object({
+  filePath: stringValue.optional(),
+  format: wordValue(['common', 'json']).default('common'),
+  bufferingSize: countValue.default(0),
+  filters: z
+    .object({
+      statusCodes: stringList.optional(),
+      retryAttempts: boolValue.default(false),
+      minDuration: durationMs.default(0),
+    })
+    .prefault({}),
+  fields: z
+    .object({
+      defaultMode: wordValue(['keep', 'drop', 'redact']).default('keep'),
+      names: z.record(z.string(), wordValue(['keep', 'drop', 'redact'])).optional(),
+      headers: z
+        .object({
+          defaultMode: wordValue(['keep', 'drop', 'redact']).default('drop'),
+          names: z.record(z.string(), wordValue(['keep', 'drop', 'redact'])).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+export const prometheusSchema = z.object({
+  entryPoint: stringValue.default('traefik'),
+  buckets: numberList.default([0.1, 0.3, 1.2, 5]),
+  addEntryPointsLabels: boolValue.default(true),
+  addRoutersLabels: boolValue.default(false),
+  addServicesLabels: boolValue.default(true),
+  manualRouting: boolValue.default(false),
+});
+
+export const pingSchema = z.object({
+  entryPoint: stringValue.default('traefik'),
+  manualRouting: boolValue.default(false),
+  terminatingStatusCode: countValue.default(503),
+});
+
+export const serversTransportStaticSchema = z
+  .object({
+    maxIdleConnsPerHost: countValue.default(200),
+    insecureSkipVerify: boolValue.default(false),
+    forwardingTimeouts: z
+      .object({
+        dialTimeout: durationMs.default(30_000),
+        responseHeaderTimeout: durationMs.default(0),
+        idleConnTimeout: durationMs.default(90_000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const workersValue = z.unknown().transform((value, ctx): number | 'auto' => {
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1) return n;
+  ctx.addIssue({ code: 'custom', message: `expected a positive integer or "auto", got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
+
+export const staticConfigurationSchema = z.object({
+  entryPoints: z.record(z.string(), entryPointSchema).default({}),
+  providers: providersSchema,
+  api: apiSchema.optional(),
+  log: logSchema,
+  accessLog: accessLogSchema.optional(),
+  metrics: z.object({ prometheus: prometheusSchema.optional() }).prefault({}),
+  ping: pingSchema.optional(),
+  serversTransport: serversTransportStaticSchema,
+  /** Switchyard's own: data-plane worker processes (`auto` = one per CPU). */
+  workers: workersValue.default(1),
+});
+
+/**
+ * Top-level keys of Traefik's static configuration that Switchyard does not implement: accepted
+ * and reported as warnings so that an existing `traefik.yml` still loads.
+ */
+export const IGNORED_TRAEFIK_KEYS: readonly string[] = [
+  'global',
+  'tcpServersTransport',
+  'tracing',
+  'hostResolver',
+  'certificatesResolvers',
+  'experimental',
+  'core',
+  'spiffe',
+  'ocsp',
+];
+
+export type EntryPointConfig = z.output<typeof entryPointSchema>;
+export type FileProviderConfig = z.output<typeof fileProviderSchema>;
+export type DockerProviderConfig = z.output<typeof dockerProviderSchema>;
+export type ApiConfig = z.output<typeof apiSchema>;
+export type LogConfig = z.output<typeof logSchema>;
+export type AccessLogConfig = z.output<typeof accessLogSchema>;
+export type PrometheusConfig = z.output<typeof prometheusSchema>;
+export type PingConfig = z.output<typeof pingSchema>;
+/** A validated static configuration, defaults applied and Traefik's implicit entry points added. */
+export type StaticConfiguration = z.output<typeof staticConfigurationSchema>;
