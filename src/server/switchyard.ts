@@ -78,6 +78,7 @@ export class Switchyard {
   /** Rebuilds the routing table from the current snapshots and swaps it in. */
   rebuild(): void {
     if (this.stopped) return;
+    this.watcher.cancelPending();
     const runtime = mergeSnapshots(this.watcher.current());
     const names = [...this.entryPoints.keys()];
     const built = buildRoutingTable(runtime, {

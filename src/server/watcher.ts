@@ -41,6 +41,12 @@ export class ConfigurationWatcher {
     return [...this.snapshots.values()];
   }
 
+  /** Drops a pending rebuild (the caller is rebuilding from `current()` right now). */
+  cancelPending(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
   /** Stops any pending rebuild. */
   close(): void {
     if (this.timer !== null) clearTimeout(this.timer);
@@ -48,10 +54,9 @@ export class ConfigurationWatcher {
   }
 
   private publish(snapshot: ProviderSnapshot): void {
-    const hadFailure = this.failures.delete(snapshot.provider);
+    this.failures.delete(snapshot.provider);
     const text = JSON.stringify(snapshot);
     if (this.serialized.get(snapshot.provider) === text) {
-      if (hadFailure) this.schedule();
       this.logger.debug({ provider: snapshot.provider }, 'configuration unchanged, skipped');
       return;
     }
@@ -73,7 +78,7 @@ export class ConfigurationWatcher {
       { provider, code: error.code, location: error.location, err: error.message },
       'provider error; keeping the last good configuration',
     );
-    this.schedule();
+    // Nothing to rebuild: the routing stays as it was; the API reads `failures` directly.
   }
 
   private schedule(): void {

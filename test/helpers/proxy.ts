@@ -33,7 +33,8 @@ export interface TestProxy {
 export async function startProxy(dynamic: object, extraFlags: string[] = []): Promise<TestProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
   const file = join(dir, 'dynamic.yml');
-  await writeFile(file, stringify(dynamic));
+  let written = stringify(dynamic);
+  await writeFile(file, written);
   const { config } = await loadStaticConfiguration({
     args: ['--entryPoints.web.address=127.0.0.1:0', `--providers.file.filename=${file}`, ...extraFlags],
     env: {},
@@ -49,9 +50,13 @@ export async function startProxy(dynamic: object, extraFlags: string[] = []): Pr
     port,
     dir,
     async update(next: object) {
+      const text = stringify(next);
+      // An identical configuration is dropped by the watcher: there is no reload to wait for.
+      if (text === written) return;
+      written = text;
       const before = app.reloads;
       const temp = join(dir, 'dynamic.yml.tmp');
-      await writeFile(temp, stringify(next));
+      await writeFile(temp, text);
       await rename(temp, file);
       const deadline = Date.now() + 3000;
       while (app.reloads === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));

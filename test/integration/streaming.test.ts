@@ -73,13 +73,17 @@ describe('streaming and upgrades', () => {
     let peak = rssBefore;
     const expected = createHash('sha256');
     const result = await new Promise<{ bytes: number; sha256: string }>((resolve, reject) => {
-      const req = request(`${proxy.url}/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' } }, (res) => {
-        let body = '';
-        res.on('data', (c) => {
-          body += c;
-        });
-        res.on('end', () => resolve(JSON.parse(body)));
-      });
+      const req = request(
+        `${proxy.url}/upload`,
+        { method: 'POST', headers: { 'content-type': 'application/octet-stream' } },
+        (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve(JSON.parse(body)));
+        },
+      );
       req.on('error', reject);
       let sent = 0;
       const pump = () => {

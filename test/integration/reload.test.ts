@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { type Backend, startBackend } from '../helpers/backends.js';
+import { send, sendJson } from '../helpers/http.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+
+function config(servers: Backend[], extra: Record<string, unknown> = {}) {
+  return {
+    http: {
+      routers: { app: { rule: 'PathPrefix(`/`)', service: 'app' }, ...extra },
+      services: { app: { loadBalancer: { servers: servers.map((s) => ({ url: s.url })) } } },
+    },
+  };
+}
+
+describe('hot reload', () => {
+  let a: Backend;
+  let b: Backend;
+  let slow: Backend;
+  let proxy: TestProxy;
+
+  before(async () => {
+    a = await startBackend('a');
+    b = await startBackend('b');
+    slow = await startBackend('slow', (_req, res) => {
+      setTimeout(() => res.end('slow done'), 400);
+    });
+    proxy = await startProxy(config([a]));
+  });
+
+  after(async () => {
+    await proxy.stop();
+    await Promise.all([a.close(), b.close(), slow.close()]);
+  });
+
+  it('picks up a saved file within a second, keeping client keep-alive connections', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const first = await sendJson(`${proxy.url}/x`, { agent });
+    assert.equal(first.json.backend, 'a');
+    const started = Date.now();
+    await proxy.update(config([b]));
+    assert.ok(Date.now() - started < 1000, 'reload took more than a second');
+    const second = await sendJson(`${proxy.url}/x`, { agent });
+    assert.equal(second.json.backend, 'b');
+    // One socket served both requests: the swap did not close the client's connection.
+    assert.equal(second.response.headers.connection, 'keep-alive');
+    agent.destroy();
+  });
+
+  it('lets a request in flight finish on the table it started with', async () => {
+    await proxy.update(config([slow]));
+    const inFlight = send(`${proxy.url}/slow`);
+    await new Promise((r) => setTimeout(r, 100));
+    await proxy.update(config([a]));
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.equal(response.text, 'slow done');
+    assert.equal((await sendJson(`${proxy.url}/after`)).json.backend, 'a');
+  });
+
+  it('keeps serving the last good configuration when the file breaks, and reports it', async () => {
+    await proxy.update(config([a]));
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    await writeFile(join(proxy.dir, 'dynamic.yml'), 'http:\n  routers: [unclosed\n');
+    const deadline = Date.now() + 3000;
+    while (!proxy.app.watcher.failures.has('file') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const failure = proxy.app.watcher.failures.get('file');
+    assert.ok(failure, 'the broken file was not reported');
+    assert.match(failure.location ?? '', /dynamic\.yml:\d+:\d+/);
+    assert.equal((await sendJson(`${proxy.url}/still`)).json.backend, 'a');
+  });
+
+  it('disables only the router with a bad rule and keeps routing the others', async () => {
+    await proxy.update(config([a], { broken: { rule: 'Path(`/x`) &&', service: 'app', priority: 100 } }));
+    const broken = proxy.app.runtime.routers.get('broken@file');
+    assert.equal(broken?.status, 'disabled');
+    assert.match(broken?.errors[0] ?? '', /position/);
+    assert.equal((await sendJson(`${proxy.url}/x`)).json.backend, 'a');
+  });
+});
