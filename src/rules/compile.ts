@@ -79,8 +79,21 @@ function buildLeaf(rule: string, node: MatcherNode): BuiltMatcher {
     return definition.build(node.args);
   } catch (error) {
     if (error instanceof MatcherArgumentError) {
-      throw new RuleSyntaxError(`${node.name}: ${error.message}`, rule, node.argStarts[error.argIndex] ?? node.start);
+      throw new RuleSyntaxError(`${node.name}: ${error.message}`, rule, faultPosition(rule, node, error));
     }
     throw error;
   }
+}
+
+/**
+ * Where an argument error is in the rule. A backtick argument is the value verbatim, so an
+ * offset inside the value maps to the exact character; a double-quoted one may contain escapes,
+ * so the error points at its opening quote.
+ */
+function faultPosition(rule: string, node: MatcherNode, error: MatcherArgumentError): number {
+  const argStart = node.argStarts[error.argIndex] ?? node.start;
+  // Go drops '\r' from raw strings, which would shift offsets: then fall back to the quote.
+  const verbatim =
+    rule[argStart] === '`' && rule.slice(argStart + 1, rule.indexOf('`', argStart + 1)).indexOf('\r') === -1;
+  return verbatim && error.offset !== undefined ? argStart + 1 + error.offset : argStart;
 }

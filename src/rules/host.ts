@@ -20,37 +20,25 @@ export function normalizeHost(hostHeader: string | undefined): string {
   return host.toLowerCase();
 }
 
-/** How a Host() argument compares with a normalised request host. */
-export type HostPattern =
-  | { kind: 'any' }
-  | { kind: 'exact'; host: string }
-  /** `*.suffix`: exactly one non-empty label before `.suffix`. */
-  | { kind: 'one-label'; suffix: string }
-  /** `**.suffix`: one or more labels before `.suffix`. */
-  | { kind: 'any-labels'; suffix: string };
-
-/** Compiles a Host() argument; a port in it is kept, so it never matches (as in Traefik). */
-export function compileHostPattern(expression: string): HostPattern {
-  let host = expression.toLowerCase();
-  if (host === '*') return { kind: 'any' };
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  if (host.startsWith('**.')) return { kind: 'any-labels', suffix: host.slice(2) };
-  if (host.startsWith('*.')) return { kind: 'one-label', suffix: host.slice(1) };
-  return { kind: 'exact', host };
-}
-
-/** Whether a normalised request host satisfies a compiled Host() pattern. */
-export function hostMatches(pattern: HostPattern, host: string): boolean {
-  switch (pattern.kind) {
-    case 'any':
-      return true;
-    case 'exact':
-      return host === pattern.host;
-    case 'any-labels':
-      return host.length > pattern.suffix.length && host.endsWith(pattern.suffix);
-    case 'one-label': {
-      const labelEnd = host.length - pattern.suffix.length;
-      return labelEnd > 0 && host.endsWith(pattern.suffix) && host.lastIndexOf('.', labelEnd - 1) === -1;
-    }
+/**
+ * Compiles a Host() argument into a test over normalised request hosts. `*` matches every host,
+ * `*.suffix` exactly one non-empty label before the suffix, `**.suffix` one or more labels. A
+ * port in the argument is kept, so such a rule never matches (as in Traefik).
+ */
+export function compileHostPattern(expression: string): (host: string) => boolean {
+  let expected = expression.toLowerCase();
+  if (expected === '*') return () => true;
+  if (expected.endsWith('.')) expected = expected.slice(0, -1);
+  if (expected.startsWith('**.')) {
+    const suffix = expected.slice(2);
+    return (host) => host.length > suffix.length && host.endsWith(suffix);
   }
+  if (expected.startsWith('*.')) {
+    const suffix = expected.slice(1);
+    return (host) => {
+      const labelEnd = host.length - suffix.length;
+      return labelEnd > 0 && host.endsWith(suffix) && host.lastIndexOf('.', labelEnd - 1) === -1;
+    };
+  }
+  return (host) => host === expected;
 }

@@ -3,7 +3,7 @@
  * validates the arguments once and returns the per-request predicate plus an explanation of its
  * verdict. The parser and the compiler look matchers up here; there is no switch over names.
  */
-import { compileHostPattern, hostMatches } from './host.js';
+import { compileHostPattern } from './host.js';
 import { isV4Address, networkContains, parseIp, parseNetwork } from './ip.js';
 import { parseQuery } from './query.js';
 import { compileRe2, Re2SyntaxError } from './re2.js';
@@ -12,10 +12,13 @@ import type { MatchInput, RuleMatcher } from './types.js';
 /** An argument a builder refuses; the compiler turns it into a RuleSyntaxError at that argument. */
 export class MatcherArgumentError extends Error {
   readonly argIndex: number;
-  constructor(message: string, argIndex: number) {
+  /** Offset of the fault inside the argument's value, when known. */
+  readonly offset: number | undefined;
+  constructor(message: string, argIndex: number, offset?: number) {
     super(message);
     this.name = 'MatcherArgumentError';
     this.argIndex = argIndex;
+    this.offset = offset;
   }
 }
 
@@ -44,7 +47,7 @@ function regexpArgument(pattern: string, argIndex: number): RegExp {
     return compileRe2(pattern);
   } catch (error) {
     if (error instanceof Re2SyntaxError) {
-      throw new MatcherArgumentError(`invalid regexp ${q(pattern)}: ${error.message}`, argIndex);
+      throw new MatcherArgumentError(`invalid regexp ${q(pattern)}: ${error.message}`, argIndex, error.offset);
     }
     throw error;
   }
@@ -87,8 +90,8 @@ const host: MatcherDefinition = {
   arity: [1],
   build([expression]) {
     requireAscii('Host', expression!);
-    const pattern = compileHostPattern(expression!);
-    const match: RuleMatcher = (input) => hostMatches(pattern, input.host);
+    const test = compileHostPattern(expression!);
+    const match: RuleMatcher = (input) => test(input.host);
     return {
       match,
       explain: (i) => `host ${q(i.host)} ${verdict(match(i), 'matches', 'does not match')} ${q(expression!)}`,
