@@ -1,0 +1,288 @@
+/**
+ * Reads one container's labels into configuration: picks the prefix (`switchyard.` wins over
+ * `traefik.`), decodes the dotted keys into a tree, matches keys case-insensitively against the
+ * dynamic-configuration schema and validates each router, service and middleware on its own, so
+ * one bad label disables only the object it belongs to. Every fault becomes a ConfigIssue that
+ * names the container and, when known, the label.
+ */
+import type { ZodType } from 'zod';
+import { canonicalizeKeys } from '../../config/canonicalize.js';
+import {
+  httpSchema,
+  middlewareSchema,
+  type RouterConfig,
+  routerSchema,
+  type ServiceConfig,
+  serversTransportSchema,
+  serviceSchema,
+} from '../../config/dynamic-schema.js';
+import { decodeLabels } from '../../config/labels.js';
+import { normalizeForSchema, unknownKeys } from '../../config/schema-walk.js';
+import { findMiddlewareType } from '../../middlewares/registry.js';
+import type { ConfigIssue } from '../provider.js';
+
+/** The label prefixes read, in order of precedence. */
+export const LABEL_PREFIXES = ['switchyard', 'traefik'] as const;
+
+/** `loadbalancer.server.*`: how the container itself becomes a server of a service. */
+export interface ServerSpec {
+  port?: string;
+  scheme?: string;
+  url?: string;
+  weight?: number;
+  preservePath?: boolean;
+}
+
+/** A service read from labels, with its `server` template kept apart from the validated config. */
+export interface LabelService {
+  config: ServiceConfig;
+  server: ServerSpec;
+}
+
+/** What one container's labels say. */
+export interface ContainerLabels {
+  /** The prefix the labels were read under, or undefined when the container has none. */
+  prefix: string | undefined;
+  /** The `enable` label, undefined when absent. */
+  enable: boolean | undefined;
+  /** The `docker.network` label. */
+  network: string | undefined;
+  routers: Map<string, RouterConfig>;
+  services: Map<string, LabelService>;
+  middlewares: Map<string, Record<string, unknown>>;
+  serversTransports: Map<string, Record<string, unknown>>;
+  /** Whether the labels define TCP or UDP objects (which Switchyard does not route yet). */
+  hasTcpOrUdp: boolean;
+  /** True when the labels could not be decoded at all; the container then contributes nothing. */
+  broken: boolean;
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+function hasPrefix(labels: Record<string, string>, prefix: string): boolean {
+  const head = `${prefix}.`;
+  return Object.keys(labels).some((key) => key.toLowerCase().startsWith(head));
+}
+
+/** Looks a key up case-insensitively in a plain object. */
+function getKey(object: Record<string, unknown>, key: string): [string, unknown] | undefined {
+  const lower = key.toLowerCase();
+  for (const [k, v] of Object.entries(object)) if (k.toLowerCase() === lower) return [k, v];
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Reads the labels of the container called `name` (used in issue locations). */
+export function readContainerLabels(name: string, labels: Record<string, string>): ContainerLabels {
+  const result: ContainerLabels = {
+    prefix: undefined,
+    enable: undefined,
+    network: undefined,
+    routers: new Map(),
+    services: new Map(),
+    middlewares: new Map(),
+    serversTransports: new Map(),
+    hasTcpOrUdp: false,
+    broken: false,
+    issues: [],
+    warnings: [],
+  };
+  const present = LABEL_PREFIXES.filter((prefix) => hasPrefix(labels, prefix));
+  if (present.length === 0) return result;
+  const prefix = present[0]!;
+  result.prefix = prefix;
+  if (present.length > 1) {
+    result.warnings.push(
+      `container ${name} has both switchyard.* and traefik.* labels: the switchyard.* labels are used and the traefik.* labels are ignored`,
+    );
+  }
+  const location = `container ${name}`;
+  let tree: Record<string, unknown>;
+  let origins: Map<string, string>;
+  try {
+    ({ tree, origins } = decodeLabels(labels, prefix));
+  } catch (error) {
+    result.broken = true;
+    result.issues.push({ path: [], message: (error as Error).message, location, severity: 'error' });
+    return result;
+  }
+  const label = (path: readonly (string | number)[]): string => {
+    const origin = origins.get(path.join('.').toLowerCase());
+    return origin === undefined ? '' : ` (label ${origin})`;
+  };
+
+  for (const [key, value] of Object.entries(tree)) {
+    const lower = key.toLowerCase();
+    if (lower === 'enable') {
+      const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+      if (text === 'true' || text === 'false') result.enable = text === 'true';
+      else {
+        result.broken = true;
+        result.issues.push({
+          path: [],
+          message: `the enable label must be true or false, got ${JSON.stringify(value)}${label([key])}`,
+          location,
+          severity: 'error',
+        });
+      }
+    } else if (lower === 'docker') {
+      const network = isObject(value) ? getKey(value, 'network') : undefined;
+      if (network && typeof network[1] === 'string') result.network = network[1];
+    } else if (lower === 'tcp' || lower === 'udp') {
+      result.hasTcpOrUdp = true;
+      result.warnings.push(`container ${name}: ${lower} labels are ignored (Switchyard routes HTTP only)`);
+    } else if (lower !== 'http' && lower !== 'tls') {
+      result.warnings.push(`container ${name}: unknown label section ${prefix}.${key} is ignored`);
+    }
+  }
+
+  const httpEntry = getKey(tree, 'http');
+  if (httpEntry === undefined) return result;
+  const http = canonicalizeKeys(normalizeForSchema(httpEntry[1], httpSchema), httpSchema);
+  if (!isObject(http)) {
+    result.issues.push({
+      path: ['http'],
+      message: `malformed http labels${label([httpEntry[0]])}`,
+      location,
+      severity: 'error',
+    });
+    return result;
+  }
+  const at = (kind: string, objectName: string, rest: readonly (string | number)[] = []) => [
+    httpEntry[0],
+    kind,
+    objectName,
+    ...rest,
+  ];
+
+  const validate = <T>(kind: string, objectName: string, raw: unknown, schema: ZodType<T>): T | undefined => {
+    for (const path of unknownKeys(raw, schema)) {
+      result.issues.push({
+        path: ['http', kind, objectName, ...path],
+        message: `unknown key ${path.join('.')} is ignored${label(at(kind, objectName, path))}`,
+        location,
+        severity: 'warning',
+      });
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    const messages = parsed.error.issues.map((issue) => {
+      const field = issue.path.map(String);
+      const where = field.length > 0 ? `${field.join('.')}: ` : '';
+      return `${where}${issue.message}${label(at(kind, objectName, field))}`;
+    });
+    result.issues.push({ path: ['http', kind, objectName], message: messages.join('; '), location, severity: 'error' });
+    return undefined;
+  };
+
+  for (const [routerName, raw] of Object.entries(asRecord(http.routers))) {
+    const config = validate('routers', routerName, isObject(raw) ? raw : {}, routerSchema);
+    if (config) result.routers.set(routerName, config);
+  }
+  for (const [serviceName, raw] of Object.entries(asRecord(http.services))) {
+    const { service, server } = splitServer(isObject(raw) ? raw : {});
+    const config = validate('services', serviceName, service, serviceSchema);
+    const spec = readServerSpec(server, (message) =>
+      result.issues.push({ path: ['http', 'services', serviceName], message, location, severity: 'error' }),
+    );
+    if (config && spec) result.services.set(serviceName, { config, server: spec });
+  }
+  for (const [middlewareName, raw] of Object.entries(asRecord(http.middlewares))) {
+    const config = validate('middlewares', middlewareName, canonicalMiddleware(raw), middlewareSchema);
+    if (config) result.middlewares.set(middlewareName, config);
+  }
+  for (const [transportName, raw] of Object.entries(asRecord(http.serversTransports))) {
+    const config = validate('serversTransports', transportName, raw, serversTransportSchema);
+    if (config) result.serversTransports.set(transportName, config);
+  }
+  return result;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return isObject(value) ? value : {};
+}
+
+/** Takes `loadBalancer.server` out of a service: it describes the container, not the service. */
+function splitServer(service: Record<string, unknown>): { service: Record<string, unknown>; server: unknown } {
+  const lb = service.loadBalancer;
+  if (!isObject(lb)) return { service, server: undefined };
+  const entry = getKey(lb, 'server');
+  if (entry === undefined) return { service, server: undefined };
+  const rest = { ...lb };
+  delete rest[entry[0]];
+  return { service: { ...service, loadBalancer: rest }, server: entry[1] };
+}
+
+function readServerSpec(raw: unknown, report: (message: string) => void): ServerSpec | undefined {
+  if (raw === undefined) return {};
+  if (!isObject(raw)) {
+    report('loadBalancer.server must be a section (e.g. loadbalancer.server.port=3000)');
+    return undefined;
+  }
+  const spec: ServerSpec = {};
+  let ok = true;
+  for (const [key, value] of Object.entries(raw)) {
+    const text = typeof value === 'string' ? value.trim() : '';
+    switch (key.toLowerCase()) {
+      case 'port':
+        if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+          report(`loadBalancer.server.port must be a port number (1-65535), got ${JSON.stringify(value)}`);
+          ok = false;
+        } else spec.port = String(Number(text));
+        break;
+      case 'scheme':
+        if (!/^[a-z][a-z0-9+.-]*$/i.test(text)) {
+          report(`loadBalancer.server.scheme must be a URL scheme such as http or https, got ${JSON.stringify(value)}`);
+          ok = false;
+        } else spec.scheme = text.toLowerCase();
+        break;
+      case 'url':
+        if (!URL.canParse(text)) {
+          report(`loadBalancer.server.url must be a URL, got ${JSON.stringify(value)}`);
+          ok = false;
+        } else spec.url = text;
+        break;
+      case 'weight':
+        if (!/^\d+$/.test(text)) {
+          report(`loadBalancer.server.weight must be a non-negative integer, got ${JSON.stringify(value)}`);
+          ok = false;
+        } else spec.weight = Number(text);
+        break;
+      case 'preservepath':
+        if (!/^(true|false)$/i.test(text)) {
+          report(`loadBalancer.server.preservePath must be true or false, got ${JSON.stringify(value)}`);
+          ok = false;
+        } else spec.preservePath = text.toLowerCase() === 'true';
+        break;
+      default:
+        report(`unknown key loadBalancer.server.${key} (known: port, scheme, url, weight, preservePath)`);
+        ok = false;
+    }
+  }
+  if (ok && spec.url !== undefined && (spec.port !== undefined || spec.scheme !== undefined)) {
+    report('loadBalancer.server.url cannot be combined with port or scheme');
+    ok = false;
+  }
+  return ok ? spec : undefined;
+}
+
+/**
+ * Spells the middleware type as the registry does (`stripprefix` → `stripPrefix`) and its option
+ * keys as its schema does, so that two replicas whose labels differ only in case define the same
+ * middleware. Option values are left to the registry, which validates them when it builds.
+ */
+function canonicalMiddleware(raw: unknown): unknown {
+  if (!isObject(raw)) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [type, options] of Object.entries(raw)) {
+    const definition = findMiddlewareType(type);
+    // `headers=true` (or an empty value) declares the type with no options.
+    const value = options === '' || (typeof options === 'string' && options.toLowerCase() === 'true') ? {} : options;
+    if (definition === undefined) out[type] = value;
+    else out[definition.type] = canonicalizeKeys(value, definition.schema);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * Merges the objects that several containers define under one name, as Traefik's provider merge
+ * does: identical definitions are one object; services that differ only in their servers are one
+ * service whose servers are the union (this is how the replicas of a compose service become one
+ * load-balanced service); anything else is a conflict, and the object is left out and reported
+ * with the names of the containers involved, while every other object keeps working.
+ */
+import type { ServerConfig, ServiceConfig } from '../../config/dynamic-schema.js';
+import type { ConfigIssue } from '../provider.js';
+
+/** The kinds of object a container can define. */
+export type ObjectKind = 'routers' | 'services' | 'middlewares' | 'serversTransports';
+
+const SINGULAR: Record<ObjectKind, string> = {
+  routers: 'router',
+  services: 'service',
+  middlewares: 'middleware',
+  serversTransports: 'servers transport',
+};
+
+interface Entry {
+  config: Record<string, unknown>;
+  /** Canonical JSON of the definition (for services: without the servers). */
+  key: string;
+  containers: string[];
+  conflict: boolean;
+}
+
+/** JSON with object keys sorted, so equal definitions compare equal whatever their key order. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v as Record<string, unknown>).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+    return sorted;
+  });
+}
+
+function withoutServers(service: ServiceConfig): unknown {
+  if (service.loadBalancer === undefined) return service;
+  const { servers: _servers, ...loadBalancer } = service.loadBalancer;
+  return { ...service, loadBalancer };
+}
+
+/** Accumulates the objects of many containers, then yields one configuration and its conflicts. */
+export class ContainerConfigurationMerger {
+  private readonly entries: Record<ObjectKind, Map<string, Entry>> = {
+    routers: new Map(),
+    services: new Map(),
+    middlewares: new Map(),
+    serversTransports: new Map(),
+  };
+
+  /** Adds one object that container `container` defines. */
+  add(kind: ObjectKind, name: string, config: Record<string, unknown>, container: string): void {
+    const key = stableStringify(kind === 'services' ? withoutServers(config as ServiceConfig) : config);
+    const map = this.entries[kind];
+    const existing = map.get(name);
+    if (existing === undefined) {
+      map.set(name, { config: structuredClone(config), key, containers: [container], conflict: false });
+      return;
+    }
+    if (!existing.containers.includes(container)) existing.containers.push(container);
+    if (existing.key !== key) {
+      existing.conflict = true;
+      return;
+    }
+    if (kind === 'services') mergeServers(existing.config as ServiceConfig, config as ServiceConfig);
+  }
+
+  /** Whether an object of this kind and name was added (conflicting or not). */
+  has(kind: ObjectKind, name: string): boolean {
+    return this.entries[kind].has(name);
+  }
+
+  /** The merged objects of one kind, sorted by name, conflicts left out. */
+  objects(kind: ObjectKind): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const name of [...this.entries[kind].keys()].sort()) {
+      const entry = this.entries[kind].get(name)!;
+      if (!entry.conflict) out[name] = entry.config;
+    }
+    return out;
+  }
+
+  /** One error per conflicting object, naming the containers that define it. */
+  conflicts(): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    for (const kind of Object.keys(this.entries) as ObjectKind[]) {
+      for (const [name, entry] of this.entries[kind]) {
+        if (!entry.conflict) continue;
+        const containers = [...entry.containers].sort();
+        issues.push({
+          path: ['http', kind, name],
+          message: `${SINGULAR[kind]} ${JSON.stringify(name)} is defined with different configurations by containers ${containers.join(', ')}; it is disabled until they agree`,
+          location: `containers ${containers.join(', ')}`,
+          severity: 'error',
+        });
+      }
+    }
+    return issues;
+  }
+}
+
+/** Adds `from`'s servers to `into`'s, one per URL, sorted by URL so the output is deterministic. */
+function mergeServers(into: ServiceConfig, from: ServiceConfig): void {
+  const target = into.loadBalancer;
+  const extra = from.loadBalancer?.servers;
+  if (target === undefined || extra === undefined) return;
+  const byUrl = new Map<string, ServerConfig>();
+  for (const server of [...(target.servers ?? []), ...extra]) if (!byUrl.has(server.url)) byUrl.set(server.url, server);
+  target.servers = [...byUrl.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+}
