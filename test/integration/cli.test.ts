@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Backend, startBackend } from '../helpers/backends.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { send, waitFor } from '../helpers/http.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('the switchyard command', () => {
+  let dir: string;
+  let slow: Backend;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-cli-'));
+    slow = await startBackend('slow', (_req, res) => {
+      setTimeout(() => res.end('finished'), 500);
+    });
+  });
+
+  after(async () => {
+    await slow.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('check prints each error with its file position and exits 1', async () => {
+    const file = join(dir, 'broken.yml');
+    await writeFile(
+      file,
+      [
+        'http:',
+        '  routers:',
+        '    good:',
+        '      rule: "PathPrefix(`/`)"',
+        '      service: app',
+        '    bad:',
+        '      rule: "Path(`/x`) &&"',
+        '      service: app',
+        '    orphan:',
+        '      rule: "Path(`/y`)"',
+        '      service: missing',
+        '  services:',
+        '    app:',
+        '      loadBalancer:',
+        '        servers:',
+        '          - url: http://127.0.0.1:1',
+        '        passHostHeader: maybe',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['check', '--entryPoints.web.address=:0', file], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /broken\.yml:17:\d+/);
+    assert.match(result.stdout, /bad@file.*position/);
+    assert.match(result.stdout, /orphan@file.*missing@file/);
+  });
+
+  it('check exits 0 on a valid configuration', async () => {
+    const file = join(dir, 'good.yml');
+    await writeFile(
+      file,
+      'http:\n  routers:\n    r:\n      rule: "Host(`a.test`)"\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n',
+    );
+    const result = await runCli(['check', '--entryPoints.web.address=:0', file], { cwd: dir });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /0 errors/);
+  });
+
+  it('explain names the matching router and why a higher-priority one did not match', async () => {
+    const file = join(dir, 'explain.yml');
+    await writeFile(
+      file,
+      [
+        'http:',
+        '  routers:',
+        '    api:',
+        '      rule: "Host(`shop.test`) && PathPrefix(`/api`)"',
+        '      service: api',
+        '      middlewares: [strip]',
+        '    site:',
+        '      rule: "PathPrefix(`/`)"',
+        '      service: api',
+        '  middlewares:',
+        '    strip:',
+        '      stripPrefix:',
+        '        prefixes: [/api]',
+        '  services:',
+        '    api:',
+        '      loadBalancer:',
+        '        servers:',
+        '          - url: http://127.0.0.1:3000',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['explain', '--entryPoints.web.address=:8000', 'http://other.test:8000/api/x', file], {
+      cwd: dir,
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /✖ api@file/);
+    assert.match(result.stdout, /Host\(`shop\.test`\)/);
+    assert.match(result.stdout, /✔ .*site@file/);
+    assert.match(result.stdout, /http:\/\/127\.0\.0\.1:3000/);
+  });
+
+  it('drains a request in flight on SIGTERM and exits 0', async () => {
+    const port = await freePort();
+    const file = join(dir, 'run.yml');
+    await writeFile(
+      file,
+      `http:\n  routers:\n    r:\n      rule: "PathPrefix(\`/\`)"\n      service: s\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: ${slow.url}\n`,
+    );
+    const run = startCli(
+      [`--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${file}`, '--log.level=ERROR'],
+      { cwd: dir },
+    );
+    await waitFor(() => send(`http://127.0.0.1:${port}/ready`).then((r) => r.status === 200), {
+      timeout: 10_000,
+      what: 'the proxy to answer',
+    });
+    const inFlight = send(`http://127.0.0.1:${port}/slow`);
+    await waitFor(() => slow.hits >= 2, { what: 'the slow request to reach the backend' });
+    run.child.kill('SIGTERM');
+    const response = await inFlight;
+    assert.equal(response.status, 200);
+    assert.equal(response.text, 'finished');
+    const { code } = await run.exited;
+    assert.equal(code, 0, run.output.stderr);
+  });
+
+  it('names the port when it is already in use, and exits 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli([`--entryPoints.web.address=127.0.0.1:${port}`, '--log.level=ERROR'], { cwd: dir });
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, new RegExp(`port ${port} is already in use`));
+    } finally {
+      blocker.close();
+    }
+  });
+});
