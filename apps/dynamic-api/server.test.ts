@@ -153,3 +153,22 @@ describe('dynamic API shutdown', () => {
     await assert.rejects(slow);
   });
 });
+
+describe('dynamic API board with session', () => {
+  it('folds the session counter into the board when asked with ?session=1', async () => {
+    const api = await startDynamicApiServer({ port: 0, host: '127.0.0.1', replicaId: 'api-fold' });
+    try {
+      const first = await request(api.port, '/api/departures?session=1');
+      const cookie = String(first.headers['set-cookie']?.[0]).split(';')[0]!;
+      const firstBody = JSON.parse(first.body);
+      assert.equal(firstBody.session.visits, 1);
+      const second = JSON.parse((await request(api.port, '/api/departures?session=1', { headers: { cookie } })).body);
+      assert.deepEqual(second.session, { id: firstBody.session.id, visits: 2 });
+      const plain = await request(api.port, '/api/departures');
+      assert.equal(JSON.parse(plain.body).session, undefined);
+      assert.equal(plain.headers['set-cookie'], undefined);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -81,18 +81,30 @@ export async function startDynamicApiServer(options: DynamicApiOptions = {}): Pr
       return;
     }
     if (route === 'session') {
-      let id = sessionIdFromCookie(req.headers.cookie);
-      if (!id) {
-        id = newSessionId();
-        res.setHeader('Set-Cookie', sessionCookie(id));
-      }
-      const visits = sessions.visit(id);
+      const { id, visits } = countVisit(req, res);
       reply(res, query, () => ({ session: id, visits, servedBy }));
       return;
     }
     const limit = clampInt(query?.get('limit'), 1, MAX_LIMIT, 15);
-    reply(res, query, () => ({ ...boards.board(new Date(), limit), servedBy }));
+    // `?session=1` folds the session counter into the board, so a page can learn both from ONE request:
+    // two requests per poll under strict round-robin over two replicas would pin each endpoint to one replica.
+    const visit = query?.get('session') === '1' ? countVisit(req, res) : undefined;
+    reply(res, query, () => ({
+      ...boards.board(new Date(), limit),
+      ...(visit ? { session: { id: visit.id, visits: visit.visits } } : {}),
+      servedBy,
+    }));
   };
+
+  // Reads the session cookie (issuing one when absent) and counts one visit on this replica.
+  function countVisit(req: IncomingMessage, res: ServerResponse): { id: string; visits: number } {
+    let id = sessionIdFromCookie(req.headers.cookie);
+    if (!id) {
+      id = newSessionId();
+      res.setHeader('Set-Cookie', sessionCookie(id));
+    }
+    return { id, visits: sessions.visit(id) };
+  }
 
   const server = createServer((req, res) => {
     try {
