@@ -1,0 +1,112 @@
+/**
+ * Reads the file provider's configuration: one file, or every `*.yml|*.yaml|*.toml` of a
+ * directory (not recursive), merged into one snapshot. As in Traefik, an object name defined in
+ * two files keeps the first definition (files in name order); the duplicate is reported as a
+ * warning on that object rather than disabling it.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { configFormat, parseConfigText } from '../../config/config-file.js';
+import type { DynamicConfiguration } from '../../config/dynamic-schema.js';
+import { validateDynamicConfiguration } from '../../config/dynamic-validate.js';
+import { deepFreeze } from '../../config/freeze.js';
+import { ProviderError } from '../../errors.js';
+import type { ConfigIssue, ProviderSnapshot } from '../provider.js';
+
+/** What to read: `directory` wins when both are set, as in Traefik. */
+export interface FileSource {
+  filename?: string;
+  directory?: string;
+}
+
+interface LoadedFile {
+  file: string;
+  config: DynamicConfiguration;
+  issues: ConfigIssue[];
+  locate: (path: (string | number)[]) => string | undefined;
+}
+
+async function loadOne(file: string): Promise<LoadedFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ProviderError(`cannot read ${file}: ${(error as Error).message}`, file, error);
+  }
+  const parsed = parseConfigText(text, file);
+  const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
+  return { file, config, issues, locate: parsed.locate };
+}
+
+/** The configuration files of a directory, in name order (hidden files and editor leftovers skipped). */
+export async function listConfigFiles(directory: string): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    throw new ProviderError(`cannot read directory ${directory}: ${(error as Error).message}`, directory, error);
+  }
+  return entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.') && configFormat(e.name) !== undefined)
+    .map((e) => e.name)
+    .sort()
+    .map((name) => join(directory, name));
+}
+
+const KINDS: Record<string, string> = {
+  routers: 'router',
+  services: 'service',
+  middlewares: 'middleware',
+  serversTransports: 'servers transport',
+};
+
+/** Merges per-file configurations; the first definition of a name wins. */
+function merge(files: LoadedFile[]): ProviderSnapshot {
+  const issues: ConfigIssue[] = [];
+  const merged: Record<string, unknown> = {};
+  const http: Record<string, Record<string, unknown>> = {};
+  const firstFile = new Map<string, string>();
+  for (const loaded of files) {
+    issues.push(...loaded.issues);
+    for (const [key, value] of Object.entries(loaded.config)) {
+      if (key !== 'http' && !(key in merged)) merged[key] = value;
+    }
+    for (const [section, objects] of Object.entries(loaded.config.http ?? {})) {
+      if (objects === null || typeof objects !== 'object') continue;
+      const target = http[section] ?? {};
+      http[section] = target;
+      for (const [name, definition] of Object.entries(objects as Record<string, unknown>)) {
+        const path = ['http', section, name];
+        const id = path.join('\u0000');
+        const first = firstFile.get(id);
+        if (first === undefined) {
+          firstFile.set(id, loaded.file);
+          target[name] = definition;
+          continue;
+        }
+        const location = loaded.locate(path);
+        const message = `${KINDS[section] ?? section} ${JSON.stringify(name)} is also defined in ${loaded.file}; the definition in ${first} is used`;
+        issues.push(
+          location === undefined
+            ? { path, message, severity: 'warning' }
+            : { path, message, location, severity: 'warning' },
+        );
+      }
+    }
+  }
+  if (Object.keys(http).length > 0) merged.http = http;
+  return { provider: 'file', config: deepFreeze(merged as DynamicConfiguration), issues };
+}
+
+/**
+ * Loads the file provider's snapshot. Throws ConfigParseError (with `file:line:column`) when a
+ * file does not parse, ProviderError when a file or the directory cannot be read.
+ */
+export async function loadFileSnapshot(source: FileSource): Promise<ProviderSnapshot> {
+  if (source.directory !== undefined) {
+    const files = await listConfigFiles(source.directory);
+    return merge(await Promise.all(files.map(loadOne)));
+  }
+  if (source.filename !== undefined) return merge([await loadOne(source.filename)]);
+  throw new ProviderError('the file provider needs a filename or a directory');
+}
