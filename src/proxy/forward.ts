@@ -167,6 +167,8 @@ function responseHeaders(upstreamRes: IncomingMessage, ctx: RequestContext): str
 }
 
 function isOverridden(overrides: Array<[string, string]>, lower: string): boolean {
+  // Vary accumulates (a CORS middleware adds `Origin` to what the server varies on).
+  if (lower === 'vary') return false;
   for (const [name] of overrides) if (name.toLowerCase() === lower) return true;
   return false;
 }
