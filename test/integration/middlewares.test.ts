@@ -34,6 +34,7 @@ describe('middlewares through the proxy', () => {
             },
           },
           moved: {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: Go template references, not JavaScript.
             redirectRegex: { regex: '^http://([^/]+)/old/(.*)', replacement: 'http://${1}/new/${2}', permanent: true },
           },
           'v1-to-v2': { replacePathRegex: { regex: '^/v1/(.*)', replacement: '/v2/$1' } },
