@@ -17,6 +17,7 @@ export {
   RuleSyntaxError,
   SwitchyardError,
 } from './errors.js';
+export { buildDockerConfiguration } from './provider/docker/build-configuration.js';
 export type { Provider, ProviderSink, ProviderSnapshot } from './provider/provider.js';
 export { compileRule, type RuleRequest } from './rules/index.js';
 export { createSwitchyard } from './server/create.js';
