@@ -1,7 +1,204 @@
-/** `switchyard up`: the embedded engine (runs a compose file's services as local processes). */
+/**
+ * `switchyard up`: the seed's whole infrastructure with one command and no Docker. Reads a
+ * compose file, runs the services that have an `x-switchyard` extension as supervised local
+ * processes (the process provider), and runs the router itself configured from the router
+ * service's `command` flags, then prints where everything is.
+ *
+ *   switchyard up [-f FILE] [--scale SERVICE=N]… [--port-web N] [--port-dashboard N] [--dotted.flags…]
+ */
+import { resolve } from 'node:path';
+import type { StaticConfiguration } from '../config/static-loader.js';
+import { loadStaticConfiguration } from '../config/static-loader.js';
+import { ConfigError, ListenError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { formatBanner } from '../provider/process/banner.js';
+import { loadComposeProject, ProcessProvider, withStackApi } from '../provider/process/index.js';
+import { createSwitchyard } from '../server/create.js';
+import type { Switchyard } from '../server/switchyard.js';
+import { untilSignal } from './run.js';
 
-/** Not available yet in this build. */
-export async function upCommand(): Promise<number> {
-  process.stderr.write('switchyard up: not implemented yet\n');
-  return 2;
+/** How long `up` waits for every replica before printing the banner anyway. */
+const READY_TIMEOUT_MS = 15_000;
+/** The router's flags when the compose file has no router service. */
+const DEFAULT_ROUTER_FLAGS = ['--api.insecure=true', '--entryPoints.web.address=:8000'];
+
+/** The options of `up` itself; anything else is a static-configuration flag. */
+export interface UpOptions {
+  file: string | undefined;
+  scale: Record<string, number>;
+  portWeb: number | undefined;
+  portDashboard: number | undefined;
+  flags: string[];
+  help: boolean;
+}
+
+const USAGE = `Usage: switchyard up [-f FILE] [--scale SERVICE=N]... [--port-web N] [--port-dashboard N] [--dotted.flags]
+
+Runs a compose file's services as local processes (no Docker) behind Switchyard.
+  -f, --file FILE       compose file (default: docker-compose.yml in the current directory)
+  --scale SERVICE=N     number of replicas of a service (repeatable)
+  --port-web N          port of the web entry point (0 picks a free one)
+  --port-dashboard N    port of the dashboard and API entry point (0 picks a free one)
+  --any.static.flag=V   extra static configuration, after the router service's own flags
+`;
+
+function portValue(name: string, value: string | undefined): number {
+  if (value === undefined || !/^\d+$/.test(value) || Number(value) > 65535) {
+    throw new ConfigError(`${name} needs a port number from 0 to 65535, got ${JSON.stringify(value ?? '')}`, name);
+  }
+  return Number(value);
+}
+
+/** Parses the arguments of `up` (exported for tests). */
+export function parseUpArgs(args: readonly string[]): UpOptions {
+  const options: UpOptions = {
+    file: undefined,
+    scale: {},
+    portWeb: undefined,
+    portDashboard: undefined,
+    flags: [],
+    help: false,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = () => inline ?? args[++i];
+    switch (name) {
+      case '-h':
+      case '--help':
+        options.help = true;
+        break;
+      case '-f':
+      case '--file': {
+        const file = value();
+        if (file === undefined || file === '') throw new ConfigError(`${name} needs a file name`, name);
+        options.file = file;
+        break;
+      }
+      case '--scale': {
+        const spec = value() ?? '';
+        const match = /^([^=]+)=(\d+)$/.exec(spec);
+        if (match === null) throw new ConfigError(`--scale needs SERVICE=N, got ${JSON.stringify(spec)}`, '--scale');
+        options.scale[match[1] as string] = Number(match[2]);
+        break;
+      }
+      case '--port-web':
+        options.portWeb = portValue(name, value());
+        break;
+      case '--port-dashboard':
+        options.portDashboard = portValue(name, value());
+        break;
+      default:
+        if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`, arg);
+        options.flags.push(arg);
+        // `--key value`: keep the value with its flag.
+        if (inline === undefined && args[i + 1] !== undefined && !(args[i + 1] as string).startsWith('-')) {
+          options.flags.push(args[++i] as string);
+        }
+    }
+  }
+  return options;
+}
+
+/** The entry point `--port-web` changes: `web` when there is one, else the first that is not `traefik`. */
+function webEntryPoint(config: StaticConfiguration): string | undefined {
+  const names = Object.keys(config.entryPoints);
+  return names.includes('web') ? 'web' : names.find((n) => n !== 'traefik');
+}
+
+function urlOf(app: Switchyard, entryPoint: string | undefined, path: string): string | undefined {
+  const ep = entryPoint === undefined ? undefined : app.entryPoints.get(entryPoint);
+  if (ep === undefined) return undefined;
+  const host =
+    ep.options.host === undefined || ep.options.host === '0.0.0.0' || ep.options.host === '::'
+      ? 'localhost'
+      : ep.options.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${ep.port}${path}`;
+}
+
+/** Runs `up` until a termination signal; resolves with the exit code. */
+export async function upCommand(args: string[]): Promise<number> {
+  const options = parseUpArgs(args);
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const cwd = process.cwd();
+  const project = await loadComposeProject(resolve(cwd, options.file ?? 'docker-compose.yml'));
+  const routerFlags = project.router?.flags ?? DEFAULT_ROUTER_FLAGS;
+  const load = (extra: string[]) =>
+    loadStaticConfiguration({
+      args: [...routerFlags, ...options.flags, ...extra],
+      env: process.env,
+      cwd,
+      searchDirs: [],
+    });
+  let loaded = await load([]);
+  const overrides: string[] = [];
+  const web = webEntryPoint(loaded.config);
+  if (options.portWeb !== undefined && web !== undefined)
+    overrides.push(`--entryPoints.${web}.address=:${options.portWeb}`);
+  if (options.portDashboard !== undefined) overrides.push(`--entryPoints.traefik.address=:${options.portDashboard}`);
+  if (overrides.length > 0) loaded = await load(overrides);
+  if (loaded.rest.length > 0) throw new ConfigError(`unknown argument ${JSON.stringify(loaded.rest[0])}\n${USAGE}`);
+
+  const docker = loaded.config.providers.docker;
+  // Docker's provider would need a daemon; its label options still shape the translation.
+  const config: StaticConfiguration = {
+    ...loaded.config,
+    providers: { ...loaded.config.providers, docker: undefined },
+  };
+  const logger = createLogger(config.log);
+  for (const warning of [...loaded.warnings, ...project.warnings]) logger.warn({}, warning);
+  if (docker !== undefined) {
+    logger.info(
+      {},
+      'providers.docker is not used by `up`: the services run as local processes (its label options still apply)',
+    );
+  }
+  const tag = { provider: 'process' };
+  const provider = new ProcessProvider({
+    project,
+    scale: options.scale,
+    translation: docker,
+    logger: {
+      info: (message) => logger.info(tag, message),
+      warn: (message) => logger.warn(tag, message),
+      error: (message) => logger.error(tag, message),
+    },
+  });
+  const app = await createSwitchyard(config, logger, [provider]);
+  provider.useUpstreams(app.upstreams);
+  const internal = app.options.internalServices;
+  const api = internal?.get('api@internal');
+  if (internal !== undefined && api !== undefined) internal.set('api@internal', withStackApi(provider, api));
+
+  try {
+    await app.start();
+  } catch (error) {
+    await provider.stop();
+    await app.stop(0).catch(() => undefined);
+    if (error instanceof ListenError) {
+      process.stderr.write(
+        `switchyard up: ${error.message}\n  hint: pick other ports with --port-web N / --port-dashboard N\n`,
+      );
+      return 1;
+    }
+    throw error;
+  }
+  const ready = await provider.whenReady(READY_TIMEOUT_MS);
+  const stackApi = api === undefined ? undefined : urlOf(app, 'traefik', '/api/stack');
+  const dashboard = config.api?.dashboard ? urlOf(app, 'traefik', '/dashboard/') : undefined;
+  process.stdout.write(
+    formatBanner(provider.view(), { web: urlOf(app, web, '/'), dashboard, stackApi }, process.uptime(), ready),
+  );
+  return untilSignal(app, logger, async () => {
+    // Entry points first: requests in flight finish while their replicas still run.
+    await Promise.all([...app.entryPoints.values()].map((e) => e.close(app.options.graceMs ?? 10_000)));
+    logger.info(tag, 'stopping every replica');
+    await provider.stop();
+    logger.info(tag, 'all replicas stopped');
+  });
 }

@@ -1,0 +1,59 @@
+/**
+ * Compose-style output: every line a replica writes is prefixed with its padded, coloured name
+ * (`dynamic-server-1  | …`). Lines are split on `\n` so a chunk boundary never cuts a prefix into
+ * the middle of a line; a partial last line is held until its end arrives (or the stream ends).
+ */
+import pc from 'picocolors';
+
+const PALETTE = [pc.cyan, pc.yellow, pc.green, pc.magenta, pc.blue, pc.red];
+
+/** Where prefixed lines go (process.stdout in the CLI). */
+export interface LineSink {
+  write(text: string): unknown;
+}
+
+/** Picks colours in order and pads names to a common width, like compose. */
+export class OutputMultiplexer {
+  private next = 0;
+  private readonly colours = new Map<string, (text: string) => string>();
+
+  constructor(
+    private readonly sink: LineSink,
+    private width = 0,
+  ) {}
+
+  /** Widens the name column (call with every replica name known in advance). */
+  reserve(name: string): void {
+    this.width = Math.max(this.width, name.length);
+  }
+
+  /** A line writer for one replica; feed it chunks, then call `end()`. */
+  writer(name: string): { write(chunk: Buffer | string): void; end(): void } {
+    this.reserve(name);
+    let colour = this.colours.get(name);
+    if (colour === undefined) {
+      colour = PALETTE[this.next++ % PALETTE.length] as (text: string) => string;
+      this.colours.set(name, colour);
+    }
+    const paint = colour;
+    let pending = '';
+    const emit = (line: string) => {
+      this.sink.write(`${paint(`${name.padEnd(this.width)}  |`)} ${line}\n`);
+    };
+    return {
+      write: (chunk) => {
+        pending += chunk.toString();
+        let newline = pending.indexOf('\n');
+        while (newline >= 0) {
+          emit(pending.slice(0, newline).replace(/\r$/, ''));
+          pending = pending.slice(newline + 1);
+          newline = pending.indexOf('\n');
+        }
+      },
+      end: () => {
+        if (pending !== '') emit(pending);
+        pending = '';
+      },
+    };
+  }
+}
