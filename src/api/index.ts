@@ -1,79 +1,157 @@
 /**
- * The internal services: `api@internal` (Traefik-compatible JSON API), `dashboard@internal`,
- * `ping@internal`, `prometheus@internal`. Minimal first version; the full API lives in this folder.
+ * The internal services: `api@internal` (Traefik-compatible JSON API plus the live stream),
+ * `dashboard@internal`, `ping@internal` and `prometheus@internal`. Other parts of Switchyard
+ * add API routes with `registerApiRoute(app, …)` and the dashboard with `setDashboardHandler`.
  */
 import type { StaticConfiguration } from '../config/static-schema.js';
-import type { Handler, RequestContext } from '../middlewares/types.js';
-import type { RuntimeObject } from '../server/runtime.js';
+import type { Telemetry } from '../metrics/telemetry.js';
+import type { Handler } from '../middlewares/types.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
+import { ApiError, type ApiHandler, ApiRoutes, sendJson } from './api-routes.js';
+import { explainQuery, explainRequest } from './explain.js';
+import { listResponse } from './list-query.js';
+import { LiveStream } from './live-stream.js';
+import {
+  allServices,
+  type ConfigurationView,
+  entryPointView,
+  listedMiddlewares,
+  listedRouters,
+  listedServices,
+  middlewareView,
+  overview,
+  rawData,
+  routerView,
+  serviceView,
+} from './views.js';
 
-function sendJson(ctx: RequestContext, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  ctx.res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  ctx.res.end(text);
+export { ApiError, type ApiHandler, ApiResponse, readJsonBody } from './api-routes.js';
+
+const routesByApp = new WeakMap<Switchyard, ApiRoutes>();
+const dashboards = new WeakMap<Switchyard, Handler>();
+
+/** Adds an API route to a Switchyard's `api@internal` (e.g. `POST /api/stack/{name}/scale`). */
+export function registerApiRoute(app: Switchyard, method: string, pattern: string, handler: ApiHandler): void {
+  const routes = routesByApp.get(app);
+  if (routes === undefined) throw new Error('this Switchyard has no internal API');
+  routes.add(method, pattern, handler);
 }
 
-function view(object: RuntimeObject<unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...(object.config as object), ...extra };
-  out.status = object.status;
-  if (object.errors.length > 0) out.error = object.errors;
-  if (object.usedBy.length > 0) out.usedBy = object.usedBy;
-  out.name = object.name;
-  out.provider = object.provider;
-  return out;
+/** Serves the dashboard with `handler` (paths other than `/api…` on the API entry point). */
+export function setDashboardHandler(app: Switchyard, handler: Handler): void {
+  dashboards.set(app, handler);
+}
+
+function configurationView(app: Switchyard): ConfigurationView {
+  return {
+    get runtime() {
+      return app.runtime;
+    },
+    upstreams: app.upstreams,
+    providerNames: () => app.options.providers.map((p) => p.name),
+    failures: () => [...app.watcher.failures.values()],
+  };
 }
 
 /** Builds the handlers of the internal services for a running Switchyard. */
-export function createInternalServices(app: Switchyard, config: StaticConfiguration): Map<string, Handler> {
-  const services = new Map<string, Handler>();
-  services.set('api@internal', (ctx) => {
-    const runtime = app.runtime;
-    const path = ctx.path;
-    if (path === '/api/version')
-      return sendJson(ctx, 200, { Version: VERSION, Codename: 'switchyard', startDate: STARTED_AT });
-    if (path === '/api/http/routers') {
-      return sendJson(
-        ctx,
-        200,
-        [...runtime.routers.values()].map((r) => view(r, { using: r.using, priority: r.priority })),
-      );
-    }
-    if (path === '/api/http/services')
-      return sendJson(
-        ctx,
-        200,
-        [...runtime.services.values()].map((s) => view(s)),
-      );
-    if (path === '/api/http/middlewares')
-      return sendJson(
-        ctx,
-        200,
-        [...runtime.middlewares.values()].map((m) => view(m)),
-      );
-    if (path === '/api/entrypoints') {
-      return sendJson(
-        ctx,
-        200,
-        Object.entries(config.entryPoints).map(([name, e]) => ({ name, address: e.address })),
-      );
-    }
-    return sendJson(ctx, 404, { message: `unknown API path ${path}` });
+export function createInternalServices(
+  app: Switchyard,
+  config: StaticConfiguration,
+  telemetry: Telemetry,
+): Map<string, Handler> {
+  telemetry.attach(app);
+  const view = configurationView(app);
+  const routes = new ApiRoutes();
+  routesByApp.set(app, routes);
+  const stream = new LiveStream();
+  telemetry.live.subscribe((event) => {
+    // Streams never end by themselves; ending them lets the entry points drain on shutdown.
+    if (app.stopping) stream.closeAll();
+    else stream.broadcast('stats', event);
   });
+  app.onReload(() => stream.broadcast('config', overview(view, config)));
+
+  const find = <T>(kind: string, name: string, object: T | undefined): T => {
+    if (object === undefined) throw new ApiError(404, `${kind} not found: ${name}`);
+    return object;
+  };
+  routes.add('GET', '/api/version', () => ({ Version: VERSION, Codename: 'switchyard', startDate: STARTED_AT }));
+  routes.add('GET', '/api/overview', () => overview(view, config));
+  routes.add('GET', '/api/rawdata', () => rawData(view));
+  routes.add('GET', '/api/providers/failures', () => [...app.watcher.failures.values()]);
+  routes.add('GET', '/api/entrypoints', ({ query }) =>
+    listResponse(
+      Object.entries(config.entryPoints).map(([name, entry]) => ({
+        name,
+        status: 'enabled',
+        view: entryPointView(name, entry),
+      })),
+      query,
+    ),
+  );
+  routes.add('GET', '/api/entrypoints/{name}', ({ params }) => {
+    const name = params.name as string;
+    return entryPointView(name, find('entry point', name, config.entryPoints[name]));
+  });
+  routes.add('GET', '/api/http/routers', ({ query }) => listResponse(listedRouters(view), query));
+  routes.add('GET', '/api/http/routers/{name}', ({ params }) =>
+    routerView(find('router', params.name as string, app.runtime.routers.get(params.name as string))),
+  );
+  routes.add('GET', '/api/http/services', ({ query }) => listResponse(listedServices(view), query));
+  routes.add('GET', '/api/http/services/{name}', ({ params }) => {
+    const name = params.name as string;
+    const service = allServices(app.runtime).find((s) => s.name === name);
+    return serviceView(find('service', name, service), app.upstreams);
+  });
+  routes.add('GET', '/api/http/middlewares', ({ query }) => listResponse(listedMiddlewares(view), query));
+  routes.add('GET', '/api/http/middlewares/{name}', ({ params }) =>
+    middlewareView(find('middleware', params.name as string, app.runtime.middlewares.get(params.name as string))),
+  );
+  routes.add('GET', '/api/explain', ({ query }) => {
+    const request = explainQuery(query);
+    const names = [...app.entryPoints.keys()];
+    if (request.entryPoint !== null) find('entry point', request.entryPoint, app.entryPoints.get(request.entryPoint));
+    return explainRequest(app.runtime, request.entryPoint === null ? names : [request.entryPoint], request);
+  });
+  routes.add('GET', '/api/stats', () => ({ ...telemetry.live.current(), history: telemetry.live.history() }));
+  routes.add('GET', '/api/live', ({ ctx }) => {
+    stream.open(ctx, [
+      ['config', overview(view, config)],
+      ['stats', telemetry.live.current()],
+    ]);
+    return undefined;
+  });
+
+  const services = new Map<string, Handler>();
+  services.set('api@internal', (ctx) => routes.handle(ctx));
+  const terminating = config.ping?.terminatingStatusCode ?? 503;
   services.set('ping@internal', (ctx) => {
-    ctx.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 2 });
-    ctx.res.end('OK');
+    const status = app.stopping ? terminating : 200;
+    const body = status === 200 ? 'OK' : 'Service Unavailable';
+    ctx.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+    ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
   });
   services.set('dashboard@internal', (ctx) => {
+    const dashboard = dashboards.get(app);
+    if (dashboard !== undefined) return dashboard(ctx);
     if (ctx.path === '/') {
       ctx.res.writeHead(302, { location: '/dashboard/', 'content-length': 0 });
       ctx.res.end();
       return;
     }
     sendJson(ctx, 404, { message: 'dashboard not built' });
+  });
+  services.set('prometheus@internal', (ctx) => {
+    const registry = telemetry.prometheus;
+    if (registry === null) return sendJson(ctx, 404, { message: 'metrics.prometheus is not enabled' });
+    registry.metrics().then(
+      (text) => {
+        ctx.res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text) });
+        ctx.res.end(text);
+      },
+      (error: Error) => sendJson(ctx, 500, { message: error.message }),
+    );
   });
   return services;
 }

@@ -1,6 +1,7 @@
 /** Assembles a Switchyard process from a validated static configuration. */
 import { createInternalServices } from '../api/index.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
+import { Telemetry } from '../metrics/telemetry.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
 import { defaultTransport, entryPointOptions, internalSnapshot } from './settings.js';
@@ -14,6 +15,7 @@ export async function createSwitchyard(
   extraProviders: Provider[] = [],
 ): Promise<Switchyard> {
   const internalServices = new Map();
+  const telemetry = new Telemetry(config, logger);
   const app = new Switchyard({
     entryPoints: entryPointOptions(config),
     providers: [...(await createProviders(config, logger)), ...extraProviders],
@@ -21,7 +23,8 @@ export async function createSwitchyard(
     logger,
     internalSnapshot: internalSnapshot(config),
     internalServices,
+    observer: telemetry.observer,
   });
-  for (const [name, handler] of createInternalServices(app, config)) internalServices.set(name, handler);
+  for (const [name, handler] of createInternalServices(app, config, telemetry)) internalServices.set(name, handler);
   return app;
 }

@@ -30,8 +30,11 @@ export interface EntryPointOptions {
   idleTimeout: number;
 }
 
-/** Receives each finished request (statistics, access log). */
-export type RequestObserver = (ctx: RequestContext, startedAt: number) => void;
+/**
+ * Receives each finished request (statistics, access log): its context, its start
+ * (`performance.now()`), and the bytes written to and read from the client's socket while it ran.
+ */
+export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut: number, bytesIn: number) => void;
 
 /** A listening entry point routing through a swappable table. */
 export class EntryPoint {
@@ -131,11 +134,17 @@ export class EntryPoint {
   private handle(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
     const startedAt = performance.now();
     this.inFlight++;
+    const socket = req.socket;
+    // Socket byte counters before and after: requests on one connection do not overlap (no
+    // pipelining past the parser), so the difference is this exchange's bytes, headers included.
+    const written = this.observer === null ? 0 : socket.bytesWritten;
+    const read = this.observer === null ? 0 : socket.bytesRead;
     res.once('close', () => {
       this.inFlight--;
-      if (this.observer !== null) this.observer(ctx, startedAt);
+      if (this.observer !== null) {
+        this.observer(ctx, startedAt, socket.bytesWritten - written, socket.bytesRead - read);
+      }
     });
-    const socket = req.socket;
     const remoteAddress = plainAddress(socket.remoteAddress);
     const headers = req.headers;
     let target = req.url ?? '/';

@@ -46,6 +46,7 @@ export class Switchyard {
   reloads = 0;
   lastReloadAt: Date | null = null;
   private readonly reloadListeners = new Set<() => void>();
+  private readonly stopListeners = new Set<() => void | Promise<void>>();
   private stopped = false;
 
   constructor(readonly options: SwitchyardOptions) {
@@ -106,6 +107,16 @@ export class Switchyard {
     return () => this.reloadListeners.delete(listener);
   }
 
+  /** True once `stop()` has begun (ping answers 503, live streams end). */
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
+  /** Calls `listener` (awaited) on stop, once every entry point has drained (flush logs, stop timers). */
+  onStop(listener: () => void | Promise<void>): void {
+    this.stopListeners.add(listener);
+  }
+
   /** Stops providers, then drains and closes every entry point. */
   async stop(graceMs = this.options.graceMs ?? 10_000): Promise<void> {
     if (this.stopped) return;
@@ -114,6 +125,7 @@ export class Switchyard {
     await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
     await Promise.all([...this.entryPoints.values()].map((e) => e.close(graceMs)));
     this.transports.destroyAll();
+    for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 
   private logConfigurationErrors(runtime: RuntimeConfiguration): void {
