@@ -93,7 +93,7 @@ export function timeChart(
 }
 
 function trim(v: number): string {
-  return Number.isInteger(v) ? String(v) : v < 10 ? v.toFixed(1) : String(Math.round(v));
+  return Number.isInteger(v) ? String(v) : v < 100 ? v.toFixed(1) : String(Math.round(v));
 }
 
 /** A small line without axes; several series share one scale. */

@@ -276,35 +276,33 @@ export function ingest(stats: LiveStats): void {
   emit('live');
 }
 
-/** Seeds the charts from `/api/stats`'s `history`, whatever reasonable shape it has. */
+/**
+ * Seeds the charts from `/api/stats`'s `history`: `{ step, end, entryPoints, services, servers }`,
+ * each a list of per-second rates, oldest first, ending at `end`.
+ */
 function seedHistory(stats: LiveStats): void {
   const history = stats.history as Record<string, unknown> | undefined;
   if (!history || typeof history !== 'object') return;
-  const end = toMillis(stats.time);
-  const step = typeof history.intervalMs === 'number' ? history.intervalMs : 1000;
+  const end = toMillis((history.end as string | undefined) ?? stats.time);
+  const step = (typeof history.step === 'number' ? history.step : 1) * 1000;
   const toPoints = (raw: unknown): Point[] | null => {
-    if (!Array.isArray(raw)) {
-      if (raw && typeof raw === 'object' && 'rate' in raw) return toPoints((raw as { rate: unknown }).rate);
-      return null;
-    }
-    return raw.map((item, i) => {
-      if (typeof item === 'number') return { t: end - (raw.length - 1 - i) * step, v: item };
-      const o = item as Record<string, unknown>;
-      const time = o.time ?? o.t;
-      return {
-        t: time === undefined ? end - (raw.length - 1 - i) * step : toMillis(time as number | string),
-        v: Number(o.rate ?? o.v ?? o.value ?? 0),
-      };
-    });
+    if (!Array.isArray(raw)) return null;
+    const from = Math.max(0, raw.length - WINDOW_MS / step);
+    return raw.slice(from).map((v, i, kept) => ({ t: end - (kept.length - 1 - i) * step, v: Number(v) || 0 }));
   };
   for (const [url, raw] of Object.entries((history.servers as Record<string, unknown>) ?? {})) {
     const points = toPoints(raw);
-    if (points) state.servers.set(url, points.slice(0, -1));
+    if (points) state.servers.set(url, points);
   }
   for (const [name, raw] of Object.entries((history.services as Record<string, unknown>) ?? {})) {
     const points = toPoints(raw);
-    if (points) serviceHistory(name).rate = points.slice(0, -1);
+    if (points) serviceHistory(name).rate = points;
   }
+  const total = new Map<number, number>();
+  for (const raw of Object.values((history.entryPoints as Record<string, unknown>) ?? {})) {
+    for (const p of toPoints(raw) ?? []) total.set(p.t, (total.get(p.t) ?? 0) + p.v);
+  }
+  state.totalHistory = [...total].sort(([a], [b]) => a - b).map(([t, v]) => ({ t, v }));
 }
 
 // ---- connection ------------------------------------------------------------------------------

@@ -28,11 +28,14 @@ function failureText(failure: unknown): { provider: string; message: string } {
   if (typeof failure === 'string') return { provider: '', message: failure };
   if (failure && typeof failure === 'object') {
     const f = failure as Record<string, unknown>;
-    const position = [f.file ?? f.path, f.line, f.column ?? f.col].filter((p) => p !== undefined).join(':');
+    const position =
+      typeof f.location === 'string'
+        ? f.location
+        : [f.file ?? f.path, f.line, f.column ?? f.col].filter((p) => p !== undefined).join(':');
     const message = String(f.error ?? f.message ?? f.reason ?? JSON.stringify(f));
     return {
       provider: String(f.provider ?? ''),
-      message: position && !message.includes(position) ? `${position}: ${message}` : message,
+      message: `${position && !message.includes(position) ? `${position}: ` : ''}${message}${f.code ? ` (${f.code})` : ''}`,
     };
   }
   return { provider: '', message: String(failure) };
@@ -44,7 +47,11 @@ let lastSignature = '';
 export function renderBanner(el: HTMLElement): void {
   const list = problems();
   const failures = state.providerFailures.map(failureText);
-  const signature = JSON.stringify([list.map((p) => [p.object.name, p.object.error]), failures, state.loadError]);
+  const signature = JSON.stringify([
+    list.map((p) => [p.object.name, p.object.error, p.object.location]),
+    failures,
+    state.loadError,
+  ]);
   if (signature === lastSignature) return;
   lastSignature = signature;
   const errors = list.filter((p) => p.object.status !== 'warning').length;
@@ -85,6 +92,9 @@ export function renderBanner(el: HTMLElement): void {
           ' ',
           objectLink(kind, object.name),
           object.status === 'warning' ? ' (warning)' : ' (disabled)',
+          typeof object.location === 'string'
+            ? [' defined at ', h('code', { class: 'position' }, object.location)]
+            : null,
           (object.error?.length ?? 0) > 0
             ? h(
                 'ul',

@@ -60,6 +60,7 @@ export function errorsOf(object: ApiObject): HTMLElement | null {
     'div',
     { class: `callout ${object.status === 'warning' ? 'warning' : 'danger'}`, role: 'note' },
     h('strong', null, object.status === 'warning' ? 'Warning' : 'Error'),
+    typeof object.location === 'string' ? [' in ', h('code', { class: 'position' }, object.location)] : null,
     h(
       'ul',
       null,

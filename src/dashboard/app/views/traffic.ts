@@ -85,6 +85,7 @@ export function serviceTraffic(service: string): { el: HTMLElement; update(): vo
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([cls, points]) => ({ key: cls, label: cls, colour: STATUS_COLOURS[cls] ?? PALETTE[9]!, points }));
     const statusNow = Object.entries(svc?.status ?? {})
+      .filter(([, n]) => n > 0)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([cls, n]) =>
         h('span', { class: 'status-chip', style: `--c:${STATUS_COLOURS[cls] ?? '#888'}` }, `${cls} ${compact(n)}`),
