@@ -102,12 +102,18 @@ describe('switchyard up on the seed compose file', () => {
     const seen = new Set<string>();
     let scaled = false;
     let afterScaleDown: string[] = [];
+    /** Requests sent while replicas were being added, and while they were drained and stopped. */
+    const during = { up: 0, down: 0 };
+    let phase: 'up' | 'down' | undefined;
     const worker = async () => {
       while (sent < MIN || (!scaled && sent < MAX)) {
         sent++;
+        if (phase !== undefined) during[phase]++;
         const done = scaled;
         try {
-          const res = await send(`${up.web}api/departures?limit=2`, { agent });
+          // One request in five is slow, so replicas being removed still have requests in flight.
+          const slow = sent % 5 === 0 ? '&delay=80' : '';
+          const res = await send(`${up.web}api/departures?limit=2${slow}`, { agent });
           const id = servedBy(res.headers);
           if (res.status !== 200 || id === '') throw new Error(`status ${res.status}: ${res.text.slice(0, 120)}`);
           seen.add(id);
@@ -120,6 +126,7 @@ describe('switchyard up on the seed compose file', () => {
     };
     const choreography = async () => {
       await waitFor(() => sent >= 200, { timeout: 10_000, what: 'load to start' });
+      phase = 'up';
       await scale(up, 'dynamic-server', 4);
       await settled(up, 'dynamic-server', 4);
       await waitFor(() => seen.has('dynamic-server-3') && seen.has('dynamic-server-4'), {
@@ -128,8 +135,10 @@ describe('switchyard up on the seed compose file', () => {
       });
       const before = await up.stack();
       const leaving = before.services[1]?.replicas.filter((r) => r.index > 1).map((r) => r.pid as number) ?? [];
+      phase = 'down';
       await scale(up, 'dynamic-server', 1);
       await settled(up, 'dynamic-server', 1, 30_000);
+      phase = undefined;
       afterScaleDown = [];
       scaled = true;
       for (const pid of leaving) assert.equal(isAlive(pid), false, `replica pid ${pid} is still alive`);
@@ -137,8 +146,9 @@ describe('switchyard up on the seed compose file', () => {
     const [, ...results] = await Promise.allSettled([choreography(), worker(), worker(), worker(), worker()]);
     agent.destroy();
     console.log(
-      `scaling under load: ${sent} requests sent, ${failed} failed; replicas seen: ${[...seen].sort().join(', ')}`,
+      `scaling under load: ${sent} requests sent (${during.up} while scaling up, ${during.down} while draining and stopping), ${failed} failed; replicas seen: ${[...seen].sort().join(', ')}`,
     );
+    assert.ok(during.down > 0, 'requests were sent while replicas were being removed');
     for (const result of results) assert.equal(result.status, 'fulfilled');
     assert.equal(failed, 0, `failed requests: ${failures.join(' | ')}`);
     assert.ok(sent >= MIN);

@@ -2,6 +2,7 @@
  * The start-up banner of `switchyard up`: where to click, and what runs where. Plain lines with
  * stable labels (`Web`, `Dashboard`, `Stack API`), so scripts and tests can read the URLs.
  */
+import { relative } from 'node:path';
 import pc from 'picocolors';
 import type { StackView } from './stack-view.js';
 
@@ -28,7 +29,9 @@ export function formatBanner(view: StackView, urls: BannerUrls, readySeconds: nu
   const title = allReady
     ? `${pc.green('✔')} ${pc.bold('Switchyard is up')}`
     : `${pc.yellow('!')} ${pc.bold('Switchyard is up, but some replicas are not ready yet')}`;
-  lines.push(` ${title} — project ${pc.cyan(view.project)} from ${view.composeFile} (${readySeconds.toFixed(1)} s)`);
+  const file = relative(process.cwd(), view.composeFile);
+  const shown = file === '' || file.startsWith('..') ? view.composeFile : file;
+  lines.push(` ${title} — project ${pc.cyan(view.project)} from ${shown} (${readySeconds.toFixed(1)} s)`);
   lines.push('');
   const links: string[][] = [];
   if (urls.web) links.push(['Web', urls.web]);

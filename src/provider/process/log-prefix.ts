@@ -6,6 +6,29 @@
 import pc from 'picocolors';
 
 const PALETTE = [pc.cyan, pc.yellow, pc.green, pc.magenta, pc.blue, pc.red];
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const NOISE = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name', 'v']);
+
+/**
+ * A pino JSON line made readable for a terminal (`INFO dynamic-api listening port=3000`); any
+ * other line is returned unchanged. Pipes and files keep the raw JSON for tools.
+ */
+export function readableLine(line: string): string {
+  if (!line.startsWith('{') || !line.endsWith('}')) return line;
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  if (typeof record.level !== 'number' || typeof record.msg !== 'string') return line;
+  const level = LEVELS[record.level] ?? String(record.level);
+  const paint = record.level >= 50 ? pc.red : record.level >= 40 ? pc.yellow : pc.dim;
+  const fields = Object.entries(record)
+    .filter(([key]) => !NOISE.has(key))
+    .map(([key, value]) => `${pc.dim(`${key}=`)}${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return [paint(level.padEnd(5)), record.msg, ...fields].join(' ');
+}
 
 /** Where prefixed lines go (process.stdout in the CLI). */
 export interface LineSink {
@@ -19,6 +42,8 @@ export class OutputMultiplexer {
 
   constructor(
     private readonly sink: LineSink,
+    /** Reformat JSON log lines for a human (on when the sink is a terminal). */
+    private readonly readable = false,
     private width = 0,
   ) {}
 
@@ -38,7 +63,8 @@ export class OutputMultiplexer {
     const paint = colour;
     let pending = '';
     const emit = (line: string) => {
-      this.sink.write(`${paint(`${name.padEnd(this.width)}  |`)} ${line}\n`);
+      const text = this.readable ? readableLine(line) : line;
+      this.sink.write(`${paint(`${name.padEnd(this.width)}  |`)} ${text}\n`);
     };
     return {
       write: (chunk) => {

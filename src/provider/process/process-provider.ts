@@ -79,7 +79,8 @@ export class ProcessProvider implements Provider {
   constructor(options: ProcessProviderOptions) {
     this.project = options.project;
     this.logger = options.logger ?? silent;
-    this.output = new OutputMultiplexer(options.output ?? process.stdout);
+    const output = options.output ?? process.stdout;
+    this.output = new OutputMultiplexer(output, (output as { isTTY?: boolean }).isTTY === true);
     // Network and host-port choices are Docker's business; locally the address is always 127.0.0.1.
     const { network: _network, useBindPortIP: _bind, ...translation } = options.translation ?? {};
     this.translation = compileDockerOptions(translation);
