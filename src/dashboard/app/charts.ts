@@ -93,7 +93,8 @@ export function timeChart(
 }
 
 function trim(v: number): string {
-  return Number.isInteger(v) ? String(v) : v < 100 ? v.toFixed(1) : String(Math.round(v));
+  if (Number.isInteger(v)) return String(v);
+  return v < 1 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : String(Math.round(v));
 }
 
 /** A small line without axes; several series share one scale. */

@@ -68,6 +68,12 @@ export function colourOf(url: string): string {
   return PALETTE[(slots[url] ?? 0) % PALETTE.length] as string;
 }
 
+/** A letter naming a server, tied to its colour slot so that letter and colour always agree. */
+export function letterOf(url: string): string {
+  if (slots[url] === undefined) assignColours([url]);
+  return String.fromCharCode(65 + ((slots[url] ?? 0) % 26));
+}
+
 /** Colours of HTTP status classes. */
 export const STATUS_COLOURS: Record<string, string> = {
   '1xx': '#7f7f7f',

@@ -53,6 +53,8 @@ export const state = {
   totals: { rate: 0, errorRate: 0, clientErrorRate: 0, inFlight: 0 },
   totalHistory: [] as Point[],
   servers: new Map<string, Point[]>(),
+  /** The service each server was last seen in (so a removed replica stays on its chart for the window). */
+  serverService: new Map<string, string>(),
   serviceHistory: new Map<string, ServiceHistory>(),
   recent: [] as RecentRequest[],
 };
@@ -136,6 +138,14 @@ async function loadOnce(): Promise<void> {
   emit('config');
 }
 
+/** Re-reads `/api/stack` alone (the management page follows replicas starting and draining). */
+export async function refreshStack(): Promise<void> {
+  const next = await loadStack();
+  if (JSON.stringify(next) === JSON.stringify(state.stack)) return;
+  state.stack = next;
+  emit('config');
+}
+
 async function loadStack(): Promise<StackInfo | null> {
   try {
     const res = await fetch('/api/stack', { headers: { accept: 'application/json' }, cache: 'no-store' });
@@ -216,6 +226,7 @@ export function ingest(stats: LiveStats): void {
   state.lastLiveAt = Date.now();
 
   for (const [url, server] of Object.entries(stats.servers ?? {})) {
+    if (server.service) state.serverService.set(url, server.service);
     let points = state.servers.get(url);
     if (!points) {
       points = [];

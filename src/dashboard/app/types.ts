@@ -124,12 +124,20 @@ export interface StackInfo {
   services?: Array<{
     name: string;
     replicas?: number | StackReplica[];
+    /** Replicas wanted (what `scale` sets). */
+    scale?: number;
     desired?: number;
+    /** Replicas ready and in rotation. */
     running?: number;
+    command?: string;
+    routes?: Array<{ router: string; rule: string }>;
     instances?: StackReplica[];
     [key: string]: unknown;
   }>;
   replicas?: StackReplica[];
+  project?: string;
+  composeFile?: string;
+  skipped?: Array<{ name: string; reason: string }>;
   [key: string]: unknown;
 }
 
@@ -139,7 +147,12 @@ export interface StackReplica {
   service?: string;
   state?: string;
   status?: string;
-  url?: string;
+  url?: string | null;
   address?: string;
+  pid?: number | null;
+  port?: number | null;
+  restarts?: number;
+  /** Seconds since the current process started. */
+  uptime?: number | null;
   [key: string]: unknown;
 }

@@ -180,6 +180,8 @@ createServer((req, res) => {
       services: [
         {
           name: 'dynamic-server',
+          scale: replicas,
+          running: replicas,
           replicas: servers
             .slice(0, replicas)
             .map((u, i) => ({ id: `dynamic-server-${i + 1}`, state: 'running', url: u })),

@@ -5,26 +5,31 @@
  * server, so round-robin alternation shows at a glance.
  */
 import { type Series, sparkline, timeChart } from '../charts.js';
-import { colourOf, PALETTE, STATUS_COLOURS } from '../colors.js';
+import { colourOf, letterOf, PALETTE, STATUS_COLOURS } from '../colors.js';
 import { h, replace } from '../dom.js';
 import { compact, ms, shortServer, toMillis } from '../format.js';
 import { state, WINDOW_MS } from '../store.js';
 import type { RecentRequest } from '../types.js';
 import { healthBadge, objectLink, pageHeader, type View } from './common.js';
 
-/** Servers of a service: from the configuration, plus any the live stream reports. */
+/**
+ * Servers of a service: from the configuration, plus any the live stream reports, plus removed
+ * ones that still have traffic in the chart's window (a scale-down stays visible).
+ */
 export function serversOf(service: string): string[] {
   const urls = new Set<string>();
   const config = state.services.find((s) => s.name === service);
   for (const s of config?.loadBalancer?.servers ?? []) if (s.url) urls.add(s.url);
   for (const [url, s] of Object.entries(state.live?.servers ?? {})) if (s.service === service) urls.add(url);
+  for (const [url, owner] of state.serverService) {
+    if (owner === service && !urls.has(url) && (state.servers.get(url) ?? []).some((p) => p.v > 0)) urls.add(url);
+  }
   return [...urls].sort();
 }
 
-/** A short label for a server inside its service: its index letter, for those who cannot tell colours apart. */
-export function serverLetter(service: string, url: string): string {
-  const i = serversOf(service).indexOf(url);
-  return i < 0 ? '?' : i < 26 ? String.fromCharCode(65 + i) : String(i + 1);
+/** A short label for a server, for those who cannot tell colours apart: a letter tied to its colour. */
+export function serverLetter(_service: string, url: string): string {
+  return letterOf(url);
 }
 
 /** Services that have live statistics or servers, load balancers first. */
@@ -65,6 +70,7 @@ export function serviceTraffic(service: string): { el: HTMLElement; update(): vo
       legend,
       urls.map((url) => {
         const s = state.live?.servers?.[url];
+        const removed = s === undefined && !state.services.find((x) => x.name === service)?.serverStatus?.[url];
         const health = s?.health ?? state.services.find((x) => x.name === service)?.serverStatus?.[url];
         return h(
           'li',
@@ -74,8 +80,10 @@ export function serviceTraffic(service: string): { el: HTMLElement; update(): vo
           ' ',
           h('span', { class: 'mono' }, shortServer(url)),
           ' ',
-          healthBadge(health),
-          h('span', { class: 'muted' }, ` ${compact(s?.rate ?? 0)} req/s · ${compact(s?.requests ?? 0)} total`),
+          removed ? h('span', { class: 'badge health-unknown' }, 'removed') : healthBadge(health),
+          removed
+            ? null
+            : h('span', { class: 'muted' }, ` ${compact(s?.rate ?? 0)} req/s · ${compact(s?.requests ?? 0)} total`),
         );
       }),
     );
