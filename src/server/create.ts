@@ -1,6 +1,7 @@
 /** Assembles a Switchyard process from a validated static configuration. */
-import { createInternalServices } from '../api/index.js';
+import { createInternalServices, setDashboardHandler } from '../api/index.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
+import { createDashboardHandler } from '../dashboard/serve.js';
 import { Telemetry } from '../metrics/telemetry.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
@@ -26,5 +27,6 @@ export async function createSwitchyard(
     observer: telemetry.observer,
   });
   for (const [name, handler] of createInternalServices(app, config, telemetry)) internalServices.set(name, handler);
+  if (config.api?.dashboard !== false) setDashboardHandler(app, createDashboardHandler());
   return app;
 }
