@@ -12,7 +12,7 @@ import { loadStaticConfiguration } from '../config/static-loader.js';
 import { ConfigError, ListenError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { formatBanner } from '../provider/process/banner.js';
-import { loadComposeProject, ProcessProvider, withStackApi } from '../provider/process/index.js';
+import { loadComposeProject, ProcessProvider, registerStackApi } from '../provider/process/index.js';
 import { createSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { untilSignal } from './run.js';
@@ -171,9 +171,7 @@ export async function upCommand(args: string[]): Promise<number> {
   });
   const app = await createSwitchyard(config, logger, [provider]);
   provider.useUpstreams(app.upstreams);
-  const internal = app.options.internalServices;
-  const api = internal?.get('api@internal');
-  if (internal !== undefined && api !== undefined) internal.set('api@internal', withStackApi(provider, api));
+  registerStackApi(app, provider);
 
   try {
     await app.start();
@@ -189,7 +187,8 @@ export async function upCommand(args: string[]): Promise<number> {
     throw error;
   }
   const ready = await provider.whenReady(READY_TIMEOUT_MS);
-  const stackApi = api === undefined ? undefined : urlOf(app, 'traefik', '/api/stack');
+  // The API (and so the stack API) is served on the `traefik` entry point when api.insecure is on.
+  const stackApi = config.api?.insecure === true ? urlOf(app, 'traefik', '/api/stack') : undefined;
   const dashboard = config.api?.dashboard ? urlOf(app, 'traefik', '/dashboard/') : undefined;
   process.stdout.write(
     formatBanner(provider.view(), { web: urlOf(app, web, '/'), dashboard, stackApi }, process.uptime(), ready),

@@ -1,110 +1,61 @@
 /**
- * The stack API, served next to Switchyard's own API (`api@internal`, the dashboard entry point):
+ * The stack API, added to Switchyard's own API (`api@internal`, the dashboard entry point):
  *
  *   GET  /api/stack                              services and replicas (id, pid, port, url, state, restarts, uptime)
  *   GET  /api/stack/services/{name}              one service
  *   POST /api/stack/services/{name}/scale        body {"replicas": N} → 202 and the service
- *   POST /api/stack/replicas/{id}/stop           drain, then stop → 202
- *   POST /api/stack/replicas/{id}/start          → 202
+ *   POST /api/stack/replicas/{id}/stop           drain, then stop → 202 and the replica
+ *   POST /api/stack/replicas/{id}/start          → 202 and the replica
  *
  * Changes answer 202 at once: replicas join when ready and leave after draining, and
  * `GET /api/stack` shows them on their way (`starting`, `draining`).
  */
-import type { Handler, RequestContext } from '../../middlewares/types.js';
+import { ApiError, ApiResponse, readJsonBody, registerApiRoute } from '../../api/index.js';
+import type { Switchyard } from '../../server/switchyard.js';
 import type { ProcessProvider } from './process-provider.js';
+import type { ReplicaView } from './stack-view.js';
 
-const MAX_BODY = 4096;
 const MAX_REPLICAS = 64;
 
-function send(ctx: RequestContext, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(body)}\n`;
-  ctx.res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-    'cache-control': 'no-store',
-    ...headers,
+function replicaOf(provider: ProcessProvider, id: string): ReplicaView | undefined {
+  for (const service of provider.view().services) {
+    const replica = service.replicas.find((r) => r.id === id);
+    if (replica) return replica;
+  }
+  return undefined;
+}
+
+function refuseWhileStopping(provider: ProcessProvider): void {
+  if (provider.isStopping) throw new ApiError(409, 'the stack is stopping');
+}
+
+/** Adds the `/api/stack` routes for this provider to the app's API. */
+export function registerStackApi(app: Switchyard, provider: ProcessProvider): void {
+  registerApiRoute(app, 'GET', '/api/stack', () => provider.view());
+  registerApiRoute(app, 'GET', '/api/stack/services/{name}', ({ params }) => {
+    const service = provider.service(params.name as string);
+    if (service === undefined) throw new ApiError(404, `no such service: ${params.name}`);
+    return service;
   });
-  ctx.res.end(text);
-}
-
-function readBody(ctx: RequestContext): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    ctx.req.setEncoding('utf8');
-    ctx.req.on('data', (chunk: string) => {
-      body += chunk;
-      if (body.length > MAX_BODY) {
-        reject(new Error(`body larger than ${MAX_BODY} bytes`));
-        ctx.req.destroy();
-      }
-    });
-    ctx.req.once('end', () => resolve(body));
-    ctx.req.once('error', reject);
+  registerApiRoute(app, 'POST', '/api/stack/services/{name}/scale', async ({ ctx, params }) => {
+    const name = params.name as string;
+    if (provider.service(name) === undefined) throw new ApiError(404, `no such service: ${name}`);
+    refuseWhileStopping(provider);
+    const body = (await readJsonBody(ctx, 4096)) as { replicas?: unknown } | undefined;
+    const count = body?.replicas;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_REPLICAS) {
+      throw new ApiError(400, `body must be {"replicas": N} with N an integer from 0 to ${MAX_REPLICAS}`);
+    }
+    return new ApiResponse(provider.scale(name, count), 202);
   });
-}
-
-async function scaleRequest(ctx: RequestContext, provider: ProcessProvider, name: string): Promise<void> {
-  let count: unknown;
-  try {
-    const body = await readBody(ctx);
-    count = (JSON.parse(body || '{}') as { replicas?: unknown }).replicas;
-  } catch (error) {
-    return send(ctx, 400, { message: `invalid JSON body: ${(error as Error).message}` });
-  }
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > MAX_REPLICAS) {
-    return send(ctx, 400, { message: `"replicas" must be an integer from 0 to ${MAX_REPLICAS}` });
-  }
-  send(ctx, 202, provider.scale(name, count));
-}
-
-function methodNotAllowed(ctx: RequestContext, allow: string): void {
-  send(ctx, 405, { message: `use ${allow}` }, { allow });
-}
-
-/**
- * A wrapper for the `api@internal` handler: `/api/stack…` is answered here, every other path
- * goes to the wrapped handler unchanged.
- */
-export function withStackApi(provider: ProcessProvider, next: Handler): Handler {
-  return (ctx) => {
-    const path = ctx.path;
-    if (path !== '/api/stack' && !path.startsWith('/api/stack/')) return next(ctx);
-    handleStack(ctx, provider).catch((error: Error) => {
-      if (!ctx.res.headersSent) send(ctx, 500, { message: error.message });
-      else ctx.res.destroy();
+  for (const action of ['stop', 'start'] as const) {
+    registerApiRoute(app, 'POST', `/api/stack/replicas/{id}/${action}`, ({ params }) => {
+      const id = params.id as string;
+      if (!provider.hasReplica(id)) throw new ApiError(404, `no such replica: ${id}`);
+      refuseWhileStopping(provider);
+      // The answer does not wait: draining and starting take time, GET /api/stack follows them.
+      void (action === 'stop' ? provider.stopReplica(id) : provider.startReplica(id));
+      return new ApiResponse(replicaOf(provider, id) ?? { id }, 202);
     });
-  };
-}
-
-async function handleStack(ctx: RequestContext, provider: ProcessProvider): Promise<void> {
-  const method = ctx.req.method ?? 'GET';
-  const parts = ctx.path.split('/').slice(3).map(decodeURIComponent);
-  if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) {
-    if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(ctx, 'GET');
-    return send(ctx, 200, provider.view());
   }
-  const [kind, name, action, extra] = parts as [string, string | undefined, string | undefined, string | undefined];
-  if (kind === 'services' && name !== undefined && extra === undefined) {
-    const service = provider.service(name);
-    if (service === undefined) return send(ctx, 404, { message: `no such service: ${name}` });
-    if (action === undefined) {
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(ctx, 'GET');
-      return send(ctx, 200, service);
-    }
-    if (action === 'scale') {
-      if (method !== 'POST') return methodNotAllowed(ctx, 'POST');
-      if (provider.isStopping) return send(ctx, 409, { message: 'the stack is stopping' });
-      return scaleRequest(ctx, provider, name);
-    }
-  }
-  if (kind === 'replicas' && name !== undefined && (action === 'stop' || action === 'start') && extra === undefined) {
-    if (!provider.hasReplica(name)) return send(ctx, 404, { message: `no such replica: ${name}` });
-    if (method !== 'POST') return methodNotAllowed(ctx, 'POST');
-    if (provider.isStopping) return send(ctx, 409, { message: 'the stack is stopping' });
-    if (action === 'stop') void provider.stopReplica(name);
-    else void provider.startReplica(name);
-    const service = provider.view().services.find((s) => s.replicas.some((r) => r.id === name));
-    return send(ctx, 202, service?.replicas.find((r) => r.id === name) ?? { id: name });
-  }
-  send(ctx, 404, { message: `unknown stack API path ${ctx.path}` });
 }
