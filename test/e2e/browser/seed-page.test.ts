@@ -18,16 +18,27 @@ const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM}: browser test skipped`;
 const artifacts = join(repoRoot(), 'test-artifacts');
 
+/** The little of the DOM this test reads (the project compiles without the DOM library). */
+interface PageElement {
+  textContent: string | null;
+  dataset: Record<string, string | undefined>;
+}
+interface PageDocument {
+  getElementById(id: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+}
+
 /** What the page shows now: answers counted, the latest replica, and the replicas of the history chips. */
 function pageState(page: Page) {
-  return page.evaluate(() => ({
-    total: Number(document.getElementById('total')?.textContent ?? '0'),
-    servedBy: document.getElementById('served-by')?.textContent?.trim() ?? '',
-    rows: document.querySelectorAll('#departures tr').length,
-    history: Array.from(document.querySelectorAll('#history [data-replica]')).map(
-      (el) => (el as HTMLElement).dataset.replica,
-    ),
-  }));
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as { document: PageDocument }).document;
+    return {
+      total: Number(doc.getElementById('total')?.textContent ?? '0'),
+      servedBy: doc.getElementById('served-by')?.textContent?.trim() ?? '',
+      rows: doc.querySelectorAll('#departures tr').length,
+      history: Array.from(doc.querySelectorAll('#history [data-replica]')).map((el) => el.dataset.replica),
+    };
+  });
 }
 
 describe('the seed page behind switchyard up', { skip }, () => {
