@@ -20,6 +20,9 @@ export class UpstreamState {
   /** Total requests forwarded, and those that failed at the transport level (502/504). */
   requests = 0;
   failures = 0;
+  /** Passive health: failures counted in the current window, and when that window opened. */
+  passiveFailures = 0;
+  passiveWindowStart = 0;
 
   constructor(readonly url: string) {}
 
@@ -55,6 +58,11 @@ export class UpstreamRegistry {
     for (const [url, state] of this.states) {
       if (!keep.has(url) && state.inFlight === 0) this.states.delete(url);
     }
+  }
+
+  /** Forgets one server's state (after it drained). */
+  delete(url: string): void {
+    this.states.delete(url);
   }
 
   /** Every known state (for the API and metrics). */

@@ -24,6 +24,7 @@ describe('middleware registry', () => {
       'redirectScheme',
       'replacePath',
       'replacePathRegex',
+      'retry',
       'stripPrefix',
       'stripPrefixRegex',
     ]);

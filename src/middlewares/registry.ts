@@ -14,6 +14,7 @@ import { redirectRegex } from './redirect-regex.js';
 import { redirectScheme } from './redirect-scheme.js';
 import { replacePath } from './replace-path.js';
 import { replacePathRegex } from './replace-path-regex.js';
+import { retry } from './retry.js';
 import { stripPrefix } from './strip-prefix.js';
 import { stripPrefixRegex } from './strip-prefix-regex.js';
 import type { MiddlewareBuildContext, MiddlewareDefinition, MiddlewareWrapper } from './types.js';
@@ -36,6 +37,7 @@ for (const definition of [
   redirectScheme,
   replacePath,
   replacePathRegex,
+  retry,
   stripPrefix,
   stripPrefixRegex,
 ] as MiddlewareDefinition[]) {

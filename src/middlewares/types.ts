@@ -37,6 +37,24 @@ export interface RequestContext {
   upgradeHead?: Buffer | null;
   /** Times the request was sent again to another server. */
   retries?: number;
+  /** Set by the retry middleware: the load balancer asks it whether to send the request again. */
+  retry?: RetryHandle | null;
+  /** Attempts made so far under the retry middleware (1 for the first). */
+  attempt?: number;
+  /** URLs of upstream servers that failed this request, so a retry goes to another one first. */
+  failedUpstreams?: string[] | null;
+  /** The request body read into memory (retry, mirroring), sent instead of streaming `req`. */
+  bufferedBody?: Buffer | null;
+}
+
+/** What the retry middleware offers the load balancer (see middlewares/retry.ts). */
+export interface RetryHandle {
+  /**
+   * Called when the upstream failed before any response byte reached the client. Returns true
+   * when the request will be sent again (later, through the rest of the chain), false when the
+   * failure must be answered now.
+   */
+  retryAfterFailure(ctx: RequestContext, error: NodeJS.ErrnoException): boolean;
 }
 
 /** A request handler: middlewares and, at the end of the chain, the service. */

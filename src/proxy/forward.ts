@@ -7,6 +7,7 @@
  */
 import { type ClientRequest, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
 import type { RequestContext } from '../middlewares/types.js';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 import { buildRequestHeaders, plainAddress } from './request-headers.js';
@@ -23,7 +24,9 @@ export interface ForwardSettings {
    * Called when the upstream failed before any byte of the response reached the client.
    * Returns true when it took the request over (retry elsewhere, passive health…).
    */
-  readonly onTransportError?: (ctx: RequestContext, target: UpstreamTarget, error: Error) => boolean;
+  readonly onTransportError?: (ctx: RequestContext, target: UpstreamTarget, error: NodeJS.ErrnoException) => boolean;
+  /** Passive health of the service's servers: every answer is reported to it. */
+  readonly passive?: PassiveHealthPolicy | null;
 }
 
 const EXCHANGE = Symbol('switchyard.exchange');
@@ -39,8 +42,11 @@ class Exchange {
   upstreamRes: IncomingMessage | null = null;
   headerTimer: NodeJS.Timeout | null = null;
   finished = false;
-  /** Whether the request has a body (then it cannot be replayed after a stale-socket error). */
-  readonly hasBody: boolean;
+  /**
+   * Whether the request body is streamed from the client (then it cannot be replayed after a
+   * stale-socket error). A body read into memory beforehand (`ctx.bufferedBody`) can be.
+   */
+  readonly streamsBody: boolean;
 
   constructor(
     readonly ctx: RequestContext,
@@ -48,9 +54,10 @@ class Exchange {
     readonly settings: ForwardSettings,
   ) {
     const headers = ctx.req.headers;
-    this.hasBody =
-      headers['transfer-encoding'] !== undefined ||
-      (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+    this.streamsBody =
+      ctx.bufferedBody == null &&
+      (headers['transfer-encoding'] !== undefined ||
+        (headers['content-length'] !== undefined && headers['content-length'] !== '0'));
   }
 }
 
@@ -61,8 +68,10 @@ export function forward(ctx: RequestContext, target: UpstreamTarget, settings: F
   target.state.requests++;
   ctx.serverUrl = target.url;
   const res = ctx.res as WithExchange<ServerResponse>;
+  // A retried request comes here again with the same response: one close listener is enough,
+  // it finds the latest exchange on the symbol.
+  if (res[EXCHANGE] === undefined) res.once('close', onClientClose);
   res[EXCHANGE] = exchange;
-  res.once('close', onClientClose);
   send(exchange, false);
 }
 
@@ -98,7 +107,10 @@ function send(exchange: Exchange, isRetry: boolean): void {
   if (options.responseHeaderTimeout > 0) {
     exchange.headerTimer = setTimeout(onHeaderTimeout, options.responseHeaderTimeout, exchange);
   }
-  if (exchange.hasBody && !isRetry) {
+  const body = ctx.bufferedBody;
+  if (body != null) {
+    upstreamReq.end(body);
+  } else if (exchange.streamsBody && !isRetry) {
     req.pipe(upstreamReq);
   } else {
     upstreamReq.end();
@@ -140,6 +152,7 @@ function onUpstreamResponse(this: WithExchange<ClientRequest>, upstreamRes: Inco
     return;
   }
   exchange.upstreamRes = upstreamRes;
+  exchange.settings.passive?.answered(exchange.target.state, upstreamRes.statusCode ?? 502, Date.now());
   (upstreamRes as WithExchange<IncomingMessage>)[EXCHANGE] = exchange;
   res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes, exchange.ctx));
   upstreamRes.on('error', onUpstreamBodyError);
@@ -169,7 +182,11 @@ function responseHeaders(upstreamRes: IncomingMessage, ctx: RequestContext): str
 function isOverridden(overrides: Array<[string, string]>, lower: string): boolean {
   // Vary accumulates (a CORS middleware adds `Origin` to what the server varies on).
   if (lower === 'vary') return false;
-  for (const [name] of overrides) if (name.toLowerCase() === lower) return true;
+  for (const [name, value] of overrides) {
+    // Set-Cookie may repeat: a sticky cookie adds to the server's cookies instead of replacing
+    // them (an empty value still removes them).
+    if (name.toLowerCase() === lower && (value === '' || lower !== 'set-cookie')) return true;
+  }
   return false;
 }
 
@@ -189,7 +206,7 @@ function onUpstreamError(this: WithExchange<ClientRequest>, error: NodeJS.ErrnoE
   }
   // A pooled keep-alive socket that the server closed just as we reused it: nothing reached
   // the application, so an idempotent, bodiless request is sent once more on a fresh socket.
-  if (this.reusedSocket && !exchange.hasBody && RETRYABLE_ON_REUSED_SOCKET.has(error.code ?? '')) {
+  if (this.reusedSocket && !exchange.streamsBody && RETRYABLE_ON_REUSED_SOCKET.has(error.code ?? '')) {
     ctx.retries = (ctx.retries ?? 0) + 1;
     send(exchange, true);
     return;

@@ -47,7 +47,16 @@ export class Transport {
     this.https = new HttpsAgent({ ...agentOptions, rejectUnauthorized: !options.insecureSkipVerify });
   }
 
-  /** Closes idle pooled connections; in-use ones close when their request ends. */
+  /** Closes idle pooled connections now; in-use ones close when their request ends. */
+  retire(): void {
+    for (const agent of [this.http, this.https]) {
+      // Read by the agent when a request ends: the socket is closed instead of pooled.
+      (agent as unknown as { keepAlive: boolean }).keepAlive = false;
+      for (const list of Object.values(agent.freeSockets)) for (const socket of list ?? []) socket.destroy();
+    }
+  }
+
+  /** Closes every connection, in use or not (shutdown). */
   destroy(): void {
     this.http.destroy();
     this.https.destroy();
@@ -69,14 +78,19 @@ export class TransportPool {
     return transport;
   }
 
-  /** Destroys transports that no current configuration uses. */
+  /** Retires transports that no current configuration uses (requests in flight on them finish). */
   retain(used: ReadonlySet<Transport>): void {
     for (const [key, transport] of this.byKey) {
       if (!used.has(transport)) {
-        transport.destroy();
+        transport.retire();
         this.byKey.delete(key);
       }
     }
+  }
+
+  /** The transports in use. */
+  values(): IterableIterator<Transport> {
+    return this.byKey.values();
   }
 
   /** Destroys every transport (shutdown). */

@@ -39,8 +39,18 @@ export class UpstreamTarget {
     this.basePath = preservePath ? path : '';
   }
 
+  /** Stable identity for strategies and sticky cookies: the server URL. */
+  get key(): string {
+    return this.url;
+  }
+
   /** Whether the balancer may pick this server now. */
   available(now: number): boolean {
     return this.state.available(now);
+  }
+
+  /** Requests in flight to this server (from every load balancer that lists it). */
+  load(): number {
+    return this.state.inFlight;
   }
 }

@@ -1,29 +1,26 @@
 /**
  * Builds service handlers from the runtime configuration: load balancers over upstream
- * targets, weighted services of services, failover pairs, and the internal services (API,
- * dashboard, ping, metrics). Errors are recorded on the service (it becomes disabled) and
- * surface on the routers that use it.
+ * targets, weighted services of services, failover pairs, mirroring, and the internal services
+ * (API, dashboard, ping, metrics). Errors are recorded on the service (it becomes disabled) and
+ * surface on the routers that use it. The handlers themselves live in services/.
  */
-
-import type { Candidate } from '../balancer/strategy.js';
+import { type ProbeSpec, resolveProbe } from '../balancer/health-probe.js';
+import { PASSIVE_DEFAULTS, PassiveHealthPolicy } from '../balancer/passive-health.js';
+import { StickyCookie } from '../balancer/sticky.js';
+import { createStrategy } from '../balancer/strategies.js';
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
-import { WeightedRoundRobin } from '../balancer/wrr.js';
 import type { LoadBalancerConfig, ServiceConfig } from '../config/dynamic-schema.js';
-import type { Handler, RequestContext } from '../middlewares/types.js';
-import { type ForwardSettings, forward } from '../proxy/forward.js';
-import { sendError } from '../proxy/responses.js';
+import type { Handler } from '../middlewares/types.js';
 import { DEFAULT_TRANSPORT, type Transport, type TransportOptions, type TransportPool } from '../proxy/transport.js';
-import { forwardUpgrade } from '../proxy/upgrade.js';
 import { UpstreamTarget } from '../proxy/upstream-target.js';
 import { addError, qualify, type RuntimeConfiguration, type RuntimeService } from './runtime.js';
+import { FailoverService } from './services/failover.js';
+import type { ServiceHandle } from './services/handle.js';
+import { LoadBalancer } from './services/load-balancer.js';
+import { MirroringService } from './services/mirroring.js';
+import { WeightedService } from './services/weighted.js';
 
-/** A built service: its handler and whether it can take a request now (for parents). */
-export interface ServiceHandle extends Candidate {
-  readonly name: string;
-  readonly handler: Handler;
-  /** The upstream targets it balances over (empty for composite and internal services). */
-  readonly targets: readonly UpstreamTarget[];
-}
+export type { ServiceHandle } from './services/handle.js';
 
 /** What building services needs from the rest of the process. */
 export interface ServiceBuildDeps {
@@ -41,8 +38,10 @@ export class ServiceBuilder {
   private readonly building = new Set<string>();
   /** Transports used by the services built, so unused pools can be closed after a swap. */
   readonly usedTransports = new Set<Transport>();
-  /** Every upstream URL in use, so stale upstream states can be pruned. */
+  /** Every upstream URL in use, so removed servers can be drained. */
   readonly usedUrls = new Set<string>();
+  /** Active health checks wanted, by server URL (the first service to ask for one wins). */
+  readonly healthChecks = new Map<string, ProbeSpec>();
 
   constructor(
     private readonly runtime: RuntimeConfiguration,
@@ -63,7 +62,7 @@ export class ServiceBuilder {
   private build(name: string): ServiceHandle | Error {
     const internal = this.deps.internalServices.get(name);
     if (internal !== undefined) {
-      return { name, handler: internal, targets: [], weight: 1, available: always };
+      return { name, key: name, handler: internal, targets: [], weight: 1, available: always, load: zero };
     }
     const service = this.runtime.services.get(name);
     if (service === undefined) return new Error(`the service "${name}" does not exist`);
@@ -97,18 +96,27 @@ export class ServiceBuilder {
         handle: this.child(service, child.name),
         weight: child.weight ?? 1,
       }));
-      return weightedHandle(service.name, children);
+      return new WeightedService(service.name, children, config.weighted.sticky);
     }
     if (config.failover !== undefined) {
       service.type = 'failover';
-      return failoverHandle(
+      return new FailoverService(
         service.name,
         this.child(service, config.failover.service),
         this.child(service, config.failover.fallback),
       );
     }
     service.type = 'mirroring';
-    throw new Error('mirroring services are not supported yet');
+    const mirroring = config.mirroring;
+    if (mirroring === undefined) throw new Error('the service has no type');
+    return new MirroringService(service.name, this.child(service, mirroring.service), {
+      mirrors: (mirroring.mirrors ?? []).map((mirror) => ({
+        handle: this.child(service, mirror.name),
+        percent: mirror.percent ?? 0,
+      })),
+      mirrorBody: mirroring.mirrorBody ?? true,
+      maxBodySize: mirroring.maxBodySize ?? -1,
+    });
   }
 
   private child(parent: RuntimeService, reference: string): ServiceHandle {
@@ -121,23 +129,49 @@ export class ServiceBuilder {
 
   private loadBalancer(service: RuntimeService, config: LoadBalancerConfig): ServiceHandle {
     const servers = config.servers ?? [];
-    const targets = servers.map((server, index) => {
-      this.usedUrls.add(server.url);
-      return new UpstreamTarget(
-        server.url,
-        server.weight ?? 1,
-        this.deps.upstreams.get(server.url),
-        server.preservePath === true,
-        `${service.name}.loadBalancer.servers[${index}].url`,
-      );
-    });
+    const targets = servers.map(
+      (server, index) =>
+        new UpstreamTarget(
+          server.url,
+          server.weight ?? 1,
+          this.deps.upstreams.get(server.url),
+          server.preservePath === true,
+          `${service.name}.loadBalancer.servers[${index}].url`,
+        ),
+    );
     const transport = this.transportFor(service, config.serversTransport);
-    this.usedTransports.add(transport);
-    const settings: ForwardSettings = { passHostHeader: config.passHostHeader ?? true, transport };
-    if (config.strategy !== undefined && config.strategy.toLowerCase() !== 'wrr') {
-      throw new Error(`unknown load-balancing strategy "${config.strategy}" (supported: wrr)`);
+    const strategy = createStrategy(config.strategy, targets);
+    const sticky =
+      config.sticky?.cookie !== undefined ? new StickyCookie(config.sticky.cookie, service.name, targets) : null;
+    const passiveConfig = config.passiveHealthCheck;
+    let passive: PassiveHealthPolicy | null = null;
+    if (passiveConfig !== undefined) {
+      const window = passiveConfig.failureWindow ?? PASSIVE_DEFAULTS.failureWindow;
+      const attempts = passiveConfig.maxFailedAttempts ?? PASSIVE_DEFAULTS.maxFailedAttempts;
+      if (window <= 0) throw new Error('passiveHealthCheck.failureWindow: must be positive');
+      if (attempts < 1) throw new Error('passiveHealthCheck.maxFailedAttempts: must be at least 1');
+      passive = new PassiveHealthPolicy(window, attempts);
     }
-    return loadBalancerHandle(service.name, targets, settings);
+    const probes: Array<[string, ProbeSpec]> = [];
+    if (config.healthCheck !== undefined) {
+      for (const target of targets) {
+        probes.push([target.url, resolveProbe(config.healthCheck, target.url, transport.options.insecureSkipVerify)]);
+      }
+    }
+    // Recorded only once the whole service is valid, so a broken one leaves no trace.
+    this.usedTransports.add(transport);
+    for (const target of targets) this.usedUrls.add(target.url);
+    for (const [url, spec] of probes) if (!this.healthChecks.has(url)) this.healthChecks.set(url, spec);
+    return new LoadBalancer({
+      name: service.name,
+      targets,
+      strategy,
+      hashesClient: (config.strategy ?? 'wrr').toLowerCase() === 'hrw',
+      sticky,
+      passive,
+      passHostHeader: config.passHostHeader ?? true,
+      transport,
+    });
   }
 
   private transportFor(service: RuntimeService, reference: string | undefined): Transport {
@@ -161,49 +195,6 @@ function always(): boolean {
   return true;
 }
 
-function loadBalancerHandle(name: string, targets: UpstreamTarget[], settings: ForwardSettings): ServiceHandle {
-  const strategy = new WeightedRoundRobin(targets);
-  const handler = (ctx: RequestContext): void => {
-    const target = strategy.next(Date.now());
-    ctx.service = name;
-    if (target === undefined) {
-      sendError(ctx.res, 503, 'no available server\n');
-      return;
-    }
-    if (ctx.upgradeHead != null) forwardUpgrade(ctx, target, settings);
-    else forward(ctx, target, settings);
-  };
-  const available = (now: number): boolean => {
-    for (const target of targets) if (target.weight > 0 && target.available(now)) return true;
-    return false;
-  };
-  return { name, handler, targets, weight: 1, available };
-}
-
-function weightedHandle(name: string, children: Array<{ handle: ServiceHandle; weight: number }>): ServiceHandle {
-  const candidates = children.map(({ handle, weight }) => ({
-    handle,
-    weight,
-    available: (now: number) => handle.available(now),
-  }));
-  const strategy = new WeightedRoundRobin(candidates);
-  const handler = (ctx: RequestContext): void => {
-    const picked = strategy.next(Date.now());
-    if (picked === undefined) {
-      sendError(ctx.res, 503, 'no available server\n');
-      return;
-    }
-    picked.handle.handler(ctx);
-  };
-  const available = (now: number): boolean => candidates.some((c) => c.weight > 0 && c.available(now));
-  return { name, handler, targets: [], weight: 1, available };
-}
-
-function failoverHandle(name: string, main: ServiceHandle, fallback: ServiceHandle): ServiceHandle {
-  const handler = (ctx: RequestContext): void => {
-    if (main.available(Date.now())) main.handler(ctx);
-    else fallback.handler(ctx);
-  };
-  const available = (now: number): boolean => main.available(now) || fallback.available(now);
-  return { name, handler, targets: [], weight: 1, available };
+function zero(): number {
+  return 0;
 }

@@ -3,6 +3,8 @@
  * configuration, a routing table is built from it and swapped into every entry point.
  * Also owns reloads (SIGHUP) and graceful shutdown.
  */
+import { Drainer } from '../balancer/drain.js';
+import { HealthChecker } from '../balancer/health-check.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { Handler } from '../middlewares/types.js';
 import type { Provider, ProviderSnapshot } from '../provider/provider.js';
@@ -37,6 +39,10 @@ export interface SwitchyardOptions {
 export class Switchyard {
   readonly upstreams = new UpstreamRegistry();
   readonly transports = new TransportPool();
+  /** Active health checks (control plane), keyed by server URL; they survive reloads. */
+  readonly health: HealthChecker;
+  /** Servers that left the configuration, finishing their requests before their pools close. */
+  readonly drainer: Drainer;
   readonly entryPoints = new Map<string, EntryPoint>();
   readonly watcher: ConfigurationWatcher;
   /** The latest runtime configuration (what the API shows). */
@@ -51,6 +57,8 @@ export class Switchyard {
 
   constructor(readonly options: SwitchyardOptions) {
     this.watcher = new ConfigurationWatcher(() => this.rebuild(), options.throttleMs ?? 50, options.logger);
+    this.health = new HealthChecker(this.upstreams, options.logger);
+    this.drainer = new Drainer(this.upstreams, () => this.pooledAgents(), options.graceMs ?? 10_000);
     for (const entry of options.entryPoints) {
       this.entryPoints.set(entry.name, new EntryPoint(entry, this.table, options.logger, options.observer ?? null));
     }
@@ -90,11 +98,13 @@ export class Switchyard {
       defaultTransport: this.options.defaultTransport,
       internalServices: this.options.internalServices ?? new Map(),
     });
+    // Before the swap, so a new server with a health check is DOWN until its first passing probe.
+    this.health.sync(built.services.healthChecks, built.services.usedUrls);
     this.runtime = runtime;
     this.table = built.table;
     for (const entryPoint of this.entryPoints.values()) entryPoint.swap(built.table);
     this.transports.retain(built.services.usedTransports);
-    this.upstreams.prune(built.services.usedUrls);
+    this.drainer.update(built.services.usedUrls);
     this.reloads++;
     this.lastReloadAt = new Date();
     this.logConfigurationErrors(runtime);
@@ -122,10 +132,20 @@ export class Switchyard {
     if (this.stopped) return;
     this.stopped = true;
     this.watcher.close();
+    this.health.stop();
     await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
     await Promise.all([...this.entryPoints.values()].map((e) => e.close(graceMs)));
+    this.drainer.stop();
     this.transports.destroyAll();
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
+  }
+
+  /** Every keep-alive agent that may hold pooled sockets to an upstream. */
+  private *pooledAgents(): Generator<import('node:http').Agent> {
+    for (const transport of this.transports.values()) {
+      yield transport.http;
+      yield transport.https;
+    }
   }
 
   private logConfigurationErrors(runtime: RuntimeConfiguration): void {

@@ -1,0 +1,108 @@
+/**
+ * Draining servers that left the configuration (file edit, container stop, scale-down). A
+ * removed server is marked `draining` so no balancer, old or new, picks it again; its in-flight
+ * requests finish (up to a grace period); then its pooled keep-alive connections are closed and
+ * its state forgotten. A server that comes back before that simply stops draining.
+ */
+import type { Agent } from 'node:http';
+import type { UpstreamRegistry, UpstreamState } from './upstream-state.js';
+
+/** How often a draining server is looked at (ms). */
+const POLL_MS = 25;
+
+/** Gives the agents whose pooled sockets may lead to a server. */
+export type AgentSource = () => Iterable<Agent>;
+
+/** Closes pooled sockets to `hostname:port` (idle ones, and in-use ones too when `all`). */
+export function closeSocketsTo(agents: Iterable<Agent>, hostname: string, port: number, all: boolean): number {
+  // Node names pools `host:port:localAddress[:…]`.
+  const prefix = `${hostname}:${port}:`;
+  let closed = 0;
+  for (const agent of agents) {
+    const pools = all ? [agent.freeSockets, agent.sockets] : [agent.freeSockets];
+    for (const pool of pools) {
+      for (const [name, sockets] of Object.entries(pool)) {
+        if (!name.startsWith(prefix)) continue;
+        for (const socket of sockets ?? []) {
+          socket.destroy();
+          closed++;
+        }
+      }
+    }
+  }
+  return closed;
+}
+
+/** Where a server URL points, for matching pool names. */
+function endpoint(url: string): { hostname: string; port: number } | null {
+  try {
+    const parsed = new URL(url);
+    const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+    const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+    return { hostname, port };
+  } catch {
+    return null;
+  }
+}
+
+/** Drains servers that no configuration lists any more. */
+export class Drainer {
+  private readonly draining = new Map<string, { state: UpstreamState; since: number; timer: NodeJS.Timeout }>();
+  /** Endpoints (`host:port`) of the servers configured now: their pools stay open. */
+  private liveEndpoints = new Set<string>();
+
+  constructor(
+    private readonly upstreams: UpstreamRegistry,
+    private readonly agents: AgentSource,
+    /** Longest wait for in-flight requests to a removed server (ms). */
+    private readonly graceMs: number,
+  ) {}
+
+  /** Applies a new configuration's server set: drains the removed, revives the returned. */
+  update(usedUrls: ReadonlySet<string>): void {
+    this.liveEndpoints = new Set();
+    for (const url of usedUrls) {
+      const target = endpoint(url);
+      if (target !== null) this.liveEndpoints.add(`${target.hostname}:${target.port}`);
+    }
+    for (const [url, entry] of this.draining) {
+      if (!usedUrls.has(url)) continue;
+      clearInterval(entry.timer);
+      this.draining.delete(url);
+      entry.state.draining = false;
+    }
+    for (const state of this.upstreams.all()) {
+      if (usedUrls.has(state.url) || this.draining.has(state.url)) continue;
+      state.draining = true;
+      const timer = setInterval(() => this.poll(state.url), POLL_MS);
+      timer.unref();
+      this.draining.set(state.url, { state, since: Date.now(), timer });
+    }
+  }
+
+  /** Servers draining now (for the API and tests). */
+  drainingUrls(): string[] {
+    return [...this.draining.keys()];
+  }
+
+  /** Stops watching (shutdown). */
+  stop(): void {
+    for (const entry of this.draining.values()) clearInterval(entry.timer);
+    this.draining.clear();
+  }
+
+  private poll(url: string): void {
+    const entry = this.draining.get(url);
+    if (entry === undefined) return;
+    const overdue = Date.now() - entry.since >= this.graceMs;
+    if (entry.state.inFlight > 0 && !overdue) return;
+    clearInterval(entry.timer);
+    this.draining.delete(url);
+    const target = endpoint(url);
+    // Another configured URL may lead to the same host and port (a path prefix): keep its pool.
+    if (target !== null && !this.liveEndpoints.has(`${target.hostname}:${target.port}`))
+      closeSocketsTo(this.agents(), target.hostname, target.port, overdue);
+    // Only forget the state if no newer configuration brought the server back meanwhile.
+    if (this.upstreams.peek(url) === entry.state) this.upstreams.delete(url);
+  }
+}
