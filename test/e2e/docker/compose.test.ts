@@ -1,0 +1,390 @@
+/**
+ * The seed's scenario on a real Docker engine: `docker-compose up -d --build --scale dynamic-server=2`
+ * with the repository's compose file, then everything is checked from the host through the
+ * published ports on 127.0.0.1 only.
+ *
+ * Prerequisites come from scripts/docker/ensure-engine.sh and make-base-image.sh (run here too;
+ * both are idempotent and quick once done). Without an engine the suite is skipped, except under
+ * CI=true where that is a failure. Stopping and restarting the daemon disturbs every other user of
+ * it, so that step runs only under CI=true or SWITCHYARD_E2E_RESTART_DAEMON=1, and only when the
+ * daemon was started by ensure-engine.sh (its pid file names a live dockerd).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { send, waitFor } from '../../helpers/http.js';
+
+const ROOT = findRoot();
+const STATE_DIR = process.env.SWITCHYARD_DOCKERD_STATE ?? '/tmp/switchyard-dockerd';
+const CA_SOURCE = '/etc/ssl/certs/ca-certificates.crt';
+const CA_IN_CONTEXT = join(ROOT, '.ca-bundle.crt');
+const IN_CI = process.env.CI === 'true';
+
+function findRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'docker-compose.yml')) && existsSync(join(dir, 'package.json'))) return dir;
+    dir = join(dir, '..');
+  }
+  throw new Error('cannot find the repository root above this test');
+}
+
+/** Runs a script synchronously at load time (prerequisites), returning its output or an error text. */
+function prerequisite(script: string): { ok: boolean; out: string; stdout: string } {
+  const result = spawnSync('bash', [join(ROOT, 'scripts/docker', script)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  const out = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  return { ok: result.status === 0, out, stdout: (result.stdout ?? '').trim() };
+}
+
+const engine = prerequisite('ensure-engine.sh');
+const base = engine.ok ? prerequisite('make-base-image.sh') : { ok: false, out: '', stdout: '' };
+// make-base-image.sh prints the tag as the last line of its standard output.
+const nodeImage = process.env.NODE_IMAGE ?? base.stdout.split('\n').at(-1) ?? '';
+let skip: string | false = false;
+if (!engine.ok) skip = `no Docker engine answers (ensure-engine.sh: ${engine.out.split('\n').at(-1)})`;
+else if (!base.ok) skip = `no base image (make-base-image.sh: ${base.out.split('\n').at(-1)})`;
+if (skip && IN_CI) throw new Error(`Docker suite cannot run under CI: ${skip}`);
+
+/** Result of one command. */
+interface Ran {
+  code: number | null;
+  out: string;
+  ms: number;
+}
+
+/** Runs a command with a deadline; keeps the last 64 KiB of its combined output. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const keep = (chunk: Buffer) => {
+      out = (out + chunk.toString('utf8')).slice(-65_536);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => {
+      out += `\n[killed after ${timeoutMs} ms]`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, ms: Date.now() - started });
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, out: `${out}\n${error.message}`, ms: Date.now() - started });
+    });
+  });
+}
+
+/** A free TCP port on the host (docker-proxy binds it right after). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** `waitFor` for probes that answer `undefined` until ready. */
+async function until<T>(probe: () => Promise<T | undefined>, timeout: number, what: string): Promise<T> {
+  return (await waitFor(probe, { timeout, interval: 500, what })) as T;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the seed scenario with docker-compose on a real engine', { skip }, () => {
+  const project = `sye2e${process.pid}${Date.now().toString(36)}`;
+  const workDir = mkdtempSync(join(tmpdir(), 'switchyard-compose-'));
+  const overrideFile = join(workDir, 'override.yml');
+  let webPort = 0;
+  let dashboardPort = 0;
+  let env: NodeJS.ProcessEnv = {};
+  let placedCaBundle = false;
+  let up = false;
+  let failures = 0;
+  const web = (path: string) => `http://127.0.0.1:${webPort}${path}`;
+  const dashboard = (path: string) => `http://127.0.0.1:${dashboardPort}${path}`;
+
+  const compose = (args: string[], timeoutMs = 120_000, files: string[] = []) =>
+    run('docker-compose', ['-p', project, '-f', join(ROOT, 'docker-compose.yml'), ...files, ...args], env, timeoutMs);
+
+  /** Container ids of one compose service. */
+  async function containers(service: string): Promise<string[]> {
+    const ran = await compose(['ps', '-q', service], 60_000);
+    return ran.out.split('\n').filter((line) => /^[0-9a-f]{64}$/.test(line.trim()));
+  }
+
+  /** The X-Served-By of `count` requests to /api on fresh connections. */
+  async function servedBy(count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const res = await send(web('/api'));
+      assert.equal(res.status, 200, `GET /api answered ${res.status}: ${res.text.slice(0, 200)}`);
+      ids.push(String(res.headers['x-served-by']));
+    }
+    return ids;
+  }
+
+  /** A test step: counts failures (for the logs printed at the end) and refuses to run after a failed `up`. */
+  function step(name: string, timeout: number, fn: () => Promise<void>, needsUp = true) {
+    it(name, { timeout }, async () => {
+      if (needsUp && !up) assert.fail('docker-compose up did not succeed');
+      try {
+        await fn();
+      } catch (error) {
+        failures++;
+        throw error;
+      }
+    });
+  }
+
+  before(async () => {
+    webPort = await freePort();
+    dashboardPort = await freePort();
+    env = {
+      ...process.env,
+      NODE_IMAGE: nodeImage,
+      SWITCHYARD_WEB_PORT: String(webPort),
+      SWITCHYARD_DASHBOARD_PORT: String(dashboardPort),
+      // Compose's own (classic) builder: no BuildKit or buildx needed.
+      COMPOSE_DOCKER_CLI_BUILD: '0',
+      DOCKER_BUILDKIT: '0',
+    };
+    if (!existsSync(CA_IN_CONTEXT) && existsSync(CA_SOURCE)) {
+      copyFileSync(CA_SOURCE, CA_IN_CONTEXT);
+      placedCaBundle = true;
+    }
+  });
+
+  after(async () => {
+    if (failures > 0) {
+      const logs = await compose(['logs', '--no-color', '--tail', '60'], 60_000);
+      console.error(`--- docker-compose logs (project ${project}) ---\n${logs.out}`);
+    }
+    const down = await compose(
+      ['down', '-v', '--remove-orphans', '-t', '5'],
+      180_000,
+      [overrideFile].filter(existsSync).flatMap((f) => ['-f', f]),
+    );
+    if (down.code !== 0) console.error(`docker-compose down failed:\n${down.out}`);
+    if (placedCaBundle) rmSync(CA_IN_CONTEXT, { force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  step(
+    'builds the three images and starts the proxy, the site and two API replicas',
+    1_200_000,
+    async () => {
+      const ran = await compose(['up', '-d', '--build', '--scale', 'dynamic-server=2'], 1_150_000);
+      assert.equal(ran.code, 0, `docker-compose up failed:\n${ran.out}`);
+      console.log(`# docker-compose up --build took ${(ran.ms / 1000).toFixed(1)} s`);
+      up = true;
+      assert.equal((await containers('dynamic-server')).length, 2);
+      assert.equal((await containers('static-server')).length, 1);
+      assert.equal((await containers('reverse-proxy')).length, 1);
+    },
+    false,
+  );
+
+  step('runs the apps as a non-root user and reports them healthy', 120_000, async () => {
+    const ids = [...(await containers('dynamic-server')), ...(await containers('static-server'))];
+    await waitFor(
+      async () => {
+        const ran = await run(
+          'docker',
+          ['inspect', '--format', '{{.Config.User}} {{.State.Health.Status}}', ...ids],
+          env,
+          30_000,
+        );
+        const lines = ran.out.trim().split('\n');
+        return lines.length === ids.length && lines.every((line) => line === 'node healthy');
+      },
+      { timeout: 90_000, interval: 1000, what: 'the app containers to be healthy' },
+    );
+  });
+
+  step('answers on the dashboard port with its version', 60_000, async () => {
+    const res = await until(
+      async () => {
+        const r = await send(dashboard('/api/version'));
+        return r.status === 200 ? r : undefined;
+      },
+      45_000,
+      'GET /api/version on the dashboard port',
+    );
+    assert.ok(JSON.parse(res.text).Version);
+  });
+
+  step('serves the static page at /', 60_000, async () => {
+    const res = await until(
+      async () => {
+        const r = await send(web('/'));
+        return r.status === 200 ? r : undefined;
+      },
+      45_000,
+      'GET / through the proxy',
+    );
+    assert.match(String(res.headers['content-type']), /text\/html/);
+    assert.match(res.text, /<html/i);
+  });
+
+  step('alternates /api between the two replicas', 60_000, async () => {
+    await waitFor(async () => new Set(await servedBy(4)).size === 2, {
+      timeout: 45_000,
+      interval: 500,
+      what: 'two distinct X-Served-By values on /api',
+    });
+    const ids = await servedBy(8);
+    for (let i = 1; i < ids.length; i++) assert.notEqual(ids[i], ids[i - 1], `not alternating: ${ids.join(' ')}`);
+  });
+
+  step('lists its routers on the dashboard port', 60_000, async () => {
+    const names = await until(
+      async () => {
+        const r = await send(dashboard('/api/http/routers'));
+        if (r.status !== 200) return undefined;
+        const json = JSON.parse(r.text) as unknown;
+        const list = Array.isArray(json) ? json : Object.values(json as object);
+        const found = list.map((router) => String((router as { name?: unknown }).name));
+        return found.some((n) => n.startsWith('api@')) && found.some((n) => n.startsWith('static@'))
+          ? found
+          : undefined;
+      },
+      30_000,
+      'routers api@… and static@… in /api/http/routers',
+    );
+    assert.ok(names.length >= 2);
+  });
+
+  step('adds a third replica when the service is scaled to 3', 180_000, async () => {
+    const ran = await compose(['up', '-d', '--no-build', '--no-recreate', '--scale', 'dynamic-server=3'], 150_000);
+    assert.equal(ran.code, 0, ran.out);
+    await waitFor(async () => new Set(await servedBy(6)).size === 3, {
+      timeout: 30_000,
+      interval: 250,
+      what: 'three distinct X-Served-By values on /api',
+    });
+  });
+
+  step('fails no request while the service is scaled down to 1 under load', 300_000, async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    let sent = 0;
+    let failed = 0;
+    const errors: string[] = [];
+    let scaling = true;
+    const started = Date.now();
+    // Bounded: at least 1,000 requests and until scaling is over (+2 s), at most 20,000 or 120 s.
+    const more = () => sent < 20_000 && Date.now() - started < 120_000 && (scaling || sent < 1000);
+    const worker = async () => {
+      while (more()) {
+        sent++;
+        try {
+          const res = await send(web('/api'), { agent });
+          if (res.status !== 200) {
+            failed++;
+            if (errors.length < 5) errors.push(`status ${res.status}: ${res.text.slice(0, 120)}`);
+          }
+        } catch (error) {
+          failed++;
+          if (errors.length < 5) errors.push((error as Error).message);
+        }
+      }
+    };
+    const load = Promise.all([worker(), worker(), worker(), worker()]);
+    await sleep(300);
+    const ran = await compose(['up', '-d', '--no-build', '--no-recreate', '--scale', 'dynamic-server=1'], 150_000);
+    await sleep(2000);
+    scaling = false;
+    await load;
+    agent.destroy();
+    console.log(`# scale-down load: ${sent} requests in ${Date.now() - started} ms, ${failed} failed`);
+    assert.equal(ran.code, 0, ran.out);
+    assert.equal(failed, 0, `${failed} of ${sent} requests failed: ${errors.join('; ')}`);
+    assert.equal(new Set(await servedBy(4)).size, 1);
+  });
+
+  const daemonPid = () => {
+    try {
+      const pid = Number(readFileSync(join(STATE_DIR, 'dockerd.pid'), 'utf8').trim());
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('dockerd') ? pid : 0;
+    } catch {
+      return 0;
+    }
+  };
+
+  step('keeps serving while the Docker daemon stops and starts again', 300_000, async () => {
+    const pid = daemonPid();
+    const allowed = IN_CI || process.env.SWITCHYARD_E2E_RESTART_DAEMON === '1';
+    if (!pid || !allowed) {
+      console.log(
+        `# skipped the daemon restart: ${!pid ? 'this daemon was not started by ensure-engine.sh' : 'set CI=true or SWITCHYARD_E2E_RESTART_DAEMON=1 (it disturbs other users of the daemon)'}`,
+      );
+      return;
+    }
+    process.kill(pid, 'SIGTERM');
+    await waitFor(() => !existsSync(`/proc/${pid}`), { timeout: 60_000, interval: 250, what: 'dockerd to exit' });
+    // live-restore (ensure-engine.sh) keeps the containers running while the daemon is away.
+    const during = await send(web('/api'));
+    assert.equal(during.status, 200, 'GET /api while the daemon is down');
+    const restarted = spawnSync('bash', [join(ROOT, 'scripts/docker/ensure-engine.sh')], {
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    assert.equal(restarted.status, 0, `${restarted.stdout}${restarted.stderr}`);
+    await waitFor(async () => (await send(web('/'))).status === 200 && new Set(await servedBy(2)).size === 1, {
+      timeout: 60_000,
+      interval: 500,
+      what: 'the proxy to serve / and /api after the daemon restart',
+    });
+  });
+
+  step('picks up a label change when the static server is recreated', 240_000, async () => {
+    // A second router to the static site, for one host and longer (so higher priority) than `api`.
+    writeFileSync(
+      overrideFile,
+      [
+        'version: "3.8"',
+        'services:',
+        '  static-server:',
+        '    labels:',
+        '      - switchyard.http.routers.static-alt.rule=Host(`alt.switchyard.test`) && PathPrefix(`/api`)',
+        '      - switchyard.http.routers.static-alt.service=static',
+        '',
+      ].join('\n'),
+    );
+    const ran = await compose(['up', '-d', '--no-build', '--no-deps', 'static-server'], 150_000, ['-f', overrideFile]);
+    assert.equal(ran.code, 0, ran.out);
+    const [staticId] = await containers('static-server');
+    assert.ok(staticId, 'the recreated static server is running');
+    const res = await until(
+      async () => {
+        const r = await send(web('/api'), { headers: { host: 'alt.switchyard.test' } });
+        return String(r.headers['x-served-by']).startsWith(staticId.slice(0, 12)) ? r : undefined;
+      },
+      60_000,
+      'Host alt.switchyard.test /api to reach the static server',
+    );
+    assert.ok(res.status > 0);
+    const plain = await send(web('/api'));
+    assert.ok(plain.headers['content-type']?.includes('json'), 'other hosts still reach the API');
+    const router = await send(dashboard('/api/http/routers/static-alt@docker'));
+    assert.equal(router.status, 200, `GET /api/http/routers/static-alt@docker: ${router.text.slice(0, 200)}`);
+  });
+});
