@@ -19,7 +19,10 @@ describe('middleware registry', () => {
     assert.deepEqual(middlewareTypes(), [
       'addPrefix',
       'chain',
+      'circuitBreaker',
       'headers',
+      'inFlightReq',
+      'rateLimit',
       'redirectRegex',
       'redirectScheme',
       'replacePath',

@@ -8,8 +8,11 @@ import { canonicalizeKeys } from '../config/canonicalize.js';
 import { MiddlewareError } from '../errors.js';
 import { addPrefix } from './add-prefix.js';
 import { chain } from './chain.js';
+import { circuitBreaker } from './circuit-breaker.js';
 import { headers } from './headers.js';
+import { inFlightReq } from './in-flight-req.js';
 import { OptionError, optionPath } from './options.js';
+import { rateLimit } from './rate-limit.js';
 import { redirectRegex } from './redirect-regex.js';
 import { redirectScheme } from './redirect-scheme.js';
 import { replacePath } from './replace-path.js';
@@ -32,7 +35,10 @@ export function registerMiddleware(definition: MiddlewareDefinition): void {
 for (const definition of [
   addPrefix,
   chain,
+  circuitBreaker,
   headers,
+  inFlightReq,
+  rateLimit,
   redirectRegex,
   redirectScheme,
   replacePath,
