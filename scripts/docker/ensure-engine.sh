@@ -55,7 +55,7 @@ else
     say "a dockerd process exists but does not answer yet; waiting for it"
   else
     mkdir -p "$state_dir"
-    : >"$log_file"
+    printf '\n==== %s: dockerd started by ensure-engine.sh ====\n' "$(date -u +%FT%TZ)" >>"$log_file"
     say "starting dockerd (log: $log_file)"
     # setsid: the daemon must outlive this script and the shell that ran it.
     setsid dockerd --iptables=false --storage-driver=vfs --live-restore \

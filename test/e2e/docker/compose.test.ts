@@ -16,7 +16,7 @@ import { Agent } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { send, waitFor } from '../../helpers/http.js';
 
@@ -143,11 +143,11 @@ describe('the seed scenario with docker-compose on a real engine', { skip }, () 
   }
 
   /** A test step: counts failures (for the logs printed at the end) and refuses to run after a failed `up`. */
-  function step(name: string, timeout: number, fn: () => Promise<void>, needsUp = true) {
-    it(name, { timeout }, async () => {
+  function step(name: string, timeout: number, fn: (t: TestContext) => Promise<void>, needsUp = true) {
+    it(name, { timeout }, async (t) => {
       if (needsUp && !up) assert.fail('docker-compose up did not succeed');
       try {
-        await fn();
+        await fn(t);
       } catch (error) {
         failures++;
         throw error;
@@ -329,25 +329,43 @@ describe('the seed scenario with docker-compose on a real engine', { skip }, () 
     }
   };
 
-  step('keeps serving while the Docker daemon stops and starts again', 300_000, async () => {
+  step('keeps serving while the Docker daemon stops and starts again', 300_000, async (t) => {
     const pid = daemonPid();
     const allowed = IN_CI || process.env.SWITCHYARD_E2E_RESTART_DAEMON === '1';
     if (!pid || !allowed) {
-      console.log(
-        `# skipped the daemon restart: ${!pid ? 'this daemon was not started by ensure-engine.sh' : 'set CI=true or SWITCHYARD_E2E_RESTART_DAEMON=1 (it disturbs other users of the daemon)'}`,
+      t.skip(
+        !pid
+          ? 'this daemon was not started by scripts/docker/ensure-engine.sh'
+          : 'set CI=true or SWITCHYARD_E2E_RESTART_DAEMON=1 (a restart disturbs every other user of the daemon)',
       );
       return;
     }
+    // Published ports go through docker-proxy, a child of the daemon: while it is away, reach the
+    // proxy on its own address on the project's bridge network instead.
+    const [proxyId] = await containers('reverse-proxy');
+    assert.ok(proxyId);
+    const inspect = await run(
+      'docker',
+      ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', proxyId],
+      env,
+      30_000,
+    );
+    const proxyIp = inspect.out.trim().split(/\s+/)[0];
+    assert.match(proxyIp ?? '', /^\d+\.\d+\.\d+\.\d+$/, `proxy address: ${inspect.out}`);
     process.kill(pid, 'SIGTERM');
-    await waitFor(() => !existsSync(`/proc/${pid}`), { timeout: 60_000, interval: 250, what: 'dockerd to exit' });
-    // live-restore (ensure-engine.sh) keeps the containers running while the daemon is away.
-    const during = await send(web('/api'));
-    assert.equal(during.status, 200, 'GET /api while the daemon is down');
-    const restarted = spawnSync('bash', [join(ROOT, 'scripts/docker/ensure-engine.sh')], {
-      encoding: 'utf8',
-      timeout: 180_000,
-    });
-    assert.equal(restarted.status, 0, `${restarted.stdout}${restarted.stderr}`);
+    try {
+      await waitFor(() => !existsSync(`/proc/${pid}`), { timeout: 60_000, interval: 250, what: 'dockerd to exit' });
+      // live-restore (ensure-engine.sh) keeps the containers running while the daemon is away, and
+      // the proxy keeps its last configuration when it loses the Docker socket.
+      for (const path of ['/', '/api']) {
+        const during = await send(`http://${proxyIp}:8000${path}`);
+        assert.equal(during.status, 200, `GET ${path} on the proxy while the daemon is down`);
+      }
+    } finally {
+      // Whatever happened, the daemon comes back (the rest of the suite and its teardown need it).
+      const restarted = await run('bash', [join(ROOT, 'scripts/docker/ensure-engine.sh')], process.env, 180_000);
+      assert.equal(restarted.code, 0, restarted.out);
+    }
     await waitFor(async () => (await send(web('/'))).status === 200 && new Set(await servedBy(2)).size === 1, {
       timeout: 60_000,
       interval: 500,
