@@ -85,8 +85,7 @@ export class AccessLog {
     const retries = ctx.retries ?? 0;
     if (this.filtered && !this.keep(status, retries, durationMs)) return;
     const start = new Date(performance.timeOrigin + startedAt);
-    const length = res.getHeader('content-length');
-    const size = length === undefined ? bytesOut : Number(length);
+    const size = bodySize(res, bytesOut);
     this.writer.write(
       this.json
         ? this.jsonLine(ctx, start, status, size, bytesIn, durationMs, retries)
@@ -213,6 +212,16 @@ export class AccessLog {
       fields[field] = mode === 'redact' ? 'REDACTED' : value;
     }
   }
+}
+
+/**
+ * Body bytes sent: the socket's bytes for this exchange minus the response head. The proxy
+ * writes upstream headers with raw arrays, so `getHeader('content-length')` cannot tell; Node
+ * keeps the serialised head in `_header` (long-standing, if internal).
+ */
+function bodySize(res: RequestContext['res'], bytesOut: number): number {
+  const head = (res as unknown as { _header?: string | null })._header;
+  return typeof head === 'string' ? Math.max(0, bytesOut - Buffer.byteLength(head, 'latin1')) : bytesOut;
 }
 
 function clientHost(ctx: RequestContext): string {
