@@ -5,8 +5,9 @@
  */
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
-import { compileRuleMatcher, explainRule, formatExplanation, type MatchInput, toMatchInput } from '../rules/index.js';
-import type { RuntimeConfiguration, RuntimeRouter } from '../server/runtime.js';
+import { formatExplanation } from '../rules/index.js';
+import { type EntryPointVerdict, explainRequest } from '../server/explain-request.js';
+import type { RuntimeConfiguration } from '../server/runtime.js';
 import { qualify } from '../server/runtime.js';
 import { entryPointOptions } from '../server/settings.js';
 import { collectConfiguration } from './collect.js';
@@ -54,53 +55,39 @@ export async function explainCommand(args: string[]): Promise<number> {
   const candidates = matching.length > 0 ? matching : entryPoints;
   if (matching.length === 0) out(pc.dim(`no entry point listens on port ${port}; trying all entry points`));
 
-  const input = toMatchInput({
-    method: request.method,
-    url: `${url.pathname}${url.search}`,
-    headers: { host: url.host, ...request.headers },
-    remoteAddress: request.remoteAddress,
-  });
-  out(`${pc.bold(request.method)} ${url.href}  ${pc.dim(`(host "${input.host}", path "${input.path}")`)}`);
-  let found = false;
-  for (const entryPoint of candidates) {
-    out(`\nentry point ${pc.bold(entryPoint.name)} (:${entryPoint.port})`);
-    found = explainEntryPoint(collected.runtime, entryPoint.name, input, out) || found;
+  const result = explainRequest(
+    collected.runtime,
+    candidates.map((e) => e.name),
+    { method: request.method, url: url.href, headers: request.headers, remoteAddress: request.remoteAddress },
+  );
+  out(`${pc.bold(request.method)} ${url.href}  ${pc.dim(`(host "${result.host}", path "${result.path}")`)}`);
+  for (const verdict of result.entryPoints) {
+    const port = candidates.find((e) => e.name === verdict.entryPoint)?.port;
+    out(`\nentry point ${pc.bold(verdict.entryPoint)} (:${port})`);
+    printVerdict(collected.runtime, verdict, out);
   }
-  return found ? 0 : 1;
+  return result.entryPoints.some((v) => v.router !== null) ? 0 : 1;
 }
 
-function explainEntryPoint(
-  runtime: RuntimeConfiguration,
-  entryPoint: string,
-  input: MatchInput,
-  out: (l: string) => void,
-): boolean {
-  const routers = [...runtime.routers.values()]
-    .filter((r) => r.using.includes(entryPoint) && r.status !== 'disabled')
-    .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
-  for (const router of routers) {
-    const compiled = compileRuleMatcher(router.config?.rule ?? '');
-    const explanation = explainRule(compiled, input);
-    if (!explanation.matched) {
-      out(`  ${pc.red('✖')} ${router.name} ${pc.dim(`priority ${router.priority}`)}  ${router.config?.rule}`);
-      out(formatExplanation(explanation, '      '));
+function printVerdict(runtime: RuntimeConfiguration, verdict: EntryPointVerdict, out: (l: string) => void): void {
+  for (const tried of verdict.tried) {
+    const priority = pc.dim(`priority ${tried.priority}`);
+    if (!tried.matched) {
+      out(`  ${pc.red('✖')} ${tried.name} ${priority}  ${tried.rule}`);
+      out(formatExplanation(tried.explanation, '      '));
       continue;
     }
-    out(`  ${pc.green('✔')} ${pc.bold(router.name)} ${pc.dim(`priority ${router.priority}`)}  ${router.config?.rule}`);
-    describeRoute(runtime, router, out);
-    return true;
+    out(`  ${pc.green('✔')} ${pc.bold(tried.name)} ${priority}  ${tried.rule}`);
+    out(`      middlewares: ${verdict.middlewares.length === 0 ? pc.dim('none') : verdict.middlewares.join(' → ')}`);
+    if (verdict.service !== null) describeService(runtime, verdict.service, '      ', out, 0);
   }
-  out(`  ${pc.red('no router matches')}: the request would get 404`);
-  const disabled = [...runtime.routers.values()].filter((r) => r.status === 'disabled');
-  for (const router of disabled) out(`  ${pc.yellow('!')} ${router.name} is disabled: ${router.errors.join('; ')}`);
-  return false;
-}
-
-function describeRoute(runtime: RuntimeConfiguration, router: RuntimeRouter, out: (l: string) => void): void {
-  const middlewares = (router.config?.middlewares ?? []).map((m) => qualify(m, router.provider));
-  out(`      middlewares: ${middlewares.length === 0 ? pc.dim('none') : middlewares.join(' → ')}`);
-  const serviceName = qualify(router.config?.service ?? '', router.provider);
-  describeService(runtime, serviceName, '      ', out, 0);
+  if (verdict.router === null) {
+    out(`  ${pc.red('no router matches')}: the request would get 404`);
+    for (const router of runtime.routers.values()) {
+      if (router.status === 'disabled')
+        out(`  ${pc.yellow('!')} ${router.name} is disabled: ${router.errors.join('; ')}`);
+    }
+  }
 }
 
 function describeService(

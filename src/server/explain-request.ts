@@ -1,0 +1,63 @@
+/**
+ * Explains how a request would be routed: per entry point, the routers in priority order, each
+ * rule evaluated node by node, up to the one that takes the request. Shared by
+ * `switchyard explain` (text) and `/api/explain` (JSON), so both always agree.
+ */
+import { compileRuleMatcher, explainRule, type RuleExplanation, toMatchInput } from '../rules/index.js';
+import { qualify, type RuntimeConfiguration } from './runtime.js';
+
+/** One router tried on an entry point. */
+export interface ExplainedRouter {
+  name: string;
+  priority: number;
+  rule: string;
+  matched: boolean;
+  explanation: RuleExplanation;
+}
+
+/** The verdict on one entry point. */
+export interface EntryPointVerdict {
+  entryPoint: string;
+  /** The router that takes the request, or null (404). */
+  router: string | null;
+  middlewares: string[];
+  service: string | null;
+  /** Routers in the order they were tried, up to and including the match. */
+  tried: ExplainedRouter[];
+}
+
+/** Explains a request against the runtime configuration on the given entry points. */
+export function explainRequest(
+  runtime: RuntimeConfiguration,
+  entryPoints: readonly string[],
+  request: { method: string; url: string; headers: Record<string, string>; remoteAddress: string },
+): { method: string; host: string; path: string; entryPoints: EntryPointVerdict[] } {
+  const url = request.url.startsWith('/') ? new URL(request.url, 'http://localhost') : new URL(request.url);
+  const input = toMatchInput({
+    method: request.method,
+    url: `${url.pathname}${url.search}`,
+    headers: { host: url.host, ...request.headers },
+    remoteAddress: request.remoteAddress,
+  });
+  const verdicts = entryPoints.map((entryPoint): EntryPointVerdict => {
+    const routers = [...runtime.routers.values()]
+      .filter((r) => r.using.includes(entryPoint) && r.status !== 'disabled')
+      .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
+    const tried: ExplainedRouter[] = [];
+    for (const router of routers) {
+      const rule = router.config?.rule ?? '';
+      const explanation = explainRule(compileRuleMatcher(rule), input);
+      tried.push({ name: router.name, priority: router.priority, rule, matched: explanation.matched, explanation });
+      if (!explanation.matched) continue;
+      return {
+        entryPoint,
+        router: router.name,
+        middlewares: (router.config?.middlewares ?? []).map((m) => qualify(m, router.provider)),
+        service: router.config?.service === undefined ? null : qualify(router.config.service, router.provider),
+        tried,
+      };
+    }
+    return { entryPoint, router: null, middlewares: [], service: null, tried };
+  });
+  return { method: request.method, host: input.host, path: input.path, entryPoints: verdicts };
+}
