@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Fault scenarios under load, with figures to report: requests sent, failed, retried, and
 // latency (p50/p99) overall and during the fault (requests started within 1 s after it).
-//   npm run build && node bench/faults.mjs [--requests=5000] [--concurrency=20]
+//   npm run build && node bench/faults.mjs [--requests=5000] [--concurrency=20] [--only=TEXT]
 // Each scenario starts fresh: three `bench/backend.mjs` processes (plus a hanging one where
 // needed) and the compiled Switchyard CLI with a watched dynamic file. Retries are counted
 // from Switchyard's JSON access log, filtered to retried requests.
@@ -226,7 +226,9 @@ console.log(
   `# node ${process.version}, ${os.cpus().length} CPUs; latencies in ms; "fault" = requests started within 1 s of the fault`,
 );
 const rows = [];
-for (const [name, options] of scenarios) rows.push(await scenario(name, options));
+for (const [name, options] of scenarios) {
+  if (args.only === undefined || name.includes(args.only)) rows.push(await scenario(name, options));
+}
 const columns = [
   'scenario',
   'sent',
@@ -239,7 +241,8 @@ const columns = [
   'faultP99',
   'faultMax',
 ];
-const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c] ?? r.error ?? '').length)));
+const cell = (row, c) => row[c] ?? (row.error === undefined ? '' : 'error');
+const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(cell(r, c)).length)));
 const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
 console.log(line(columns));
 console.log(line(widths.map((w) => '-'.repeat(w))));
