@@ -31,4 +31,4 @@ if (typeof process.getuid === 'function' && process.getuid() === 0 && process.en
   process.env.USER = 'node';
 }
 
-await import(new URL("../dist/src/cli/main.js", import.meta.url).href);
+await import(new URL('../dist/src/cli/main.js', import.meta.url).href);
