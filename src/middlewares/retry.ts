@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/dynamic-schema.js';
 import { bufferableLength, hasRequestBody, readBody } from '../proxy/buffered-body.js';
+import { neverSent } from '../proxy/transport-errors.js';
 import { intLike } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext, RetryHandle } from './types.js';
 
@@ -25,16 +26,6 @@ export const REPLAYABLE_BODY_LIMIT = 256 * 1024;
 
 /** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/** Errors that prove the request never reached the server: safe to retry whatever the method. */
-const NEVER_SENT = new Set([
-  'ECONNREFUSED',
-  'SY_DIAL_TIMEOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 
 const SNAPSHOT = Symbol('switchyard.retrySnapshot');
 
@@ -104,7 +95,7 @@ class Retry implements RetryHandle {
     if (attempt >= this.attempts) return false;
     const res = ctx.res;
     if (res.headersSent || res.destroyed || res.writableEnded) return false;
-    if (!NEVER_SENT.has(error.code ?? '') && !IDEMPOTENT.has(ctx.req.method ?? 'GET')) return false;
+    if (!neverSent(error) && !IDEMPOTENT.has(ctx.req.method ?? 'GET')) return false;
     ctx.attempt = attempt + 1;
     ctx.retries = (ctx.retries ?? 0) + 1;
     const delay = this.initialInterval * 2 ** (attempt - 1);

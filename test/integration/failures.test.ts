@@ -38,12 +38,14 @@ describe('upstream failures', () => {
           slow: { rule: 'Path(`/slow`)', service: 'slow' },
           ok: { rule: 'Path(`/ok`)', service: 'ok' },
           dying: { rule: 'Path(`/dying`)', service: 'dying' },
+          half: { rule: 'Path(`/half`)', service: 'half' },
         },
         services: {
           refused: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${refused}` }] } },
           slow: { loadBalancer: { servers: [{ url: hanging.url }], serversTransport: 'quick' } },
           ok: { loadBalancer: { servers: [{ url: healthy.url }] } },
           dying: { loadBalancer: { servers: [{ url: dying.url }] } },
+          half: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${refused}` }, { url: healthy.url }] } },
         },
         serversTransports: { quick: { forwardingTimeouts: { responseHeaderTimeout: '300ms' } } },
       },
@@ -59,6 +61,21 @@ describe('upstream failures', () => {
     const response = await send(`${proxy.url}/refused`);
     assert.equal(response.status, 502);
     assert.equal(response.text, 'Bad Gateway\n');
+  });
+
+  it('sends a bodiless request to another server when one refuses the connection, without a retry middleware', async () => {
+    for (let i = 0; i < 10; i++) {
+      const response = await send(`${proxy.url}/half`);
+      assert.equal(response.status, 200, `request ${i} failed with ${response.status}`);
+    }
+  });
+
+  it('does not replay a request whose body was already read when its server refuses', async () => {
+    const statuses = new Set<number>();
+    for (let i = 0; i < 4; i++) {
+      statuses.add((await send(`${proxy.url}/half`, { method: 'POST', body: 'payload' })).status);
+    }
+    assert.deepEqual([...statuses].sort(), [200, 502]);
   });
 
   it('answers 504 when the server sends no headers within responseHeaderTimeout, and others are unaffected', async () => {

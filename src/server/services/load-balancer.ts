@@ -8,9 +8,11 @@ import type { PassiveHealthPolicy } from '../../balancer/passive-health.js';
 import type { StickyCookie } from '../../balancer/sticky.js';
 import { eligible, type Strategy } from '../../balancer/strategy.js';
 import type { RequestContext } from '../../middlewares/types.js';
+import { hasRequestBody } from '../../proxy/buffered-body.js';
 import { type ForwardSettings, forward } from '../../proxy/forward.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import { sendError } from '../../proxy/responses.js';
+import { neverSent } from '../../proxy/transport-errors.js';
 import { forwardUpgrade } from '../../proxy/upgrade.js';
 import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
@@ -91,11 +93,20 @@ export class LoadBalancer implements ServiceHandle {
 
   private transportError(ctx: RequestContext, target: UpstreamTarget, error: NodeJS.ErrnoException): boolean {
     this.parts.passive?.failed(target.state, Date.now());
-    const retry = ctx.retry;
-    if (retry == null) return false;
-    const failed = ctx.failedUpstreams;
-    if (failed == null) ctx.failedUpstreams = [target.url];
+    let failed = ctx.failedUpstreams;
+    if (failed == null) failed = ctx.failedUpstreams = [target.url];
     else if (!failed.includes(target.url)) failed.push(target.url);
-    return retry.retryAfterFailure(ctx, error);
+    const retry = ctx.retry;
+    if (retry != null) return retry.retryAfterFailure(ctx, error);
+    // Like nginx's default `proxy_next_upstream error`: a server that refused the connection never
+    // saw the request, so it goes to another server of this service at once, even without the
+    // retry middleware. This is what keeps a replica that stops listening (scale-down, crash,
+    // deploy) from turning into 502s in the instant before the provider reports it gone. A body
+    // already read from the client cannot be sent again, so only bodiless requests move.
+    if (!neverSent(error) || (hasRequestBody(ctx.req) && ctx.bufferedBody == null)) return false;
+    if (failed.length >= this.targets.length) return false;
+    ctx.retries = (ctx.retries ?? 0) + 1;
+    this.handle(ctx);
+    return true;
   }
 }
