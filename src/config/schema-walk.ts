@@ -48,7 +48,8 @@ function unwrap(schema: unknown, out: unknown[] = [], depth = 0): unknown[] {
   }
 }
 
-function findKind(schema: unknown, type: string): AnyDef | undefined {
+/** The definition of the first schema of kind `type` (object, record, array…) under the wrappers. */
+export function findKind(schema: unknown, type: string): AnyDef | undefined {
   for (const s of unwrap(schema)) {
     const def = defOf(s);
     if (def?.type === type) return def;
