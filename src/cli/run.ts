@@ -1,12 +1,15 @@
 /**
  * `switchyard` (run): load the static configuration, start the proxy, reload on SIGHUP, drain
- * and exit 0 on SIGTERM/SIGINT.
+ * and exit 0 on SIGTERM/SIGINT. With `--workers N` (N > 1) this process becomes the primary:
+ * control plane here, data-plane entry points in N worker processes.
  */
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { createLogger } from '../logger.js';
 import { createSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
 import type { Logger } from '../server/watcher.js';
+import { startPrimary } from '../server/workers/primary.js';
+import { placeEntryPoints, resolveWorkerCount } from '../server/workers/protocol.js';
 
 /** Runs the proxy until a termination signal; resolves with the exit code. */
 export async function runCommand(args: string[]): Promise<number> {
@@ -14,6 +17,18 @@ export async function runCommand(args: string[]): Promise<number> {
   const logger = createLogger(config.log);
   for (const warning of warnings) logger.warn({}, warning);
   logger.info({ source: source.path ?? source.kind }, 'static configuration loaded');
+  const workers = resolveWorkerCount(config.workers);
+  if (workers > 1) {
+    const placement = placeEntryPoints(config);
+    if (placement.workers.length > 0) {
+      const { app, pool } = await startPrimary(config, logger, workers, placement);
+      return untilSignal(app, logger, () => pool.stop());
+    }
+    logger.warn(
+      { entryPoints: placement.primary },
+      'workers: every entry point serves the API, dashboard, ping or metrics, which stay in one process; running without workers',
+    );
+  }
   const app = await createSwitchyard(config, logger);
   await app.start();
   return untilSignal(app, logger);

@@ -10,9 +10,23 @@ import type { RequestObserver } from '../server/entry-point.js';
 import type { Switchyard } from '../server/switchyard.js';
 import type { Logger } from '../server/watcher.js';
 import { AccessLog } from './access-log.js';
-import { LiveStats, namesInUse } from './live-stats.js';
+import { LiveStats, type LiveView, namesInUse } from './live-stats.js';
 import { createPrometheusRegistry } from './prometheus.js';
 import { StatsRecorder } from './stats-recorder.js';
+import { mergeStats, type StatsSnapshot } from './stats-snapshot.js';
+
+/**
+ * Statistics of data-plane processes other than this one (worker processes), added to this
+ * process's own figures so the API, the dashboard and `/metrics` show one proxy.
+ */
+export interface RemoteStatistics {
+  /** Their cumulative counters, merged; with `drainRecent`, also the requests finished since the last drain. */
+  snapshot(drainRecent: boolean): StatsSnapshot;
+  /** Requests in flight per entry point they serve. */
+  inFlight(): ReadonlyMap<string, number>;
+  /** Open client connections per entry point they serve. */
+  connections(): ReadonlyMap<string, number>;
+}
 
 /** The process's statistics, access log and metrics. */
 export class Telemetry {
@@ -22,6 +36,7 @@ export class Telemetry {
   readonly observer: RequestObserver;
   private liveStats: LiveStats | null = null;
   private registry: Registry | null = null;
+  private remote: RemoteStatistics | null = null;
 
   constructor(
     private readonly config: StaticConfiguration,
@@ -46,9 +61,31 @@ export class Telemetry {
           };
   }
 
+  /** Adds the statistics of worker processes to this process's own (read at every tick and scrape). */
+  addRemote(remote: RemoteStatistics): void {
+    this.remote = remote;
+  }
+
+  /** This process's counters plus the remote ones, if any. */
+  snapshot(drainRecent: boolean): StatsSnapshot {
+    const local = this.recorder.snapshot(drainRecent);
+    return this.remote === null ? local : mergeStats([local, this.remote.snapshot(drainRecent)]);
+  }
+
   /** Attaches the control-plane parts to the running process. */
   attach(app: Switchyard): void {
-    const live = new LiveStats((drain) => this.recorder.snapshot(drain), app);
+    const telemetry = this;
+    // Entry points served by workers count too (their in-flight requests come with their statistics).
+    const view: LiveView = {
+      get runtime() {
+        return app.runtime;
+      },
+      upstreams: app.upstreams,
+      get entryPoints() {
+        return telemetry.entryPointsView(app);
+      },
+    };
+    const live = new LiveStats((drain) => this.snapshot(drain), view);
     this.liveStats = live;
     live.start();
     app.onReload(() => this.recorder.prune(namesInUse(app)));
@@ -63,8 +100,10 @@ export class Telemetry {
           return app.runtime;
         },
         upstreams: app.upstreams,
-        entryPoints: app.entryPoints,
-        counters: () => this.recorder.snapshot(false),
+        get entryPoints() {
+          return telemetry.entryPointsView(app);
+        },
+        counters: () => this.snapshot(false),
         get reloads() {
           return app.reloads;
         },
@@ -81,10 +120,22 @@ export class Telemetry {
               ),
             );
           }
+          for (const [name, count] of this.remote?.connections() ?? []) out.set(name, (out.get(name) ?? 0) + count);
           return out;
         },
       });
     }
+  }
+
+  /** In-flight requests per entry point, this process's and the workers'. */
+  private entryPointsView(app: Switchyard): ReadonlyMap<string, { readonly inFlight: number }> {
+    if (this.remote === null) return app.entryPoints;
+    const out = new Map<string, { inFlight: number }>();
+    for (const [name, entryPoint] of app.entryPoints) out.set(name, { inFlight: entryPoint.inFlight });
+    for (const [name, inFlight] of this.remote.inFlight()) {
+      out.set(name, { inFlight: (out.get(name)?.inFlight ?? 0) + inFlight });
+    }
+    return out;
   }
 
   /** The live statistics (after `attach`). */

@@ -33,6 +33,15 @@ export interface SwitchyardOptions {
   /** Time in-flight requests get to finish on shutdown (ms, Traefik's graceTimeOut is 10s). */
   graceMs?: number;
   observer?: RequestObserver;
+  /**
+   * Entry points served by other processes (data-plane workers): routers may name them and the
+   * API lists them, but this process does not listen on them.
+   */
+  remoteEntryPoints?: readonly string[];
+  /** Run active health checks here (default true); a worker receives health from the primary instead. */
+  activeHealthChecks?: boolean;
+  /** Log each object's configuration errors after a rebuild (default true; workers leave it to the primary). */
+  logConfigurationErrors?: boolean;
 }
 
 /** A running Switchyard: entry points, providers and the configuration loop. */
@@ -89,7 +98,7 @@ export class Switchyard {
     if (this.stopped) return;
     this.watcher.cancelPending();
     const runtime = mergeSnapshots(this.watcher.current());
-    const names = [...this.entryPoints.keys()];
+    const names = [...this.entryPoints.keys(), ...(this.options.remoteEntryPoints ?? [])];
     const built = buildRoutingTable(runtime, {
       entryPoints: names,
       defaultEntryPoints: this.options.defaultEntryPoints ?? names,
@@ -99,7 +108,8 @@ export class Switchyard {
       internalServices: this.options.internalServices ?? new Map(),
     });
     // Before the swap, so a new server with a health check is DOWN until its first passing probe.
-    this.health.sync(built.services.healthChecks, built.services.usedUrls);
+    if (this.options.activeHealthChecks !== false)
+      this.health.sync(built.services.healthChecks, built.services.usedUrls);
     this.runtime = runtime;
     this.table = built.table;
     for (const entryPoint of this.entryPoints.values()) entryPoint.swap(built.table);
@@ -107,7 +117,7 @@ export class Switchyard {
     this.drainer.update(built.services.usedUrls);
     this.reloads++;
     this.lastReloadAt = new Date();
-    this.logConfigurationErrors(runtime);
+    if (this.options.logConfigurationErrors !== false) this.logConfigurationErrors(runtime);
     for (const listener of this.reloadListeners) listener();
   }
 

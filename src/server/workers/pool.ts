@@ -1,0 +1,299 @@
+/**
+ * The primary's side of `--workers N`: forks N data-plane workers through node:cluster, feeds
+ * them the provider snapshots on every reload and the health set whenever it changes, collects
+ * their statistics, restarts a worker that dies (with back-off), and drains them all on stop.
+ *
+ * Listening sockets are shared with `SCHED_NONE`: the primary binds each address once and
+ * hands the same socket to every worker, which all accept on it, so the kernel spreads the
+ * connections and no byte of traffic goes through the primary.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { registerApiRoute } from '../../api/index.js';
+import type { StaticConfiguration } from '../../config/static-schema.js';
+import type { Switchyard } from '../switchyard.js';
+import type { Logger } from '../watcher.js';
+import { type FromWorker, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
+import { totalRequests, WorkerStatistics } from './worker-stats.js';
+
+/** How often the primary looks for health changes to push (ms). */
+const HEALTH_POLL_MS = 100;
+/** First restart delay, doubled after each quick failure up to RESTART_MAX_MS. */
+const RESTART_BASE_MS = 100;
+const RESTART_MAX_MS = 30_000;
+/** A worker that ran this long before dying resets the back-off. */
+const STABLE_MS = 10_000;
+/** Time a worker gets to start listening. */
+const START_TIMEOUT_MS = 30_000;
+/** Time beyond the grace period before a stopping worker is killed. */
+const STOP_MARGIN_MS = 5_000;
+
+type SlotState = 'starting' | 'ready' | 'restarting' | 'stopping' | 'stopped';
+
+/** One worker position: its current process and its history. */
+interface Slot {
+  id: number;
+  worker: Worker | null;
+  state: SlotState;
+  startedAt: number;
+  restarts: number;
+  quickFailures: number;
+  restartTimer: NodeJS.Timeout | null;
+  /** Settles the first start (startup fails if a worker cannot listen). */
+  onFirstStart: ((error: Error | null) => void) | null;
+}
+
+/** A worker as `/api/workers` shows it. */
+export interface WorkerInfo {
+  id: number;
+  pid: number | null;
+  state: SlotState;
+  startedAt: string;
+  restarts: number;
+  /** Requests this process served (since it started). */
+  requests: number;
+  inFlight: number;
+}
+
+/** Where the worker entry file is (TypeScript under tsx, JavaScript once built). */
+function workerEntry(): string {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return fileURLToPath(new URL(`./worker-main.${extension}`, import.meta.url));
+}
+
+/** The data-plane workers of one primary. */
+export class WorkerPool {
+  readonly statistics: WorkerStatistics;
+  private readonly slots: Slot[] = [];
+  private app: Switchyard | null = null;
+  private stopping = false;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private lastDown = '';
+
+  constructor(
+    private readonly config: StaticConfiguration,
+    private readonly logger: Logger,
+    private readonly count: number,
+    /** Entry points the workers serve, and those the primary keeps. */
+    private readonly entryPoints: { workers: string[]; primary: string[] },
+    private readonly graceMs: number,
+  ) {
+    this.statistics = new WorkerStatistics(entryPoints.workers);
+  }
+
+  /** Follows the primary's reloads and health, and adds `/api/workers` when the API is on. */
+  attach(app: Switchyard): void {
+    this.app = app;
+    app.onReload(() => {
+      this.statistics.prune(app);
+      const down = this.downServers();
+      this.lastDown = down.join('\n');
+      this.broadcast({ type: 'config', snapshots: this.snapshots(), down });
+    });
+    this.healthTimer = setInterval(() => this.pushHealth(), HEALTH_POLL_MS);
+    this.healthTimer.unref();
+    try {
+      registerApiRoute(app, 'GET', '/api/workers', () => this.describe());
+    } catch {
+      // No internal API configured: nothing to register.
+    }
+    if (this.config.accessLog?.filePath !== undefined) {
+      // Log rotation signals the primary; every worker writes the access log too.
+      process.on('SIGUSR1', () => {
+        for (const slot of this.slots) slot.worker?.process.kill('SIGUSR1');
+      });
+    }
+    // Last resort if the primary exits without stopping the pool (workers also exit when
+    // their IPC channel closes).
+    process.once('exit', () => {
+      for (const slot of this.slots) if (slot.worker?.isDead() === false) slot.worker.process.kill('SIGKILL');
+    });
+  }
+
+  /** Forks every worker; resolves once all listen, rejects if one cannot. */
+  async start(): Promise<void> {
+    // Must be set before the first fork; NODE_CLUSTER_SCHED_POLICY=rr selects the alternative.
+    cluster.schedulingPolicy = process.env.NODE_CLUSTER_SCHED_POLICY === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: workerEntry(), args: [], serialization: 'advanced' });
+    const started: Promise<void>[] = [];
+    for (let id = 1; id <= this.count; id++) {
+      const slot: Slot = {
+        id,
+        worker: null,
+        state: 'starting',
+        startedAt: Date.now(),
+        restarts: 0,
+        quickFailures: 0,
+        restartTimer: null,
+        onFirstStart: null,
+      };
+      this.slots.push(slot);
+      started.push(
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(
+            () => slot.onFirstStart?.(new Error(`worker ${id} did not start within ${START_TIMEOUT_MS} ms`)),
+            START_TIMEOUT_MS,
+          );
+          slot.onFirstStart = (error) => {
+            clearTimeout(timer);
+            slot.onFirstStart = null;
+            if (error === null) resolve();
+            else reject(error);
+          };
+        }),
+      );
+      this.fork(slot);
+    }
+    try {
+      await Promise.all(started);
+    } catch (error) {
+      await this.stop(0);
+      throw error;
+    }
+  }
+
+  /** Drains every worker (each stops accepting and finishes its requests), then resolves. */
+  async stop(graceMs = this.graceMs): Promise<void> {
+    this.stopping = true;
+    if (this.healthTimer !== null) clearInterval(this.healthTimer);
+    const exits: Promise<void>[] = [];
+    for (const slot of this.slots) {
+      if (slot.restartTimer !== null) clearTimeout(slot.restartTimer);
+      slot.restartTimer = null;
+      const worker = slot.worker;
+      if (worker === null || worker.isDead()) {
+        slot.state = 'stopped';
+        continue;
+      }
+      slot.state = 'stopping';
+      exits.push(
+        new Promise<void>((resolve) => {
+          const kill = setTimeout(() => worker.process.kill('SIGKILL'), graceMs + STOP_MARGIN_MS);
+          worker.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          this.send(worker, { type: 'stop', graceMs });
+        }),
+      );
+    }
+    await Promise.all(exits);
+  }
+
+  /** Every worker slot, for `/api/workers`. */
+  describe(): WorkerInfo[] {
+    return this.slots.map((slot) => {
+      const pid = slot.worker?.process.pid ?? null;
+      const report: StatsMessage | undefined = pid === null ? undefined : this.statistics.of(pid);
+      let inFlight = 0;
+      for (const value of Object.values(report?.inFlight ?? {})) inFlight += value;
+      return {
+        id: slot.id,
+        pid,
+        state: slot.state,
+        startedAt: new Date(slot.startedAt).toISOString(),
+        restarts: slot.restarts,
+        requests: report === undefined ? 0 : totalRequests(report.stats),
+        inFlight,
+      };
+    });
+  }
+
+  private fork(slot: Slot): void {
+    slot.state = slot.restarts === 0 ? 'starting' : 'restarting';
+    slot.startedAt = Date.now();
+    const worker = cluster.fork({ SWITCHYARD_WORKER_ID: String(slot.id) });
+    slot.worker = worker;
+    const pid = worker.process.pid ?? 0;
+    let failure: string | null = null;
+    worker.on('message', (message: unknown) => {
+      if (!isMessage(message)) return;
+      const m = message as FromWorker;
+      if (m.type === 'hello') {
+        this.send(worker, {
+          type: 'init',
+          id: slot.id,
+          config: this.config,
+          entryPoints: this.entryPoints.workers,
+          remoteEntryPoints: this.entryPoints.primary,
+          snapshots: this.snapshots(),
+          down: this.downServers(),
+          graceMs: this.graceMs,
+        });
+      } else if (m.type === 'ready') {
+        if (slot.worker !== worker) return;
+        slot.state = this.stopping ? 'stopping' : 'ready';
+        this.logger.info({ worker: slot.id, pid, ports: m.ports }, 'worker listening');
+        slot.onFirstStart?.(null);
+      } else if (m.type === 'stats') {
+        this.statistics.report(pid, m);
+      } else if (m.type === 'failed') {
+        failure = `${m.message}${m.location ? ` (${m.location})` : ''}`;
+        const error = Object.assign(new Error(m.message), { code: m.code, location: m.location });
+        slot.onFirstStart?.(error);
+      }
+    });
+    // The channel closes after the last message is read: the final statistics are in by then.
+    worker.once('disconnect', () => this.statistics.retire(pid));
+    worker.once('exit', (code: number | null, signal: string | null) => {
+      if (slot.worker !== worker) return;
+      slot.worker = null;
+      if (this.stopping) {
+        slot.state = 'stopped';
+        return;
+      }
+      const error = new Error(failure ?? `worker ${slot.id} exited before listening (code ${code}, signal ${signal})`);
+      if (slot.onFirstStart !== null) {
+        slot.state = 'stopped';
+        slot.onFirstStart(error);
+        return;
+      }
+      const lived = Date.now() - slot.startedAt;
+      slot.quickFailures = lived >= STABLE_MS ? 0 : slot.quickFailures + 1;
+      const delay = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** Math.max(0, slot.quickFailures - 1));
+      slot.state = 'restarting';
+      this.logger.error(
+        { worker: slot.id, pid, code, signal, reason: failure ?? undefined, restartInMs: delay },
+        'worker exited unexpectedly; restarting it',
+      );
+      slot.restartTimer = setTimeout(() => {
+        slot.restartTimer = null;
+        if (this.stopping) return;
+        slot.restarts++;
+        this.fork(slot);
+      }, delay);
+    });
+  }
+
+  /** The snapshots workers build from (the internal routers stay with the primary). */
+  private snapshots() {
+    return (this.app?.watcher.current() ?? []).filter((snapshot) => snapshot.provider !== 'internal');
+  }
+
+  /** Server URLs whose active health check says DOWN, sorted. */
+  private downServers(): string[] {
+    const down: string[] = [];
+    for (const state of this.app?.upstreams.all() ?? []) if (state.activeHealth === 'DOWN') down.push(state.url);
+    return down.sort();
+  }
+
+  private pushHealth(): void {
+    const down = this.downServers();
+    const key = down.join('\n');
+    if (key === this.lastDown) return;
+    this.lastDown = key;
+    this.broadcast({ type: 'health', down });
+  }
+
+  private broadcast(message: ToWorker): void {
+    if (this.stopping) return;
+    for (const slot of this.slots) if (slot.worker !== null) this.send(slot.worker, message);
+  }
+
+  private send(worker: Worker, message: ToWorker): void {
+    if (!worker.isConnected()) return;
+    worker.send(message, undefined, (error: Error | null) => {
+      if (error) this.logger.debug({ err: error.message }, 'message to a worker lost');
+    });
+  }
+}

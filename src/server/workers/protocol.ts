@@ -1,0 +1,111 @@
+/**
+ * What the primary (control plane) and its worker processes (data plane) tell each other over
+ * the cluster IPC channel, and which entry points each side serves. Every message is plain data:
+ * provider snapshots go down (each worker merges and builds its own routing table), health goes
+ * down as the set of server URLs that active checks found DOWN, statistics come up once a second.
+ */
+import { availableParallelism } from 'node:os';
+import type { StaticConfiguration } from '../../config/static-schema.js';
+import type { StatsSnapshot } from '../../metrics/stats-snapshot.js';
+import type { ProviderSnapshot } from '../../provider/provider.js';
+import { internalSnapshot } from '../settings.js';
+
+/** Primary → worker, answering `hello`: everything a worker needs to start. */
+export interface InitMessage {
+  type: 'init';
+  /** Slot number, 1..N; a restarted worker takes the slot of the one it replaces. */
+  id: number;
+  config: StaticConfiguration;
+  /** Entry points this worker listens on (shared with the other workers). */
+  entryPoints: string[];
+  /** Entry points the primary serves (routers may name them). */
+  remoteEntryPoints: string[];
+  snapshots: ProviderSnapshot[];
+  /** Server URLs that active health checks consider DOWN. */
+  down: string[];
+  /** Time in-flight requests get on shutdown (ms). */
+  graceMs: number;
+}
+
+/** Primary → worker: the configuration changed (and the health set as of that change). */
+export interface ConfigMessage {
+  type: 'config';
+  snapshots: ProviderSnapshot[];
+  down: string[];
+}
+
+/** Primary → worker: the set of DOWN servers changed. */
+export interface HealthMessage {
+  type: 'health';
+  down: string[];
+}
+
+/** Primary → worker: stop accepting, finish in-flight requests, report, exit 0. */
+export interface StopMessage {
+  type: 'stop';
+  graceMs: number;
+}
+
+/** Messages a worker receives. */
+export type ToWorker = InitMessage | ConfigMessage | HealthMessage | StopMessage;
+
+/** Worker → primary: its message listener is in place. */
+export interface HelloMessage {
+  type: 'hello';
+}
+
+/** Worker → primary: listening, with the ports actually bound. */
+export interface ReadyMessage {
+  type: 'ready';
+  ports: Record<string, number>;
+}
+
+/** Worker → primary: it cannot start (a port is taken, …) and exits 1. */
+export interface FailedMessage {
+  type: 'failed';
+  message: string;
+  code?: string;
+  location?: string;
+}
+
+/** Worker → primary, once a second and on shutdown: cumulative counters and live gauges. */
+export interface StatsMessage {
+  type: 'stats';
+  /** Cumulative since the worker started; `recent` holds the requests since the previous message. */
+  stats: StatsSnapshot;
+  inFlight: Record<string, number>;
+  connections: Record<string, number>;
+}
+
+/** Messages the primary receives. */
+export type FromWorker = HelloMessage | ReadyMessage | FailedMessage | StatsMessage;
+
+/** Which entry points stay in the primary and which the workers serve. */
+export interface EntryPointPlacement {
+  primary: string[];
+  workers: string[];
+}
+
+/**
+ * The primary keeps `traefik` and every entry point an internal router (API, dashboard, ping,
+ * metrics) uses, because those handlers read control-plane state; the workers take the rest.
+ */
+export function placeEntryPoints(config: StaticConfiguration): EntryPointPlacement {
+  const primary = new Set<string>();
+  if (config.entryPoints.traefik !== undefined) primary.add('traefik');
+  for (const router of Object.values(internalSnapshot(config).config.http?.routers ?? {})) {
+    for (const name of router.entryPoints ?? []) if (config.entryPoints[name] !== undefined) primary.add(name);
+  }
+  const names = Object.keys(config.entryPoints);
+  return { primary: names.filter((n) => primary.has(n)), workers: names.filter((n) => !primary.has(n)) };
+}
+
+/** `workers` as a count: `auto` is the number of cores the process may use. */
+export function resolveWorkerCount(workers: number | 'auto'): number {
+  return workers === 'auto' ? availableParallelism() : workers;
+}
+
+/** True when `value` looks like a message with a string `type` (IPC also carries Node's own). */
+export function isMessage(value: unknown): value is { type: string } {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
