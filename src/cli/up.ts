@@ -187,6 +187,9 @@ export async function upCommand(args: string[]): Promise<number> {
     throw error;
   }
   const ready = await provider.whenReady(READY_TIMEOUT_MS);
+  // The replicas' snapshot is in, but the watcher coalesces bursts before rebuilding: build the
+  // routing table now, so that what the banner announces is already being served.
+  app.rebuild();
   // The API (and so the stack API) is served on the `traefik` entry point when api.insecure is on.
   const stackApi = config.api?.insecure === true ? urlOf(app, 'traefik', '/api/stack') : undefined;
   const dashboard = config.api?.dashboard ? urlOf(app, 'traefik', '/dashboard/') : undefined;

@@ -58,10 +58,14 @@ export interface RunningUp {
 }
 
 /** Starts `up` with free ports and waits for its banner (rejects with its output if it exits first). */
-export async function startUp(extraArgs: string[] = [], timeoutMs = 20_000): Promise<RunningUp> {
+export async function startUp(
+  extraArgs: string[] = [],
+  timeoutMs = 20_000,
+  composeFile = join(repoRoot(), 'docker-compose.yml'),
+): Promise<RunningUp> {
   const root = repoRoot();
   ensureAppsBuilt(root);
-  const args = ['up', '-f', join(root, 'docker-compose.yml'), '--port-web', '0', '--port-dashboard', '0', ...extraArgs];
+  const args = ['up', '-f', composeFile, '--port-web', '0', '--port-dashboard', '0', ...extraArgs];
   const run = startCli(args, { cwd: root, env: { NO_COLOR: '1', FORCE_COLOR: '' } });
   let exited = false;
   void run.exited.then(() => {
