@@ -15,7 +15,8 @@ export function cliArgs(args: string[]): string[] {
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
   const child: ChildProcess = spawn(process.execPath, cliArgs(args), {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    // Plain text output whatever the environment (picocolors turns colours on under CI=true).
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
