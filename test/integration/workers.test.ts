@@ -226,6 +226,63 @@ describe('switchyard --workers=2', () => {
     assert.ok(done, `the new router did not answer on both workers within 10 s: ${last}`);
   });
 
+  it('takes a server out on every worker when the primary health check fails, and back in when it passes', async () => {
+    let healthy = true;
+    const h = await startBackend('h', (req, res, backend) => {
+      if (req.url === '/health') {
+        res.statusCode = healthy ? 200 : 503;
+        res.end();
+        return;
+      }
+      res.setHeader('x-backend', backend.name);
+      res.end('h');
+    });
+    const c = await startBackend('c');
+    try {
+      await proxy.update({
+        http: {
+          ...dynamic(a, b, slow).http,
+          routers: {
+            ...dynamic(a, b, slow).http.routers,
+            checked: { rule: 'PathPrefix(`/checked`)', service: 'checked', entryPoints: ['web'] },
+          },
+          services: {
+            ...dynamic(a, b, slow).http.services,
+            checked: {
+              loadBalancer: {
+                servers: [{ url: h.url }, { url: c.url }],
+                healthCheck: { path: '/health', interval: '100ms', timeout: '500ms' },
+              },
+            },
+          },
+        },
+      });
+      // Both workers agree when a batch has every answer from `expected` and both served in it.
+      const settle = async (expected: string[], what: string) => {
+        const deadline = Date.now() + 10_000;
+        let last = '';
+        while (Date.now() < deadline) {
+          const before = await proxy.reported(sent);
+          const result = await burst(`${proxy.web}/checked`, 20);
+          sent += 20;
+          const after = await proxy.reported(sent);
+          const both = after.every((w) => w.requests > (before.find((x) => x.id === w.id)?.requests ?? 0));
+          const answers = Object.keys(result.byBackend).sort();
+          last = JSON.stringify({ answers: result.byBackend, failures: result.failures, both });
+          if (result.failures.length === 0 && both && JSON.stringify(answers) === JSON.stringify(expected)) return;
+        }
+        assert.fail(`${what} within 10 s: ${last}`);
+      };
+      await settle(['c', 'h'], 'both servers did not take traffic on both workers');
+      healthy = false;
+      await settle(['c'], 'the unhealthy server kept taking traffic');
+      healthy = true;
+      await settle(['c', 'h'], 'the recovered server did not take traffic again');
+    } finally {
+      await Promise.all([h.close(), c.close()]);
+    }
+  });
+
   it('restarts a killed worker, and traffic keeps flowing meanwhile', async () => {
     const before = await proxy.workers();
     const victim = before[0] as WorkerInfo;
