@@ -4,32 +4,24 @@
  * requests finish (up to a grace period); then its pooled keep-alive connections are closed and
  * its state forgotten. A server that comes back before that simply stops draining.
  */
-import type { Agent } from 'node:http';
 import type { UpstreamRegistry, UpstreamState } from './upstream-state.js';
+
+/** Something holding pooled upstream connections (a transport). */
+export interface ConnectionPools {
+  /** Closes pooled connections to `hostname:port` (idle ones, in-use ones too when `all`). */
+  closeSocketsTo(hostname: string, port: number, all: boolean): number;
+}
+
+/** Gives the pools whose connections may lead to a server. */
+export type AgentSource = () => Iterable<ConnectionPools>;
 
 /** How often a draining server is looked at (ms). */
 const POLL_MS = 25;
 
-/** Gives the agents whose pooled sockets may lead to a server. */
-export type AgentSource = () => Iterable<Agent>;
-
-/** Closes pooled sockets to `hostname:port` (idle ones, and in-use ones too when `all`). */
-export function closeSocketsTo(agents: Iterable<Agent>, hostname: string, port: number, all: boolean): number {
-  // Node names pools `host:port:localAddress[:…]`.
-  const prefix = `${hostname}:${port}:`;
+/** Closes pooled connections to `hostname:port` in every pool source. */
+export function closeSocketsTo(pools: Iterable<ConnectionPools>, hostname: string, port: number, all: boolean): number {
   let closed = 0;
-  for (const agent of agents) {
-    const pools = all ? [agent.freeSockets, agent.sockets] : [agent.freeSockets];
-    for (const pool of pools) {
-      for (const [name, sockets] of Object.entries(pool)) {
-        if (!name.startsWith(prefix)) continue;
-        for (const socket of sockets ?? []) {
-          socket.destroy();
-          closed++;
-        }
-      }
-    }
-  }
+  for (const pool of pools) closed += pool.closeSocketsTo(hostname, port, all);
   return closed;
 }
 

@@ -2,17 +2,20 @@
  * The forwarding engine: sends one request to one upstream server and streams the answer
  * back, with backpressure in both directions and no buffering of bodies.
  *
- * Listeners are module-level functions that find their per-request state through a symbol on
- * the emitter, so forwarding a request creates no closures.
+ * Upstream requests go through the proxy's own HTTP/1.1 client (upstream-pool.ts,
+ * response-reader.ts): the request head is written as one string on a pooled keep-alive
+ * socket, and the response is relayed to the client's `ServerResponse` as it is parsed; a
+ * response whose head and body arrive in one read is answered with one `end()`, so one
+ * syscall. Listeners are module-level functions that find their per-request state through a
+ * symbol on the emitter, so forwarding a request creates no closures.
  */
-import { type ClientRequest, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
 import type { RequestContext } from '../middlewares/types.js';
-import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
-import { buildRequestHeaders, plainAddress } from './request-headers.js';
+import { buildRequestHead, plainAddress } from './request-headers.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
+import type { ConnectionUser, UpstreamConnection } from './upstream-pool.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
 /** Per-service forwarding settings, resolved when the routing table is built. */
@@ -37,16 +40,29 @@ type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
 const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** State of one request on its way to one upstream server. */
-class Exchange {
-  upstreamReq: ClientRequest | null = null;
-  upstreamRes: IncomingMessage | null = null;
+class Exchange implements ConnectionUser {
+  connection: UpstreamConnection | null = null;
   headerTimer: NodeJS.Timeout | null = null;
   finished = false;
+  /** The response head went to the client: failures now cut the client off. */
+  responding = false;
+  /** `res.end()` was called. */
+  ended = false;
+  /** The request body is completely written upstream (trivially true without a body). */
+  bodySent = true;
+  /** Whether the connection had carried requests before this one. */
+  reused = false;
+  /** Whether a stale pooled socket already made us send again. */
+  resent = false;
+  /** Listening to the client's response `drain` (response backpressure). */
+  drainListening = false;
   /**
    * Whether the request body is streamed from the client (then it cannot be replayed after a
    * stale-socket error). A body read into memory beforehand (`ctx.bufferedBody`) can be.
    */
   readonly streamsBody: boolean;
+  /** The client's body had no length: it goes upstream chunked. */
+  readonly chunkedBody: boolean;
 
   constructor(
     readonly ctx: RequestContext,
@@ -54,10 +70,110 @@ class Exchange {
     readonly settings: ForwardSettings,
   ) {
     const headers = ctx.req.headers;
+    this.chunkedBody = ctx.bufferedBody == null && headers['transfer-encoding'] !== undefined;
     this.streamsBody =
-      ctx.bufferedBody == null &&
-      (headers['transfer-encoding'] !== undefined ||
-        (headers['content-length'] !== undefined && headers['content-length'] !== '0'));
+      this.chunkedBody ||
+      (ctx.bufferedBody == null && headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  }
+
+  onResponseHead(status: number, message: string, headers: string[]): void {
+    if (this.headerTimer !== null) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = null;
+    }
+    const { ctx, settings } = this;
+    const res = ctx.res;
+    if (this.finished || res.destroyed) {
+      this.dropConnection();
+      return;
+    }
+    this.responding = true;
+    settings.passive?.answered(this.target.state, status, Date.now());
+    const overrides = ctx.responseHeaders;
+    res.writeHead(status, message, overrides === null ? headers : withOverrides(headers, overrides));
+  }
+
+  onResponseBody(chunk: Buffer, last: boolean): void {
+    const res = this.ctx.res;
+    if (last) {
+      this.ended = true;
+      res.end(chunk);
+      return;
+    }
+    if (!res.write(chunk)) {
+      // The client reads slower than the server sends: stop reading upstream until it drains.
+      this.connection?.socket.pause();
+      if (!this.drainListening) {
+        this.drainListening = true;
+        res.on('drain', onClientDrain);
+      }
+    }
+  }
+
+  onResponseEnd(): void {
+    const connection = this.connection;
+    this.connection = null;
+    const bodySent = this.bodySent;
+    if (!bodySent) stopReadingBody(this);
+    if (connection !== null) {
+      connection.socket.resume();
+      connection.finish(bodySent);
+    }
+    if (!this.ended) {
+      this.ended = true;
+      this.ctx.res.end();
+    }
+  }
+
+  onConnectionDrain(): void {
+    if (!this.bodySent) this.ctx.req.resume();
+  }
+
+  onConnectionError(error: NodeJS.ErrnoException): void {
+    const connection = this.connection;
+    this.connection = null;
+    if (this.headerTimer !== null) {
+      clearTimeout(this.headerTimer);
+      this.headerTimer = null;
+    }
+    if (this.finished) return;
+    const { ctx, target } = this;
+    if (this.responding) {
+      // Part of the response is already on its way: all we can do is cut the client off so it
+      // sees a truncated response rather than a silently short one.
+      ctx.res.destroy(error);
+      return;
+    }
+    if (!this.bodySent) stopReadingBody(this);
+    // A pooled keep-alive socket that the server closed just as we reused it: nothing reached
+    // the application, so a request without a streamed body is sent once more on a fresh socket.
+    if (
+      this.reused &&
+      !this.resent &&
+      !this.streamsBody &&
+      (connection === null || !connection.reader.started) &&
+      RETRYABLE_ON_REUSED_SOCKET.has(error.code ?? '')
+    ) {
+      this.resent = true;
+      ctx.retries = (ctx.retries ?? 0) + 1;
+      send(this, true);
+      return;
+    }
+    target.state.failures++;
+    if (this.settings.onTransportError?.(ctx, target, error)) {
+      release(this);
+      return;
+    }
+    const timeout = error.code === 'SY_RESPONSE_HEADER_TIMEOUT';
+    sendError(ctx.res, timeout ? 504 : 502);
+  }
+
+  /** Gives up the connection mid-exchange: it is closed, never pooled. */
+  dropConnection(): void {
+    const connection = this.connection;
+    if (connection === null) return;
+    this.connection = null;
+    connection.destroy();
   }
 }
 
@@ -75,107 +191,112 @@ export function forward(ctx: RequestContext, target: UpstreamTarget, settings: F
   send(exchange, false);
 }
 
-function send(exchange: Exchange, isRetry: boolean): void {
+function send(exchange: Exchange, fresh: boolean): void {
   const { ctx, target, settings } = exchange;
   const req = ctx.req;
   const socket = req.socket;
-  const headers = buildRequestHeaders(req.headers, {
-    remoteAddress: plainAddress(socket.remoteAddress),
-    scheme: ctx.scheme,
-    localPort: socket.localPort ?? 0,
-    upstreamHost: settings.passHostHeader ? null : target.authority,
-    upgrade: null,
-  });
-  const path = ctx.query === '' ? target.basePath + ctx.path : `${target.basePath + ctx.path}?${ctx.query}`;
-  const https = target.protocol === 'https:';
-  const upstreamReq = (https ? httpsRequest : httpRequest)({
-    host: target.hostname,
-    port: target.port,
-    method: req.method,
-    path,
-    headers,
-    agent: https ? settings.transport.https : settings.transport.http,
-    // The Host header is set explicitly above; do not let Node derive another.
-    setHost: false,
-  }) as WithExchange<ClientRequest>;
-  upstreamReq[EXCHANGE] = exchange;
-  exchange.upstreamReq = upstreamReq;
-  upstreamReq.on('response', onUpstreamResponse);
-  upstreamReq.on('error', onUpstreamError);
-  const options = settings.transport.options;
-  if (options.dialTimeout > 0) upstreamReq.on('socket', onUpstreamSocket);
-  if (options.responseHeaderTimeout > 0) {
-    exchange.headerTimer = setTimeout(onHeaderTimeout, options.responseHeaderTimeout, exchange);
-  }
   const body = ctx.bufferedBody;
+  const streams = exchange.streamsBody && !fresh;
+  const path = ctx.query === '' ? target.basePath + ctx.path : `${target.basePath + ctx.path}?${ctx.query}`;
+  const method = req.method ?? 'GET';
+  const head = buildRequestHead(
+    method,
+    path,
+    req.headers,
+    plainAddress(socket.remoteAddress),
+    ctx.scheme,
+    socket.localPort ?? 0,
+    settings.passHostHeader ? null : target.authority,
+    body != null ? body.length : streams && exchange.chunkedBody ? -2 : -1,
+  );
+  const pool = target.pool(settings.transport);
+  const connection = (fresh ? null : pool.takeIdle(Date.now())) ?? pool.open();
+  exchange.connection = connection;
+  exchange.reused = connection.requests > 0;
+  connection.begin(exchange, method !== 'HEAD');
+  const responseHeaderTimeout = settings.transport.options.responseHeaderTimeout;
+  if (responseHeaderTimeout > 0) {
+    if (exchange.headerTimer !== null) clearTimeout(exchange.headerTimer);
+    exchange.headerTimer = setTimeout(onHeaderTimeout, responseHeaderTimeout, exchange);
+  }
+  const upstream = connection.socket;
   if (body != null) {
-    upstreamReq.end(body);
-  } else if (exchange.streamsBody && !isRetry) {
-    req.pipe(upstreamReq);
+    upstream.cork();
+    upstream.write(head, 'latin1');
+    if (body.length > 0) upstream.write(body);
+    upstream.uncork();
+  } else if (streams) {
+    exchange.bodySent = false;
+    upstream.write(head, 'latin1');
+    const incoming = req as WithExchange<IncomingMessage>;
+    incoming[EXCHANGE] = exchange;
+    incoming.on('data', onRequestData);
+    incoming.on('end', onRequestEnd);
   } else {
-    upstreamReq.end();
+    upstream.write(head, 'latin1');
   }
 }
 
-function onUpstreamSocket(this: WithExchange<ClientRequest>, socket: import('node:net').Socket): void {
+function onRequestData(this: WithExchange<IncomingMessage>, chunk: Buffer): void {
   const exchange = this[EXCHANGE];
-  if (exchange === undefined || !socket.connecting) return;
-  socket.setTimeout(exchange.settings.transport.options.dialTimeout, onDialTimeout);
-  socket.once('connect', onDialConnected);
+  const connection = exchange?.connection;
+  if (exchange === undefined || connection == null) return;
+  const upstream = connection.socket;
+  let flowing: boolean;
+  if (exchange.chunkedBody) {
+    if (chunk.length === 0) return;
+    upstream.cork();
+    upstream.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    upstream.write(chunk);
+    flowing = upstream.write('\r\n', 'latin1');
+    upstream.uncork();
+  } else {
+    flowing = upstream.write(chunk);
+  }
+  if (!flowing) this.pause();
 }
 
-function onDialTimeout(this: import('node:net').Socket): void {
-  this.destroy(Object.assign(new Error('upstream dial timeout'), { code: 'SY_DIAL_TIMEOUT' }));
+function onRequestEnd(this: WithExchange<IncomingMessage>): void {
+  const exchange = this[EXCHANGE];
+  if (exchange === undefined) return;
+  stopReadingBody(exchange);
+  const connection = exchange.connection;
+  if (connection === null) return;
+  if (exchange.chunkedBody) connection.socket.write('0\r\n\r\n', 'latin1');
+  exchange.bodySent = true;
 }
 
-function onDialConnected(this: import('node:net').Socket): void {
-  this.setTimeout(0);
+/** Detaches the body listeners of the client's request (done, or no longer wanted). */
+function stopReadingBody(exchange: Exchange): void {
+  const req = exchange.ctx.req as WithExchange<IncomingMessage>;
+  if (req[EXCHANGE] !== exchange) return;
+  req[EXCHANGE] = undefined;
+  req.removeListener('data', onRequestData);
+  req.removeListener('end', onRequestEnd);
+  // Whatever is left of the body is read and dropped so the client connection stays usable.
+  if (!req.readableEnded) req.resume();
 }
 
 function onHeaderTimeout(exchange: Exchange): void {
   exchange.headerTimer = null;
-  exchange.upstreamReq?.destroy(
+  exchange.connection?.fail(
     Object.assign(new Error('upstream response header timeout'), { code: 'SY_RESPONSE_HEADER_TIMEOUT' }),
   );
 }
 
-function onUpstreamResponse(this: WithExchange<ClientRequest>, upstreamRes: IncomingMessage): void {
-  const exchange = this[EXCHANGE];
-  if (exchange === undefined) return;
-  if (exchange.headerTimer !== null) {
-    clearTimeout(exchange.headerTimer);
-    exchange.headerTimer = null;
-  }
-  const res = exchange.ctx.res;
-  if (exchange.finished || res.destroyed) {
-    upstreamRes.resume();
-    return;
-  }
-  exchange.upstreamRes = upstreamRes;
-  exchange.settings.passive?.answered(exchange.target.state, upstreamRes.statusCode ?? 502, Date.now());
-  (upstreamRes as WithExchange<IncomingMessage>)[EXCHANGE] = exchange;
-  res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders(upstreamRes, exchange.ctx));
-  upstreamRes.on('error', onUpstreamBodyError);
-  upstreamRes.on('aborted', onUpstreamBodyAborted);
-  upstreamRes.pipe(res);
+function onClientDrain(this: WithExchange<ServerResponse>): void {
+  this[EXCHANGE]?.connection?.socket.resume();
 }
 
-/** Upstream response headers minus hop-by-hop ones, plus the middlewares' additions, as a raw list. */
-function responseHeaders(upstreamRes: IncomingMessage, ctx: RequestContext): string[] {
-  const raw = upstreamRes.rawHeaders;
-  const named = connectionTokens(upstreamRes.headers.connection);
-  const overrides = ctx.responseHeaders;
+/** Upstream response headers plus the middlewares' additions, as a raw list. */
+function withOverrides(headers: string[], overrides: Array<[string, string]>): string[] {
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || named?.has(lower)) continue;
-    if (overrides !== null && isOverridden(overrides, lower)) continue;
-    out.push(name, raw[i + 1] as string);
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (isOverridden(overrides, name.toLowerCase())) continue;
+    out.push(name, headers[i + 1] as string);
   }
-  if (overrides !== null) {
-    for (const [name, value] of overrides) if (value !== '') out.push(name, value);
-  }
+  for (const [name, value] of overrides) if (value !== '') out.push(name, value);
   return out;
 }
 
@@ -190,53 +311,15 @@ function isOverridden(overrides: Array<[string, string]>, lower: string): boolea
   return false;
 }
 
-function onUpstreamError(this: WithExchange<ClientRequest>, error: NodeJS.ErrnoException): void {
-  const exchange = this[EXCHANGE];
-  if (exchange === undefined || exchange.finished) return;
-  if (exchange.headerTimer !== null) {
-    clearTimeout(exchange.headerTimer);
-    exchange.headerTimer = null;
-  }
-  const { ctx, target } = exchange;
-  if (exchange.upstreamRes !== null) {
-    // Part of the response is already on its way: all we can do is cut the client off so it
-    // sees a truncated response rather than a silently short one.
-    ctx.res.destroy(error);
-    return;
-  }
-  // A pooled keep-alive socket that the server closed just as we reused it: nothing reached
-  // the application, so an idempotent, bodiless request is sent once more on a fresh socket.
-  if (this.reusedSocket && !exchange.streamsBody && RETRYABLE_ON_REUSED_SOCKET.has(error.code ?? '')) {
-    ctx.retries = (ctx.retries ?? 0) + 1;
-    send(exchange, true);
-    return;
-  }
-  target.state.failures++;
-  if (exchange.settings.onTransportError?.(ctx, target, error)) {
-    release(exchange);
-    return;
-  }
-  const timeout = error.code === 'SY_RESPONSE_HEADER_TIMEOUT';
-  sendError(ctx.res, timeout ? 504 : 502);
-}
-
-function onUpstreamBodyError(this: WithExchange<IncomingMessage>, error: Error): void {
-  const exchange = this[EXCHANGE];
-  if (exchange !== undefined && !exchange.finished) exchange.ctx.res.destroy(error);
-}
-
-function onUpstreamBodyAborted(this: WithExchange<IncomingMessage>): void {
-  const exchange = this[EXCHANGE];
-  if (exchange !== undefined && !exchange.finished) exchange.ctx.res.destroy();
-}
-
 /** The client's response closed: either it finished, or the client went away mid-way. */
 function onClientClose(this: WithExchange<ServerResponse>): void {
   const exchange = this[EXCHANGE];
   if (exchange === undefined) return;
   if (!this.writableFinished) {
-    // The client is gone: stop the upstream request so its socket and buffers are freed.
-    exchange.upstreamReq?.destroy();
+    // The client is gone: close the upstream connection so its socket and buffers are freed
+    // (it is mid-exchange, so never pooled).
+    exchange.dropConnection();
+    if (!exchange.bodySent) stopReadingBody(exchange);
   }
   release(exchange);
 }

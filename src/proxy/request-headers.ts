@@ -41,7 +41,7 @@ export function buildRequestHeaders(incoming: IncomingHttpHeaders, facts: Forwar
   const host = incoming.host ?? '';
   if (out['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = facts.scheme;
   if (out['x-forwarded-host'] === undefined) out['x-forwarded-host'] = host;
-  if (out['x-forwarded-port'] === undefined) out['x-forwarded-port'] = portOf(host, facts);
+  if (out['x-forwarded-port'] === undefined) out['x-forwarded-port'] = portOf(host, facts.scheme, facts.localPort);
   out['x-forwarded-server'] = SERVER_NAME;
   if (out['x-real-ip'] === undefined) out['x-real-ip'] = remote;
   if (facts.upstreamHost !== null) out.host = facts.upstreamHost;
@@ -52,12 +52,92 @@ export function buildRequestHeaders(incoming: IncomingHttpHeaders, facts: Forwar
   return out;
 }
 
-function portOf(host: string, facts: ForwardingFacts): string {
+/** Characters that would end a header line early (request smuggling). */
+const LINE_BREAK = /[\r\n\0]/;
+
+/** Node's own rule for a request target: visible latin1 characters only. */
+const INVALID_PATH = /[^\u0021-\u00ff]/;
+
+/** Methods whose request Node's client never gives an implicit `Content-Length: 0`. */
+const NO_IMPLICIT_LENGTH = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/**
+ * The request head sent upstream by the proxy's own client, as one latin1 string: the same
+ * header set as `buildRequestHeaders` (without building the object), and the body framing:
+ * `bodyLength` ≥ 0 sends that Content-Length, -1 keeps the client's (streamed as is), -2 sends
+ * the body chunked. Throws on a header value or path that would break the framing.
+ */
+export function buildRequestHead(
+  method: string,
+  path: string,
+  incoming: IncomingHttpHeaders,
+  remoteAddress: string,
+  scheme: 'http' | 'https',
+  localPort: number,
+  upstreamHost: string | null,
+  bodyLength: number,
+): string {
+  if (INVALID_PATH.test(path)) throw new TypeError('request path contains unescaped characters');
+  const connection = incoming.connection;
+  const named = connection === undefined ? null : connectionTokens(connection);
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let hasLength = false;
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined) continue;
+    switch (name) {
+      case 'host':
+        if (upstreamHost !== null) continue;
+        break;
+      case 'x-forwarded-for':
+      case 'x-forwarded-server':
+        continue;
+      case 'content-length':
+        if (bodyLength !== -1) continue;
+        hasLength = true;
+        break;
+      case 'te':
+        // "TE: trailers" is the one TE value that may be forwarded (gRPC relies on it).
+        if (value === 'trailers') head += 'te: trailers\r\n';
+        continue;
+      default:
+        if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    }
+    if (typeof value === 'string') {
+      if (LINE_BREAK.test(value)) throw new TypeError(`invalid value for header "${name}"`);
+      head += `${name}: ${value}\r\n`;
+    } else {
+      for (const item of value) {
+        if (LINE_BREAK.test(item)) throw new TypeError(`invalid value for header "${name}"`);
+        head += `${name}: ${item}\r\n`;
+      }
+    }
+  }
+  if (upstreamHost !== null) head += `host: ${upstreamHost}\r\n`;
+  const prior = incoming['x-forwarded-for'];
+  head += `x-forwarded-for: ${prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remoteAddress}` : remoteAddress}\r\n`;
+  const host = incoming.host ?? '';
+  if (incoming['x-forwarded-proto'] === undefined) head += `x-forwarded-proto: ${scheme}\r\n`;
+  if (incoming['x-forwarded-host'] === undefined) head += `x-forwarded-host: ${host}\r\n`;
+  if (incoming['x-forwarded-port'] === undefined) head += `x-forwarded-port: ${portOf(host, scheme, localPort)}\r\n`;
+  head += SERVER_LINE;
+  if (incoming['x-real-ip'] === undefined) head += `x-real-ip: ${remoteAddress}\r\n`;
+  if (bodyLength >= 0) {
+    if (bodyLength > 0 || !NO_IMPLICIT_LENGTH.has(method) || incoming['content-length'] !== undefined)
+      head += `content-length: ${bodyLength}\r\n`;
+  } else if (bodyLength === -2) head += 'transfer-encoding: chunked\r\n';
+  else if (!hasLength && !NO_IMPLICIT_LENGTH.has(method)) head += 'content-length: 0\r\n';
+  return `${head}\r\n`;
+}
+
+const SERVER_LINE = `x-forwarded-server: ${SERVER_NAME}\r\n`;
+
+function portOf(host: string, scheme: 'http' | 'https', localPort: number): string {
   // The port is what follows the last ':' unless that colon is inside an IPv6 literal.
   const colon = host.lastIndexOf(':');
   if (colon !== -1 && colon > host.lastIndexOf(']')) return host.slice(colon + 1);
-  if (host !== '') return facts.scheme === 'https' ? '443' : '80';
-  return String(facts.localPort);
+  if (host !== '') return scheme === 'https' ? '443' : '80';
+  return String(localPort);
 }
 
 /** Strips the IPv4-mapped IPv6 prefix Node reports for IPv4 peers on dual-stack sockets. */

@@ -1,10 +1,9 @@
 /**
- * Upstream connection pools (Traefik's `serversTransport`). One keep-alive agent pair per
+ * Upstream connection pools (Traefik's `serversTransport`). One set of keep-alive pools per
  * distinct set of options, kept across reloads so warm connections are not thrown away when
  * the configuration changes.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { type PoolOptions, UpstreamPool } from './upstream-pool.js';
 
 /** Resolved transport options, in milliseconds. */
 export interface TransportOptions {
@@ -28,38 +27,55 @@ export const DEFAULT_TRANSPORT: Readonly<TransportOptions> = Object.freeze({
   insecureSkipVerify: false,
 });
 
-/** A pair of keep-alive agents plus the timeouts the proxy applies per request. */
+/** Keep-alive connection pools, one per upstream endpoint, plus the per-request timeouts. */
 export class Transport {
-  readonly http: HttpAgent;
-  readonly https: HttpsAgent;
+  private readonly pools = new Map<string, UpstreamPool>();
+  private readonly poolOptions: PoolOptions;
+  private retired = false;
 
   constructor(readonly options: Readonly<TransportOptions>) {
-    const agentOptions = {
-      keepAlive: true,
-      // LIFO reuses the most recently used socket, so idle ones age out instead of all
-      // staying half-warm; fewer sockets die in the server's keep-alive race.
-      scheduling: 'lifo' as const,
-      maxFreeSockets: Math.max(1, options.maxIdleConnsPerHost),
-      // Free sockets are destroyed after this much idleness (Node applies it to pooled sockets).
-      timeout: options.idleConnTimeout > 0 ? options.idleConnTimeout : undefined,
+    this.poolOptions = {
+      dialTimeout: options.dialTimeout,
+      idleTimeout: options.idleConnTimeout,
+      maxIdle: Math.max(1, options.maxIdleConnsPerHost),
+      rejectUnauthorized: !options.insecureSkipVerify,
     };
-    this.http = new HttpAgent(agentOptions);
-    this.https = new HttpsAgent({ ...agentOptions, rejectUnauthorized: !options.insecureSkipVerify });
+  }
+
+  /** The pool for a server, created on first use. */
+  pool(https: boolean, hostname: string, port: number): UpstreamPool {
+    const key = `${https ? 'https' : 'http'}://${hostname}:${port}`;
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      pool = new UpstreamPool(https, hostname, port, this.poolOptions);
+      pool.retired = this.retired;
+      this.pools.set(key, pool);
+    }
+    return pool;
   }
 
   /** Closes idle pooled connections now; in-use ones close when their request ends. */
   retire(): void {
-    for (const agent of [this.http, this.https]) {
-      // Read by the agent when a request ends: the socket is closed instead of pooled.
-      (agent as unknown as { keepAlive: boolean }).keepAlive = false;
-      for (const list of Object.values(agent.freeSockets)) for (const socket of list ?? []) socket.destroy();
+    this.retired = true;
+    for (const pool of this.pools.values()) {
+      pool.retired = true;
+      pool.close(false);
     }
+  }
+
+  /** Closes pooled connections to `hostname:port` (idle ones, in-use ones too when `all`). */
+  closeSocketsTo(hostname: string, port: number, all: boolean): number {
+    let closed = 0;
+    for (const pool of this.pools.values()) {
+      if (pool.hostname === hostname && pool.port === port) closed += pool.close(all);
+    }
+    return closed;
   }
 
   /** Closes every connection, in use or not (shutdown). */
   destroy(): void {
-    this.http.destroy();
-    this.https.destroy();
+    for (const pool of this.pools.values()) pool.close(true);
+    this.pools.clear();
   }
 }
 

@@ -4,6 +4,8 @@
  */
 import type { UpstreamState } from '../balancer/upstream-state.js';
 import { ConfigError } from '../errors.js';
+import type { Transport } from './transport.js';
+import type { UpstreamPool } from './upstream-pool.js';
 
 /** A parsed upstream server with its live state. */
 export class UpstreamTarget {
@@ -37,6 +39,18 @@ export class UpstreamTarget {
     this.authority = parsed.host;
     const path = parsed.pathname.endsWith('/') ? parsed.pathname.slice(0, -1) : parsed.pathname;
     this.basePath = preservePath ? path : '';
+  }
+
+  private poolTransport: Transport | null = null;
+  private cachedPool: UpstreamPool | null = null;
+
+  /** The keep-alive pool of `transport` for this server (looked up once, then cached). */
+  pool(transport: Transport): UpstreamPool {
+    if (this.poolTransport !== transport || this.cachedPool === null) {
+      this.cachedPool = transport.pool(this.protocol === 'https:', this.hostname, this.port);
+      this.poolTransport = transport;
+    }
+    return this.cachedPool;
   }
 
   /** Stable identity for strategies and sticky cookies: the server URL. */

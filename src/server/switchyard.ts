@@ -150,12 +150,9 @@ export class Switchyard {
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 
-  /** Every keep-alive agent that may hold pooled sockets to an upstream. */
-  private *pooledAgents(): Generator<import('node:http').Agent> {
-    for (const transport of this.transports.values()) {
-      yield transport.http;
-      yield transport.https;
-    }
+  /** Every transport that may hold pooled connections to an upstream. */
+  private pooledAgents(): Iterable<import('../proxy/transport.js').Transport> {
+    return this.transports.values();
   }
 
   private logConfigurationErrors(runtime: RuntimeConfiguration): void {

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ResponseReader, type ResponseSink } from './response-reader.js';
+
+class Recorder implements ResponseSink {
+  heads: Array<{ status: number; message: string; headers: string[] }> = [];
+  body: Buffer[] = [];
+  lastFlags: boolean[] = [];
+  ends = 0;
+  onResponseHead(status: number, message: string, headers: string[]): void {
+    this.heads.push({ status, message, headers });
+  }
+  onResponseBody(chunk: Buffer, last: boolean): void {
+    this.body.push(Buffer.from(chunk));
+    this.lastFlags.push(last);
+  }
+  onResponseEnd(): void {
+    this.ends++;
+  }
+  get text(): string {
+    return Buffer.concat(this.body).toString('latin1');
+  }
+}
+
+/** Feeds `wire` to a fresh reader in pieces of `step` bytes. */
+function read(wire: string, step = wire.length, expectBody = true): { reader: ResponseReader; sink: Recorder } {
+  const reader = new ResponseReader();
+  const sink = new Recorder();
+  reader.begin(expectBody);
+  const bytes = Buffer.from(wire, 'latin1');
+  for (let i = 0; i < bytes.length; i += step) {
+    const error = reader.push(bytes.subarray(i, i + step), sink);
+    if (error !== null) throw error;
+  }
+  return { reader, sink };
+}
+
+describe('upstream response reader', () => {
+  it('reads a head and a content-length body arriving in one piece, ending with the last chunk', () => {
+    const { reader, sink } = read('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello');
+    assert.deepEqual(sink.heads, [
+      { status: 200, message: 'OK', headers: ['Content-Type', 'text/plain', 'Content-Length', '5'] },
+    ]);
+    assert.equal(sink.text, 'hello');
+    assert.deepEqual(sink.lastFlags, [true]);
+    assert.equal(sink.ends, 1);
+    assert.ok(reader.done && reader.keepAlive);
+  });
+
+  it('gives the same result when the bytes arrive one at a time', () => {
+    const wire = 'HTTP/1.1 201 Created\r\nX-A:  b \r\nContent-Length: 3\r\n\r\nabc';
+    const { reader, sink } = read(wire, 1);
+    assert.equal(sink.heads[0]?.status, 201);
+    assert.deepEqual(sink.heads[0]?.headers, ['X-A', 'b', 'Content-Length', '3']);
+    assert.equal(sink.text, 'abc');
+    assert.equal(sink.ends, 1);
+    assert.ok(reader.done && reader.keepAlive);
+  });
+
+  it('decodes a chunked body split anywhere, drops trailers and the framing headers', () => {
+    const wire =
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive, X-Private\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n\r\n' +
+      '5;ext=1\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n';
+    for (const step of [1, 2, 3, 7, 1000]) {
+      const { reader, sink } = read(wire, step);
+      assert.deepEqual(sink.heads[0]?.headers, [], `step ${step}`);
+      assert.equal(sink.text, 'hello, world!!!', `step ${step}`);
+      assert.equal(sink.ends, 1);
+      assert.ok(reader.done && reader.keepAlive);
+    }
+  });
+
+  it('skips 1xx informational answers and reads the final one', () => {
+    const { sink } = read(
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n',
+    );
+    assert.deepEqual(
+      sink.heads.map((h) => h.status),
+      [204],
+    );
+    assert.equal(sink.ends, 1);
+  });
+
+  it('reads no body for HEAD, 204 and 304 whatever the length says', () => {
+    const head = read('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n', undefined, false);
+    assert.equal(head.sink.ends, 1);
+    assert.deepEqual(head.sink.heads[0]?.headers, ['Content-Length', '10']);
+    const notModified = read('HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n');
+    assert.equal(notModified.sink.ends, 1);
+  });
+
+  it('reads a body without length until the connection closes, and never reuses it', () => {
+    const { reader, sink } = read('HTTP/1.0 200 OK\r\n\r\nsome bytes');
+    assert.equal(sink.ends, 0);
+    assert.ok(reader.untilClose);
+    assert.ok(reader.close(sink));
+    assert.equal(sink.ends, 1);
+    assert.equal(sink.text, 'some bytes');
+    assert.equal(reader.keepAlive, false);
+  });
+
+  it('reports a body cut short by the close as incomplete', () => {
+    const { reader, sink } = read('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort');
+    assert.equal(reader.close(sink), false);
+    assert.equal(sink.ends, 0);
+  });
+
+  it('does not reuse a connection after Connection: close, HTTP/1.0 without keep-alive, or extra bytes', () => {
+    assert.equal(read('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n').reader.keepAlive, false);
+    assert.equal(read('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n').reader.keepAlive, false);
+    assert.equal(read('HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n').reader.keepAlive, true);
+    assert.equal(read('HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nab').reader.keepAlive, false);
+  });
+
+  it('rejects malformed heads', () => {
+    for (const wire of [
+      'HTTP/2 200 OK\r\n\r\n',
+      'HTTP/1.1 2x0 OK\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nNoColon\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-A : b\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nX-A: b\r\n folded\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    ]) {
+      assert.throws(() => read(wire), /upstream protocol error/, JSON.stringify(wire));
+    }
+  });
+
+  it('rejects a head larger than 16 KiB', () => {
+    assert.throws(() => read(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(17 * 1024)}`), /header overflow/);
+  });
+});

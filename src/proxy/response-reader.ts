@@ -1,0 +1,353 @@
+/**
+ * An incremental HTTP/1.x response reader for the upstream client: it takes the bytes of one
+ * keep-alive connection as they arrive and reports the response head (hop-by-hop headers
+ * already removed), the body bytes (chunked framing decoded) and the end of the message, with
+ * whether the connection may carry another request.
+ *
+ * The common case — head and a `content-length` body in one read — costs one `indexOf`, one
+ * latin1 decode of the head and a loop over its lines; the body is handed on as a slice of the
+ * buffer that arrived, never copied.
+ */
+import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
+
+/** Where the reader reports what it parsed. */
+export interface ResponseSink {
+  /** The final (non-1xx) response head; `headers` is a raw name/value list. */
+  onResponseHead(status: number, message: string, headers: string[]): void;
+  /** Body bytes; `last` says the message ends with them. */
+  onResponseBody(chunk: Buffer, last: boolean): void;
+  /** The message ended (after the last body chunk, or with no body at all). */
+  onResponseEnd(): void;
+}
+
+/** Largest response head accepted (Node's default `maxHeaderSize`). */
+export const MAX_HEAD_BYTES = 16 * 1024;
+
+enum Mode {
+  Head = 0,
+  Length = 1,
+  ChunkSize = 2,
+  ChunkData = 3,
+  ChunkDataEnd = 4,
+  Trailers = 5,
+  UntilClose = 6,
+  Done = 7,
+}
+
+const EMPTY = Buffer.alloc(0);
+const CRLFCRLF = '\r\n\r\n';
+
+/** A protocol error in the upstream's answer (answered with 502 like any transport error). */
+export function protocolError(message: string, code = 'SY_UPSTREAM_PROTOCOL'): NodeJS.ErrnoException {
+  return Object.assign(new Error(`upstream protocol error: ${message}`), { code });
+}
+
+/** Reads the responses of one connection, one at a time. */
+export class ResponseReader {
+  private mode = Mode.Done;
+  /** Bytes of a head (or a chunk-size / trailer line) that arrived split over reads. */
+  private pending: Buffer = EMPTY;
+  private remaining = 0;
+  private expectBody = true;
+  /** Whether the connection can carry another request once this message is complete. */
+  keepAlive = true;
+
+  /** Starts reading the answer to a new request. `expectBody` is false for HEAD. */
+  begin(expectBody: boolean): void {
+    this.mode = Mode.Head;
+    this.pending = EMPTY;
+    this.remaining = 0;
+    this.expectBody = expectBody;
+    this.keepAlive = true;
+  }
+
+  /** Whether the response has started (some of its bytes arrived). */
+  get started(): boolean {
+    return this.mode !== Mode.Head || this.pending.length > 0;
+  }
+
+  /** Whether the current message is complete. */
+  get done(): boolean {
+    return this.mode === Mode.Done;
+  }
+
+  /** Whether the body runs until the server closes the connection. */
+  get untilClose(): boolean {
+    return this.mode === Mode.UntilClose;
+  }
+
+  /**
+   * Feeds bytes; returns null, or the protocol error that makes the connection unusable.
+   * Bytes after the end of the message make the connection non-reusable.
+   */
+  push(data: Buffer, sink: ResponseSink): NodeJS.ErrnoException | null {
+    let chunk = data;
+    let offset = 0;
+    while (offset < chunk.length) {
+      switch (this.mode) {
+        case Mode.Head: {
+          if (this.pending.length > 0) {
+            chunk = Buffer.concat([this.pending, chunk.subarray(offset)]);
+            offset = 0;
+            this.pending = EMPTY;
+          }
+          const end = chunk.indexOf(CRLFCRLF, offset, 'latin1');
+          if (end === -1) {
+            if (chunk.length - offset > MAX_HEAD_BYTES) return protocolError('header overflow', 'HPE_HEADER_OVERFLOW');
+            this.pending = chunk.subarray(offset);
+            return null;
+          }
+          if (end - offset > MAX_HEAD_BYTES) return protocolError('header overflow', 'HPE_HEADER_OVERFLOW');
+          const head = chunk.toString('latin1', offset, end);
+          offset = end + 4;
+          const error = this.parseHead(head, sink);
+          if (error !== null) return error;
+          // parseHead moved the mode on.
+          if ((this.mode as Mode) === Mode.Done) {
+            if (offset < chunk.length) this.keepAlive = false;
+            sink.onResponseEnd();
+            return null;
+          }
+          break;
+        }
+        case Mode.Length: {
+          const available = chunk.length - offset;
+          if (available >= this.remaining) {
+            const body = chunk.subarray(offset, offset + this.remaining);
+            offset += this.remaining;
+            this.remaining = 0;
+            this.mode = Mode.Done;
+            if (offset < chunk.length) this.keepAlive = false;
+            sink.onResponseBody(body, true);
+            sink.onResponseEnd();
+            return null;
+          }
+          this.remaining -= available;
+          sink.onResponseBody(offset === 0 ? chunk : chunk.subarray(offset), false);
+          return null;
+        }
+        case Mode.UntilClose:
+          sink.onResponseBody(offset === 0 ? chunk : chunk.subarray(offset), false);
+          return null;
+        case Mode.ChunkSize:
+        case Mode.Trailers: {
+          if (this.pending.length > 0) {
+            // A line split over reads (rare): join it with what follows.
+            chunk = Buffer.concat([this.pending, chunk.subarray(offset)]);
+            offset = 0;
+            this.pending = EMPTY;
+          }
+          const lineEnd = chunk.indexOf('\r\n', offset, 'latin1');
+          if (lineEnd === -1) {
+            if (chunk.length - offset > MAX_HEAD_BYTES) return protocolError('chunk header overflow');
+            this.pending = chunk.subarray(offset);
+            return null;
+          }
+          const line = chunk.toString('latin1', offset, lineEnd);
+          offset = lineEnd + 2;
+          if (this.mode === Mode.Trailers) {
+            if (line === '') {
+              this.mode = Mode.Done;
+              if (offset < chunk.length) this.keepAlive = false;
+              sink.onResponseEnd();
+              return null;
+            }
+            break;
+          }
+          const size = chunkSize(line);
+          if (size < 0) return protocolError('invalid chunk size');
+          if (size === 0) this.mode = Mode.Trailers;
+          else {
+            this.remaining = size;
+            this.mode = Mode.ChunkData;
+          }
+          break;
+        }
+        case Mode.ChunkData: {
+          const take = Math.min(this.remaining, chunk.length - offset);
+          const body = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+          offset += take;
+          this.remaining -= take;
+          if (this.remaining === 0) this.mode = Mode.ChunkDataEnd;
+          sink.onResponseBody(body, false);
+          break;
+        }
+        case Mode.ChunkDataEnd: {
+          // The CRLF after a chunk's data, possibly split across reads.
+          if (this.remaining === 0) {
+            if (chunk[offset] !== 13) return protocolError('missing CRLF after chunk');
+            offset++;
+            this.remaining = 1;
+          } else {
+            if (chunk[offset] !== 10) return protocolError('missing CRLF after chunk');
+            offset++;
+            this.remaining = 0;
+            this.mode = Mode.ChunkSize;
+          }
+          break;
+        }
+        case Mode.Done:
+          // Bytes nobody asked for: the connection's framing can no longer be trusted.
+          this.keepAlive = false;
+          return null;
+      }
+    }
+    return null;
+  }
+
+  /** The server closed the connection: ends a close-delimited body, or reports truncation. */
+  close(sink: ResponseSink): boolean {
+    if (this.mode === Mode.UntilClose) {
+      this.mode = Mode.Done;
+      this.keepAlive = false;
+      sink.onResponseEnd();
+      return true;
+    }
+    return this.mode === Mode.Done;
+  }
+
+  private parseHead(head: string, sink: ResponseSink): NodeJS.ErrnoException | null {
+    // Status line: HTTP/1.x SP 3DIGIT [SP reason]
+    let lineEnd = head.indexOf('\r\n');
+    if (lineEnd === -1) lineEnd = head.length;
+    if (lineEnd < 12 || !head.startsWith('HTTP/1.') || head.charCodeAt(8) !== 32)
+      return protocolError('invalid status line');
+    const minor = head.charCodeAt(7) - 48;
+    const status = threeDigits(head, 9);
+    if (status < 100 || minor < 0 || minor > 9) return protocolError('invalid status line');
+    const message = lineEnd > 13 ? head.slice(13, lineEnd) : '';
+    let keepAlive = minor >= 1;
+    const headers: string[] = [];
+    let connection: string | undefined;
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncoding = false;
+    let pos = lineEnd + 2;
+    while (pos < head.length) {
+      let end = head.indexOf('\r\n', pos);
+      if (end === -1) end = head.length;
+      const colon = head.indexOf(':', pos);
+      if (colon === -1 || colon >= end || colon === pos) return protocolError('invalid header line');
+      const first = head.charCodeAt(pos);
+      if (first === 32 || first === 9) return protocolError('obsolete line folding');
+      const name = head.slice(pos, colon);
+      if (head.charCodeAt(colon - 1) === 32 || head.charCodeAt(colon - 1) === 9)
+        return protocolError('whitespace before colon');
+      let valueStart = colon + 1;
+      let valueEnd = end;
+      while (valueStart < valueEnd && isOws(head.charCodeAt(valueStart))) valueStart++;
+      while (valueEnd > valueStart && isOws(head.charCodeAt(valueEnd - 1))) valueEnd--;
+      const value = head.slice(valueStart, valueEnd);
+      pos = end + 2;
+      const lower = name.length <= 17 ? name.toLowerCase() : name;
+      switch (lower) {
+        case 'content-length': {
+          const n = parseLength(value);
+          if (n < 0 || (contentLength !== -1 && n !== contentLength)) return protocolError('invalid content-length');
+          if (contentLength === n) continue;
+          contentLength = n;
+          break;
+        }
+        case 'transfer-encoding':
+          transferEncoding = true;
+          chunked = /(?:^|,)[ \t]*chunked[ \t]*$/i.test(value);
+          continue;
+        case 'connection':
+          connection = connection === undefined ? value : `${connection}, ${value}`;
+          continue;
+        default:
+          if (HOP_BY_HOP.has(lower)) continue;
+      }
+      headers.push(name, value);
+    }
+    if (status < 200) {
+      // 1xx informational answers (100 Continue, 103 Early Hints) are not relayed; the final
+      // answer follows on the same connection. 101 is only valid for an upgrade.
+      if (status === 101) return protocolError('unexpected 101 Switching Protocols');
+      this.mode = Mode.Head;
+      return null;
+    }
+    if (connection !== undefined) {
+      const lowerConnection = connection.toLowerCase();
+      if (lowerConnection.includes('close')) keepAlive = false;
+      else if (minor === 0 && lowerConnection.includes('keep-alive')) keepAlive = true;
+      const named = connectionTokens(connection);
+      if (named !== null) {
+        for (let i = headers.length - 2; i >= 0; i -= 2) {
+          if (named.has((headers[i] as string).toLowerCase())) headers.splice(i, 2);
+        }
+      }
+    }
+    this.keepAlive = keepAlive;
+    if (!this.expectBody || status === 204 || status === 304) this.mode = Mode.Done;
+    else if (transferEncoding) {
+      if (chunked) this.mode = Mode.ChunkSize;
+      else {
+        this.mode = Mode.UntilClose;
+        this.keepAlive = false;
+      }
+      // Both framings announced: the length is not to be trusted (RFC 9112 §6.3).
+      if (contentLength !== -1) {
+        this.keepAlive = false;
+        removeHeader(headers, 'content-length');
+      }
+    } else if (contentLength >= 0) {
+      this.remaining = contentLength;
+      this.mode = contentLength === 0 ? Mode.Done : Mode.Length;
+    } else {
+      this.mode = Mode.UntilClose;
+      this.keepAlive = false;
+    }
+    sink.onResponseHead(status, message, headers);
+    return null;
+  }
+}
+
+function removeHeader(headers: string[], lower: string): void {
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if ((headers[i] as string).toLowerCase() === lower) headers.splice(i, 2);
+  }
+}
+
+function isOws(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+function threeDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48;
+  const b = text.charCodeAt(at + 1) - 48;
+  const c = text.charCodeAt(at + 2) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  // Three digits, then a space, or the end of the status line.
+  if (text.length > at + 3 && text.charCodeAt(at + 3) !== 32 && text.charCodeAt(at + 3) !== 13) return -1;
+  return a * 100 + b * 10 + c;
+}
+
+function parseLength(value: string): number {
+  if (value.length === 0 || value.length > 15) return -1;
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** The size in a chunk-size line (extensions after `;` ignored), or -1 when invalid. */
+function chunkSize(line: string): number {
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (c >= 97 && c <= 102) d = c - 87;
+    else if (c >= 65 && c <= 70) d = c - 55;
+    else if (c === 59 || c === 32 || c === 9) break;
+    else return -1;
+    n = n * 16 + d;
+    if (++digits > 13) return -1;
+  }
+  return digits === 0 ? -1 : n;
+}
