@@ -355,3 +355,28 @@ describe('switchyard --workers=2 whose primary is killed', () => {
     }
   });
 });
+
+describe('switchyard --workers=2 on a taken port', () => {
+  it('exits 1 naming the entry point that cannot listen', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const dir = await mkdtemp(join(tmpdir(), 'switchyard-workers-taken-'));
+    try {
+      const file = join(dir, 'dynamic.yml');
+      await writeFile(file, 'http: {}\n');
+      const run = startCli(
+        [`--entryPoints.web.address=127.0.0.1:${port}`, `--providers.file.filename=${file}`, '--workers=2'],
+        { cwd: dir },
+      );
+      const deadline = setTimeout(() => run.child.kill('SIGKILL'), 20_000);
+      const { code } = await run.exited;
+      clearTimeout(deadline);
+      assert.equal(code, 1, run.output.stdout + run.output.stderr);
+      assert.match(run.output.stderr, /entry point "web" cannot listen .*already in use/);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -134,6 +134,7 @@ export class WorkerPool {
             () => slot.onFirstStart?.(new Error(`worker ${id} did not start within ${START_TIMEOUT_MS} ms`)),
             START_TIMEOUT_MS,
           );
+          timer.unref();
           slot.onFirstStart = (error) => {
             clearTimeout(timer);
             slot.onFirstStart = null;
@@ -240,6 +241,7 @@ export class WorkerPool {
       slot.worker = null;
       if (this.stopping) {
         slot.state = 'stopped';
+        slot.onFirstStart?.(new Error(`worker ${slot.id} stopped before listening`));
         return;
       }
       const error = new Error(failure ?? `worker ${slot.id} exited before listening (code ${code}, signal ${signal})`);
