@@ -110,8 +110,9 @@ export function createInternalServices(
   );
   routes.add('GET', '/api/explain', ({ query }) => {
     const request = explainQuery(query);
-    const names = [...app.entryPoints.keys()];
-    if (request.entryPoint !== null) find('entry point', request.entryPoint, app.entryPoints.get(request.entryPoint));
+    // The configured entry points: with --workers some listen in the workers, not here.
+    const names = Object.keys(config.entryPoints);
+    if (request.entryPoint !== null) find('entry point', request.entryPoint, config.entryPoints[request.entryPoint]);
     return explainRequest(app.runtime, request.entryPoint === null ? names : [request.entryPoint], request);
   });
   routes.add('GET', '/api/stats', () => ({ ...telemetry.live.current(), history: telemetry.live.history() }));
