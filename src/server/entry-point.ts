@@ -132,19 +132,8 @@ export class EntryPoint {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
-    const startedAt = performance.now();
     this.inFlight++;
     const socket = req.socket;
-    // Socket byte counters before and after: requests on one connection do not overlap (no
-    // pipelining past the parser), so the difference is this exchange's bytes, headers included.
-    const written = this.observer === null ? 0 : socket.bytesWritten;
-    const read = this.observer === null ? 0 : socket.bytesRead;
-    res.once('close', () => {
-      this.inFlight--;
-      if (this.observer !== null) {
-        this.observer(ctx, startedAt, socket.bytesWritten - written, socket.bytesRead - read);
-      }
-    });
     const remoteAddress = plainAddress(socket.remoteAddress);
     const headers = req.headers;
     let target = req.url ?? '/';
@@ -159,31 +148,28 @@ export class EntryPoint {
     const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
     const query = queryAt === -1 ? '' : target.slice(queryAt + 1);
     if (!this.options.insecureForwardedHeaders && (this.trusted === null || !this.isTrusted(remoteAddress, req))) {
-      for (let i = 0; i < FORWARDED_HEADERS.length; i++) delete headers[FORWARDED_HEADERS[i] as string];
+      for (let i = 0; i < FORWARDED_HEADERS.length; i++) {
+        const name = FORWARDED_HEADERS[i] as string;
+        if (headers[name] !== undefined) delete headers[name];
+      }
     }
+    const host = normalizeHost(hostHeader);
+    const ctx = new EntryContext(this, req, res, rawPath, query, host, upgradeHead);
+    // Socket byte counters before and after: requests on one connection do not overlap (no
+    // pipelining past the parser), so the difference is this exchange's bytes, headers included.
+    if (this.observer !== null) {
+      ctx.bytesWrittenBefore = socket.bytesWritten;
+      ctx.bytesReadBefore = socket.bytesRead;
+    }
+    (res as WithContext)[CONTEXT] = ctx;
+    res.on('close', onResponseClose);
     const input: MatchInput = {
       method: req.method ?? 'GET',
-      host: normalizeHost(hostHeader),
+      host,
       path: routingPath(rawPath),
       query,
       headers,
       remoteAddress,
-    };
-    const ctx: RequestContext = {
-      req,
-      res,
-      path: rawPath,
-      query,
-      host: input.host,
-      scheme: 'http',
-      entryPoint: this.options.name,
-      router: '',
-      responseHeaders: null,
-      strippedPrefix: null,
-      service: '',
-      serverUrl: '',
-      upgradeHead,
-      retries: 0,
     };
     const route = this.table.match(this.options.name, input);
     if (route === undefined) {
@@ -196,6 +182,21 @@ export class EntryPoint {
     } catch (error) {
       this.logger.error({ err: (error as Error).message, router: route.name }, 'request handler failed');
       sendError(res, 500);
+    }
+  }
+
+  /** The response of a request closed (finished or aborted): statistics, in-flight count. */
+  finished(ctx: EntryContext): void {
+    this.inFlight--;
+    const observer = this.observer;
+    if (observer !== null) {
+      const socket = ctx.req.socket;
+      observer(
+        ctx,
+        ctx.startedAt,
+        socket.bytesWritten - ctx.bytesWrittenBefore,
+        socket.bytesRead - ctx.bytesReadBefore,
+      );
     }
   }
 
@@ -234,6 +235,51 @@ export class EntryPoint {
       status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   }
+}
+
+/**
+ * The per-request context, as a class so every request has the same object shape (the
+ * middlewares' optional fields included) and the close listener needs no closure.
+ */
+class EntryContext implements RequestContext {
+  readonly startedAt = performance.now();
+  bytesWrittenBefore = 0;
+  bytesReadBefore = 0;
+  readonly scheme = 'http' as const;
+  readonly entryPoint: string;
+  router = '';
+  responseHeaders: Array<[name: string, value: string]> | null = null;
+  strippedPrefix: string | null = null;
+  service = '';
+  serverUrl = '';
+  retries = 0;
+  retry: RequestContext['retry'] = null;
+  attempt: number | undefined = undefined;
+  failedUpstreams: string[] | null = null;
+  bufferedBody: Buffer | null = null;
+
+  constructor(
+    readonly owner: EntryPoint,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    public path: string,
+    public query: string,
+    readonly host: string,
+    readonly upgradeHead: Buffer | null,
+  ) {
+    this.entryPoint = owner.options.name;
+  }
+}
+
+const CONTEXT = Symbol('switchyard.requestContext');
+
+type WithContext = ServerResponse & { [CONTEXT]?: EntryContext };
+
+function onResponseClose(this: WithContext): void {
+  const ctx = this[CONTEXT];
+  if (ctx === undefined) return;
+  this[CONTEXT] = undefined;
+  ctx.owner.finished(ctx);
 }
 
 /** Splits `http://host:port/path?q` into the origin-form target and the authority. */
