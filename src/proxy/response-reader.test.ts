@@ -127,6 +127,32 @@ describe('upstream response reader', () => {
     }
   });
 
+  it('copies what it keeps when the read buffer is reused after each read', () => {
+    const wire = Buffer.from(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n3\r\nefg\r\n0\r\n\r\n',
+      'latin1',
+    );
+    for (const step of [1, 5, 13, wire.length]) {
+      const reader = new ResponseReader();
+      const sink = new Recorder();
+      // The recorder keeps references, not copies, to catch a body handed on uncopied.
+      sink.onResponseBody = function (chunk: Buffer, last: boolean) {
+        this.body.push(chunk);
+        this.lastFlags.push(last);
+      };
+      reader.begin(true);
+      const shared = Buffer.alloc(wire.length);
+      for (let i = 0; i < wire.length; i += step) {
+        const piece = wire.subarray(i, i + step);
+        piece.copy(shared);
+        assert.equal(reader.push(shared.subarray(0, piece.length), sink, true), null);
+        shared.fill(0x58);
+      }
+      assert.equal(sink.text, 'abcdefg', `step ${step}`);
+      assert.equal(sink.ends, 1);
+    }
+  });
+
   it('rejects a head larger than 16 KiB', () => {
     assert.throws(() => read(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(17 * 1024)}`), /header overflow/);
   });

@@ -78,9 +78,10 @@ export class ResponseReader {
 
   /**
    * Feeds bytes; returns null, or the protocol error that makes the connection unusable.
-   * Bytes after the end of the message make the connection non-reusable.
+   * Bytes after the end of the message make the connection non-reusable. With `shared`, `data`
+   * is overwritten after this call: body chunks are handed on as copies.
    */
-  push(data: Buffer, sink: ResponseSink): NodeJS.ErrnoException | null {
+  push(data: Buffer, sink: ResponseSink, shared = false): NodeJS.ErrnoException | null {
     let chunk = data;
     let offset = 0;
     while (offset < chunk.length) {
@@ -90,11 +91,12 @@ export class ResponseReader {
             chunk = Buffer.concat([this.pending, chunk.subarray(offset)]);
             offset = 0;
             this.pending = EMPTY;
+            shared = false;
           }
           const end = chunk.indexOf(CRLFCRLF, offset, 'latin1');
           if (end === -1) {
             if (chunk.length - offset > MAX_HEAD_BYTES) return protocolError('header overflow', 'HPE_HEADER_OVERFLOW');
-            this.pending = chunk.subarray(offset);
+            this.pending = Buffer.from(chunk.subarray(offset));
             return null;
           }
           if (end - offset > MAX_HEAD_BYTES) return protocolError('header overflow', 'HPE_HEADER_OVERFLOW');
@@ -113,7 +115,7 @@ export class ResponseReader {
         case Mode.Length: {
           const available = chunk.length - offset;
           if (available >= this.remaining) {
-            const body = chunk.subarray(offset, offset + this.remaining);
+            const body = slice(chunk, offset, offset + this.remaining, shared);
             offset += this.remaining;
             this.remaining = 0;
             this.mode = Mode.Done;
@@ -123,11 +125,11 @@ export class ResponseReader {
             return null;
           }
           this.remaining -= available;
-          sink.onResponseBody(offset === 0 ? chunk : chunk.subarray(offset), false);
+          sink.onResponseBody(slice(chunk, offset, chunk.length, shared), false);
           return null;
         }
         case Mode.UntilClose:
-          sink.onResponseBody(offset === 0 ? chunk : chunk.subarray(offset), false);
+          sink.onResponseBody(slice(chunk, offset, chunk.length, shared), false);
           return null;
         case Mode.ChunkSize:
         case Mode.Trailers: {
@@ -136,11 +138,12 @@ export class ResponseReader {
             chunk = Buffer.concat([this.pending, chunk.subarray(offset)]);
             offset = 0;
             this.pending = EMPTY;
+            shared = false;
           }
           const lineEnd = chunk.indexOf('\r\n', offset, 'latin1');
           if (lineEnd === -1) {
             if (chunk.length - offset > MAX_HEAD_BYTES) return protocolError('chunk header overflow');
-            this.pending = chunk.subarray(offset);
+            this.pending = Buffer.from(chunk.subarray(offset));
             return null;
           }
           const line = chunk.toString('latin1', offset, lineEnd);
@@ -165,7 +168,7 @@ export class ResponseReader {
         }
         case Mode.ChunkData: {
           const take = Math.min(this.remaining, chunk.length - offset);
-          const body = offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take);
+          const body = slice(chunk, offset, offset + take, shared);
           offset += take;
           this.remaining -= take;
           if (this.remaining === 0) this.mode = Mode.ChunkDataEnd;
@@ -301,6 +304,12 @@ export class ResponseReader {
     sink.onResponseHead(status, message, headers);
     return null;
   }
+}
+
+/** Bytes `start..end` of `chunk`, copied when `chunk` is a shared read buffer. */
+function slice(chunk: Buffer, start: number, end: number, copy: boolean): Buffer {
+  if (copy) return Buffer.from(chunk.subarray(start, end));
+  return start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
 }
 
 function removeHeader(headers: string[], lower: string): void {

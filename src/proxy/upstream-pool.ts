@@ -81,14 +81,15 @@ export class UpstreamConnection {
     user?.onConnectionError(error);
   }
 
-  onData(data: Buffer): void {
+  /** Bytes from the server; `shared` when `data` is reused after this call (then copied as needed). */
+  onData(data: Buffer, shared: boolean): void {
     const user = this.user;
     if (user === null) {
       // Bytes from the server while no request is waiting: its framing is off; stop using it.
       this.destroy();
       return;
     }
-    const error = this.reader.push(data, this);
+    const error = this.reader.push(data, this, shared);
     if (error !== null) this.fail(error);
   }
 
@@ -125,7 +126,20 @@ function hangUp(): NodeJS.ErrnoException {
 }
 
 function onSocketData(this: PooledSocket, data: Buffer): void {
-  this[CONNECTION]?.onData(data);
+  this[CONNECTION]?.onData(data, false);
+}
+
+/**
+ * Plain-HTTP upstream sockets read into one shared buffer (`onread`), skipping the readable
+ * stream machinery; what must outlive the callback (body chunks, split heads) is copied.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+function onSocketRead(this: PooledSocket, length: number, buffer: Uint8Array): boolean {
+  const connection = this[CONNECTION];
+  if (connection !== undefined) connection.onData((buffer as Buffer).subarray(0, length), true);
+  // A paused socket (client backpressure) stays paused.
+  return !this.isPaused();
 }
 
 function onSocketError(this: PooledSocket, error: NodeJS.ErrnoException): void {
@@ -198,7 +212,11 @@ export class UpstreamPool {
         rejectUnauthorized: options.rejectUnauthorized,
       });
     } else {
-      socket = netConnect({ host: this.hostname, port: this.port });
+      socket = netConnect({
+        host: this.hostname,
+        port: this.port,
+        onread: { buffer: READ_BUFFER, callback: onSocketRead },
+      });
     }
     socket.setNoDelay(true);
     const connection = new UpstreamConnection(socket, this);
