@@ -150,8 +150,10 @@ class Exchange implements ConnectionUser {
     if (
       this.reused &&
       !this.resent &&
+      connection !== null &&
+      !connection.pool.retired &&
       !this.streamsBody &&
-      (connection === null || !connection.reader.started) &&
+      !connection.reader.started &&
       RETRYABLE_ON_REUSED_SOCKET.has(error.code ?? '')
     ) {
       this.resent = true;

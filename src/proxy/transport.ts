@@ -74,7 +74,11 @@ export class Transport {
 
   /** Closes every connection, in use or not (shutdown). */
   destroy(): void {
-    for (const pool of this.pools.values()) pool.close(true);
+    this.retired = true;
+    for (const pool of this.pools.values()) {
+      pool.retired = true;
+      pool.close(true);
+    }
     this.pools.clear();
   }
 }
