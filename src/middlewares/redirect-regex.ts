@@ -4,20 +4,13 @@
  * that yields the same URL passes the request on, so a rule cannot redirect to itself forever.
  */
 import { z } from 'zod';
-import { compileGoRegexp, compileGoTemplate } from './go-regexp.js';
-import { boolLike } from './options.js';
+import { compileGoTemplate } from './go-regexp.js';
+import { boolLike, goReplaceRegexp } from './options.js';
 import { clientUrl, sendRedirect } from './redirect.js';
 import type { Handler, MiddlewareDefinition } from './types.js';
 
 const schema = z.strictObject({
-  regex: z.string().transform((source, ctx) => {
-    try {
-      return compileGoRegexp(source.trim(), { global: true });
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  }),
+  regex: goReplaceRegexp,
   replacement: z.string().refine((text) => !/[\x00-\x1f\x7f]/.test(text), 'control characters are not allowed'),
   permanent: boolLike.optional(),
 });

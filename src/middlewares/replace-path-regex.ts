@@ -4,18 +4,12 @@
  * replaced (Go's ReplaceAllString) and a path that does not match is left alone.
  */
 import { z } from 'zod';
-import { compileGoRegexp, compileGoTemplate } from './go-regexp.js';
+import { compileGoTemplate } from './go-regexp.js';
+import { goReplaceRegexp } from './options.js';
 import type { Handler, MiddlewareDefinition } from './types.js';
 
 const schema = z.strictObject({
-  regex: z.string().transform((source, ctx) => {
-    try {
-      return compileGoRegexp(source.trim(), { global: true });
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  }),
+  regex: goReplaceRegexp,
   replacement: z.string(),
 });
 
