@@ -101,7 +101,9 @@ export class EntryPoint {
         );
       };
       this.server.once('error', onError);
-      this.server.listen({ port, host }, () => {
+      // A deeper accept queue than Node's 511: an edge router meets bursts of new connections
+      // (1,000 clients connecting at once lost some SYNs with the default). The kernel caps it at somaxconn.
+      this.server.listen({ port, host, backlog: 4096 }, () => {
         this.server.off('error', onError);
         resolve();
       });
