@@ -7,18 +7,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../../src/dashboard/serve.js';
 import { type Backend, startBackend } from '../../helpers/backends.js';
+import { browserSkipReason, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
 import { startProxy, type TestProxy } from '../../helpers/proxy.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM}: browser tests skipped`;
+const skip = browserSkipReason();
 const root = projectRoot();
 const artifacts = join(root, 'test-artifacts');
 
@@ -92,7 +90,7 @@ describe('dashboard in a real browser', { skip }, () => {
   let proxy: TestProxy;
   let stopped = false;
   let base: string;
-  let userDataDir: string;
+  let browser: TestBrowser | undefined;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
@@ -109,23 +107,8 @@ describe('dashboard in a real browser', { skip }, () => {
     const port = proxy.app.entryPoints.get('traefik')?.port;
     assert.ok(port, 'the traefik entry point listens');
     base = `http://127.0.0.1:${port}`;
-    userDataDir = await mkdtemp(join(tmpdir(), 'switchyard-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      colorScheme: 'light',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser({ colorScheme: 'light' });
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     // `until` polls: a single locator call should fail fast rather than wait Playwright's 30 s.
     page.setDefaultTimeout(3000);
@@ -133,11 +116,10 @@ describe('dashboard in a real browser', { skip }, () => {
   });
 
   after(async () => {
-    await context?.close().catch(() => {});
+    await browser?.close();
     if (proxy && !stopped) await proxy.stop(200);
     await a?.close();
     await b?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   test('the API entry point redirects / to /dashboard/ and serves the built page and assets', async () => {

@@ -5,17 +5,15 @@
  * Screenshots go to test-artifacts/ (gitignored).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSkipReason, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
 import { waitFor } from '../../helpers/http.js';
 import { type RunningUp, repoRoot, startUp, waitForValue } from '../../helpers/up.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `Chromium is not installed at ${CHROMIUM}: browser test skipped`;
+const skip = browserSkipReason();
 const artifacts = join(repoRoot(), 'test-artifacts');
 
 /** The little of the DOM this test reads (the project compiles without the DOM library). */
@@ -45,36 +43,21 @@ describe('the seed page behind switchyard up', { skip }, () => {
   let up: RunningUp;
   let context: BrowserContext;
   let page: Page;
-  let userDataDir: string;
+  let browser: TestBrowser | undefined;
   const pageErrors: string[] = [];
 
   before(async () => {
     mkdirSync(artifacts, { recursive: true });
     up = await startUp();
-    userDataDir = await mkdtemp(join(tmpdir(), 'switchyard-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchBrowser();
+    context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 
   after(async () => {
-    await context?.close().catch(() => undefined);
+    await browser?.close();
     await up?.stop();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   test('loads, shows departures and both replica ids within a few polls', async () => {
