@@ -4,6 +4,7 @@
  * (API, dashboard, ping, metrics). Errors are recorded on the service (it becomes disabled) and
  * surface on the routers that use it. The handlers themselves live in services/.
  */
+
 import { type ProbeSpec, resolveProbe } from '../balancer/health-probe.js';
 import { PASSIVE_DEFAULTS, PassiveHealthPolicy } from '../balancer/passive-health.js';
 import { StickyCookie } from '../balancer/sticky.js';
@@ -13,6 +14,7 @@ import type { LoadBalancerConfig, ServiceConfig } from '../config/dynamic-schema
 import type { Handler } from '../middlewares/types.js';
 import { DEFAULT_TRANSPORT, type Transport, type TransportOptions, type TransportPool } from '../proxy/transport.js';
 import { UpstreamTarget } from '../proxy/upstream-target.js';
+import { BuildOnce } from './build-once.js';
 import { addError, qualify, type RuntimeConfiguration, type RuntimeService } from './runtime.js';
 import { FailoverService } from './services/failover.js';
 import type { ServiceHandle } from './services/handle.js';
@@ -34,7 +36,7 @@ export interface ServiceBuildDeps {
 
 /** Builds services on demand, once each, detecting reference cycles. */
 export class ServiceBuilder {
-  private readonly built = new Map<string, ServiceHandle | Error>();
+  private readonly built = new BuildOnce<ServiceHandle>((name) => this.build(name));
   private readonly building = new Set<string>();
   /** Transports used by the services built, so unused pools can be closed after a swap. */
   readonly usedTransports = new Set<Transport>();
@@ -50,13 +52,7 @@ export class ServiceBuilder {
 
   /** The handle of a service by qualified name; throws an Error whose message suits a router's error list. */
   get(name: string): ServiceHandle {
-    const cached = this.built.get(name);
-    if (cached instanceof Error) throw cached;
-    if (cached !== undefined) return cached;
-    const result = this.build(name);
-    this.built.set(name, result);
-    if (result instanceof Error) throw result;
-    return result;
+    return this.built.get(name);
   }
 
   private build(name: string): ServiceHandle | Error {

@@ -3,9 +3,11 @@
  * bad rule, a missing service or a broken middleware disables that router (its error goes on
  * the runtime object, for the API and `check`) while the rest keeps routing.
  */
+
 import { buildMiddleware } from '../middlewares/index.js';
 import type { Handler, MiddlewareWrapper } from '../middlewares/types.js';
 import { compileRuleMatcher } from '../rules/index.js';
+import { BuildOnce } from './build-once.js';
 import { type ServiceBuildDeps, ServiceBuilder } from './build-services.js';
 import { type Route, RoutingTable } from './routing-table.js';
 import { addError, qualify, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
@@ -116,7 +118,7 @@ function buildRoute(
 
 /** Builds middlewares once each by qualified name, with cycle detection for chains. */
 class MiddlewareBuilder {
-  private readonly built = new Map<string, MiddlewareWrapper | Error>();
+  private readonly built = new BuildOnce<MiddlewareWrapper>((name) => this.build(name));
   private readonly building = new Set<string>();
 
   constructor(private readonly runtime: RuntimeConfiguration) {}
@@ -131,13 +133,7 @@ class MiddlewareBuilder {
   }
 
   get(name: string): MiddlewareWrapper {
-    const cached = this.built.get(name);
-    if (cached instanceof Error) throw cached;
-    if (cached !== undefined) return cached;
-    const result = this.build(name);
-    this.built.set(name, result);
-    if (result instanceof Error) throw result;
-    return result;
+    return this.built.get(name);
   }
 
   private build(name: string): MiddlewareWrapper | Error {
