@@ -1,35 +1,10 @@
 import assert from 'node:assert/strict';
 import { type ClientRequest, get, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import type { StatsEvent } from '../../src/metrics/live-stats.js';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { send, sendJson, waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-
-interface Figures {
-  requests: number;
-  rate: number;
-  status: Record<string, number>;
-  p50: number | null;
-  p99: number | null;
-}
-interface StatsEvent {
-  time: string;
-  entryPoints: Record<string, { requests: number; rate: number; inFlight: number }>;
-  routers: Record<string, Figures & { bytesOut: number }>;
-  services: Record<string, Figures>;
-  servers: Record<string, Figures & { service: string; inFlight: number; health: string }>;
-  recent: Array<{
-    time: string;
-    method: string;
-    host: string;
-    path: string;
-    router: string;
-    service: string;
-    server: string;
-    status: number;
-    durationMs: number;
-  }>;
-}
 
 /** A Server-Sent Events client that keeps every event it receives. */
 function openStream(
