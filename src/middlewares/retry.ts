@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../config/dynamic-schema.js';
 import { bufferableLength, hasRequestBody, readBody } from '../proxy/buffered-body.js';
-import { neverSent } from '../proxy/transport-errors.js';
+import { IDEMPOTENT, neverSent } from '../proxy/transport-errors.js';
 import { intLike } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext, RetryHandle } from './types.js';
 
@@ -23,9 +23,6 @@ export type RetryOptions = z.output<typeof schema>;
 
 /** Largest request body read into memory so it can be sent again. */
 export const REPLAYABLE_BODY_LIMIT = 256 * 1024;
-
-/** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 const SNAPSHOT = Symbol('switchyard.retrySnapshot');
 

@@ -18,6 +18,7 @@ describe('upstream failures', () => {
   let hanging: Backend;
   let healthy: Backend;
   let dying: Backend;
+  let cutting: Backend;
   let proxy: TestProxy;
 
   before(async () => {
@@ -30,6 +31,8 @@ describe('upstream failures', () => {
       res.write('partial');
       setTimeout(() => res.socket?.destroy(), 20);
     });
+    // Reads the request, then closes the connection without a word (a server shutting down).
+    cutting = await startBackend('cutting', (req) => req.socket.destroy());
     const refused = await deadPort();
     proxy = await startProxy({
       http: {
@@ -39,6 +42,7 @@ describe('upstream failures', () => {
           ok: { rule: 'Path(`/ok`)', service: 'ok' },
           dying: { rule: 'Path(`/dying`)', service: 'dying' },
           half: { rule: 'Path(`/half`)', service: 'half' },
+          cut: { rule: 'Path(`/cut`)', service: 'cut' },
         },
         services: {
           refused: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${refused}` }] } },
@@ -46,6 +50,7 @@ describe('upstream failures', () => {
           ok: { loadBalancer: { servers: [{ url: healthy.url }] } },
           dying: { loadBalancer: { servers: [{ url: dying.url }] } },
           half: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${refused}` }, { url: healthy.url }] } },
+          cut: { loadBalancer: { servers: [{ url: cutting.url }, { url: healthy.url }] } },
         },
         serversTransports: { quick: { forwardingTimeouts: { responseHeaderTimeout: '300ms' } } },
       },
@@ -54,7 +59,7 @@ describe('upstream failures', () => {
 
   after(async () => {
     await proxy.stop();
-    await Promise.all([hanging.close(), healthy.close(), dying.close()]);
+    await Promise.all([hanging.close(), healthy.close(), dying.close(), cutting.close()]);
   });
 
   it('answers 502 Bad Gateway when the server refuses the connection', async () => {
@@ -75,6 +80,21 @@ describe('upstream failures', () => {
     for (let i = 0; i < 4; i++) {
       statuses.add((await send(`${proxy.url}/half`, { method: 'POST', body: 'payload' })).status);
     }
+    assert.deepEqual([...statuses].sort(), [200, 502]);
+  });
+
+  it('sends an idempotent request to another server when one cuts the connection before answering', async () => {
+    const before = cutting.hits;
+    for (let i = 0; i < 10; i++) {
+      const response = await send(`${proxy.url}/cut`);
+      assert.equal(response.status, 200, `request ${i} failed with ${response.status}`);
+    }
+    assert.ok(cutting.hits > before, 'the cutting server was never tried');
+  });
+
+  it('answers 502 to a non-idempotent request whose connection was cut before the answer', async () => {
+    const statuses = new Set<number>();
+    for (let i = 0; i < 4; i++) statuses.add((await send(`${proxy.url}/cut`, { method: 'PATCH' })).status);
     assert.deepEqual([...statuses].sort(), [200, 502]);
   });
 

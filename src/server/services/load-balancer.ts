@@ -12,7 +12,7 @@ import { hasRequestBody } from '../../proxy/buffered-body.js';
 import { type ForwardSettings, forward } from '../../proxy/forward.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import { sendError } from '../../proxy/responses.js';
-import { neverSent } from '../../proxy/transport-errors.js';
+import { mayResendElsewhere } from '../../proxy/transport-errors.js';
 import { forwardUpgrade } from '../../proxy/upgrade.js';
 import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
@@ -99,11 +99,15 @@ export class LoadBalancer implements ServiceHandle {
     const retry = ctx.retry;
     if (retry != null) return retry.retryAfterFailure(ctx, error);
     // Like nginx's default `proxy_next_upstream error`: a server that refused the connection never
-    // saw the request, so it goes to another server of this service at once, even without the
-    // retry middleware. This is what keeps a replica that stops listening (scale-down, crash,
-    // deploy) from turning into 502s in the instant before the provider reports it gone. A body
+    // saw the request, and one that cut it before answering an idempotent request can be replaced,
+    // so the request goes to another server of this service at once, even without the retry
+    // middleware. This is what keeps a replica that stops (scale-down, crash, deploy) from turning
+    // into 502s in the instant before the provider reports it gone — a stopping Node server closes
+    // connections it considers idle, including one whose request is still on the wire. A body
     // already read from the client cannot be sent again, so only bodiless requests move.
-    if (!neverSent(error) || (hasRequestBody(ctx.req) && ctx.bufferedBody == null)) return false;
+    if (!mayResendElsewhere(ctx.req.method, error) || (hasRequestBody(ctx.req) && ctx.bufferedBody == null)) {
+      return false;
+    }
     if (failed.length >= this.targets.length) return false;
     ctx.retries = (ctx.retries ?? 0) + 1;
     this.handle(ctx);
