@@ -65,7 +65,7 @@ function parseOptions() {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
-    : SYSTEMS.map((s) => s.name);
+    : SYSTEMS.filter((s) => !s.optional).map((s) => s.name);
   const unknown = names.filter((n) => !SYSTEMS.some((s) => s.name === n));
   if (unknown.length) {
     console.error(`unknown system(s): ${unknown.join(', ')}; known: ${SYSTEMS.map((s) => s.name).join(', ')}`);
@@ -204,7 +204,7 @@ async function runTurn(system, round, opts, ctxBase) {
         };
       }
     }
-    const check = await checkCorrectness(base, ids);
+    const check = await checkCorrectness(base, ids, { everyBackend: system.spreadsRequests !== false });
     result.check = check;
     if (!check.ok) return { ...result, status: 'failed check', reason: check.problems.join('; '), log: tail(logFile) };
 

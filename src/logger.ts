@@ -2,6 +2,7 @@
  * The process logger (pino): JSON lines by default, readable lines when the output is a
  * terminal; the level comes from `log.level` (Traefik's names, case-insensitive).
  */
+import { createRequire } from 'node:module';
 import { type Logger as PinoLogger, pino } from 'pino';
 
 const LEVELS: Record<string, string> = {
@@ -34,14 +35,11 @@ export function createLogger(options: LoggerOptions = {}): PinoLogger {
     return pino({ level, base: undefined }, pino.destination({ dest: options.filePath, mkdir: true, sync: false }));
   }
   if (readable) {
-    return pino({
-      level,
-      base: undefined,
-      transport: {
-        target: 'pino-pretty',
-        options: { colorize: process.stdout.isTTY === true, ignore: 'pid,hostname' },
-      },
-    });
+    // Formatted in this thread, not through a pino transport: a transport is a worker thread,
+    // a second V8 heap (~15 MiB) for a few log lines a minute. pino-pretty is loaded only here.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+    const stream = pretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname', sync: true });
+    return pino({ level, base: undefined }, stream);
   }
   return pino({ level, base: undefined });
 }

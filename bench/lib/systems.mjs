@@ -138,6 +138,15 @@ export const SYSTEMS = [
   { name: 'haproxy', label: 'HAProxy, 1 thread', launch: haproxy, needs: 'haproxy' },
   { name: 'fastify-reply-from', label: 'fastify + @fastify/reply-from', launch: nodePeer('fastify-reply-from.mjs') },
   { name: 'http-proxy', label: 'http-proxy 1.18', launch: nodePeer('http-proxy.mjs') },
+  // Reference: a byte relay with no HTTP (one upstream connection per client connection), the
+  // floor under any Node.js proxy's CPU per request. Not in the default set.
+  {
+    name: 'node-tcp-floor',
+    label: 'Node.js TCP byte relay (floor)',
+    launch: nodePeer('node-tcp-floor.mjs'),
+    spreadsRequests: false,
+    optional: true,
+  },
 ];
 
 export { repoRoot };

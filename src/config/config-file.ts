@@ -4,7 +4,7 @@
  * Syntax errors throw ConfigParseError with the position the parser reports.
  */
 import { extname } from 'node:path';
-import { parse as parseToml, TomlError } from 'smol-toml';
+import { createRequire } from 'node:module';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigParseError } from '../errors.js';
 
@@ -79,7 +79,14 @@ function parseYamlText(text: string, fileName: string): ParsedConfigText {
   return { value, format: 'yaml', locate };
 }
 
+// The TOML parser is loaded on the first TOML file: most setups never read one, and every
+// module kept out of the process is memory the proxy does not hold (see bench/NOTES.md).
+const requireModule = createRequire(import.meta.url);
+let toml: typeof import('smol-toml') | undefined;
+
 function parseTomlText(text: string, fileName: string): ParsedConfigText {
+  toml ??= requireModule('smol-toml') as typeof import('smol-toml');
+  const { parse: parseToml, TomlError } = toml;
   let value: unknown;
   try {
     value = parseToml(text);

@@ -9,7 +9,8 @@
  *   metric_relabel_configs: [{ source_labels: [__name__], regex: 'switchyard_(.*)',
  *                              target_label: __name__, replacement: 'traefik_$1' }]
  */
-import { type Metric, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Metric, Registry } from 'prom-client';
 import type { PrometheusConfig } from '../config/static-schema.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import { qualify } from '../server/runtime.js';
@@ -75,6 +76,9 @@ class CollectedMetric {
 
 /** Builds the registry of every Switchyard metric. */
 export function createPrometheusRegistry(config: PrometheusConfig, sources: PrometheusSources): Registry {
+  // prom-client (and the OpenTelemetry API it pulls in) is loaded only when metrics are on:
+  // about 10 MiB of a proxy's resident memory otherwise spent on nothing.
+  const { Registry } = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
   const registry = new Registry();
   const buckets = config.buckets;
   // One snapshot serves every metric of a scrape (they are read within the same tick).

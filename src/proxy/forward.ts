@@ -12,6 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
 import type { RequestContext } from '../middlewares/types.js';
+import type { ReadLease } from './read-lease.js';
 import { buildRequestHead, plainAddress } from './request-headers.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
@@ -93,14 +94,16 @@ class Exchange implements ConnectionUser {
     res.writeHead(status, message, overrides === null ? headers : withOverrides(headers, overrides));
   }
 
-  onResponseBody(chunk: Buffer, last: boolean): void {
+  onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void {
     const res = this.ctx.res;
+    // A chunk in a lent read buffer gives the buffer back once written (read-lease.ts).
+    const written = lease === null ? undefined : lease.release;
     if (last) {
       this.ended = true;
-      res.end(chunk);
+      res.end(chunk, written);
       return;
     }
-    if (!res.write(chunk)) {
+    if (!res.write(chunk, written)) {
       // The client reads slower than the server sends: stop reading upstream until it drains.
       this.connection?.socket.pause();
       if (!this.drainListening) {

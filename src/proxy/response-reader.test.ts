@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { freeLeases, type ReadLease } from './read-lease.js';
 import { ResponseReader, type ResponseSink } from './response-reader.js';
 
 class Recorder implements ResponseSink {
@@ -10,7 +11,7 @@ class Recorder implements ResponseSink {
   onResponseHead(status: number, message: string, headers: string[]): void {
     this.heads.push({ status, message, headers });
   }
-  onResponseBody(chunk: Buffer, last: boolean): void {
+  onResponseBody(chunk: Buffer, last: boolean, _lease: ReadLease | null = null): void {
     this.body.push(Buffer.from(chunk));
     this.lastFlags.push(last);
   }
@@ -151,6 +152,32 @@ describe('upstream response reader', () => {
       assert.equal(sink.text, 'abcdefg', `step ${step}`);
       assert.equal(sink.ends, 1);
     }
+  });
+
+  it('copies a large body chunk out of a shared read buffer into a lent buffer to release once written', () => {
+    const body = Buffer.alloc(20 * 1024, 0x61);
+    const wire = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const shared = Buffer.from(wire);
+    const reader = new ResponseReader();
+    const seen: Array<{ chunk: Buffer; lease: ReadLease | null }> = [];
+    const sink = new Recorder();
+    sink.onResponseBody = (chunk: Buffer, _last: boolean, lease: ReadLease | null = null) => {
+      seen.push({ chunk, lease });
+    };
+    reader.begin(true);
+    const freeBefore = freeLeases();
+    assert.equal(reader.push(shared, sink, true), null);
+    shared.fill(0x58); // the read buffer is reused at once
+    assert.equal(seen.length, 1);
+    const lease = seen[0]?.lease;
+    assert.ok(lease, 'a large chunk comes in a lent buffer');
+    assert.ok(seen[0]?.chunk.equals(body), 'the chunk is a copy, intact after the read buffer changed');
+    assert.equal(lease.inUse, true);
+    lease.release();
+    assert.equal(lease.inUse, false);
+    assert.equal(freeLeases(), Math.max(freeBefore, 1), 'the buffer is back for the next chunk');
+    lease.release(); // an extra release is harmless
+    assert.equal(freeLeases(), Math.max(freeBefore, 1));
   });
 
   it('rejects a head larger than 16 KiB', () => {

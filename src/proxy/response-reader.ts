@@ -9,13 +9,17 @@
  * buffer that arrived, never copied.
  */
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
+import { LEND_MIN_BYTES, type ReadLease, takeLease } from './read-lease.js';
 
 /** Where the reader reports what it parsed. */
 export interface ResponseSink {
   /** The final (non-1xx) response head; `headers` is a raw name/value list. */
   onResponseHead(status: number, message: string, headers: string[]): void;
-  /** Body bytes; `last` says the message ends with them. */
-  onResponseBody(chunk: Buffer, last: boolean): void;
+  /**
+   * Body bytes; `last` says the message ends with them. With a `lease`, `chunk` lies in a
+   * lent read buffer: pass `lease.release` as the write's callback, and keep no reference.
+   */
+  onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void;
   /** The message ended (after the last body chunk, or with no body at all). */
   onResponseEnd(): void;
 }
@@ -79,7 +83,8 @@ export class ResponseReader {
   /**
    * Feeds bytes; returns null, or the protocol error that makes the connection unusable.
    * Bytes after the end of the message make the connection non-reusable. With `shared`, `data`
-   * is overwritten after this call: body chunks are handed on as copies.
+   * is a read buffer reused after this call: body chunks are handed on as copies, large ones
+   * in lent buffers (read-lease.ts).
    */
   push(data: Buffer, sink: ResponseSink, shared = false): NodeJS.ErrnoException | null {
     let chunk = data;
@@ -115,21 +120,21 @@ export class ResponseReader {
         case Mode.Length: {
           const available = chunk.length - offset;
           if (available >= this.remaining) {
-            const body = slice(chunk, offset, offset + this.remaining, shared);
+            const start = offset;
             offset += this.remaining;
             this.remaining = 0;
             this.mode = Mode.Done;
             if (offset < chunk.length) this.keepAlive = false;
-            sink.onResponseBody(body, true);
+            emitBody(sink, chunk, start, offset, true, shared);
             sink.onResponseEnd();
             return null;
           }
           this.remaining -= available;
-          sink.onResponseBody(slice(chunk, offset, chunk.length, shared), false);
+          emitBody(sink, chunk, offset, chunk.length, false, shared);
           return null;
         }
         case Mode.UntilClose:
-          sink.onResponseBody(slice(chunk, offset, chunk.length, shared), false);
+          emitBody(sink, chunk, offset, chunk.length, false, shared);
           return null;
         case Mode.ChunkSize:
         case Mode.Trailers: {
@@ -168,11 +173,11 @@ export class ResponseReader {
         }
         case Mode.ChunkData: {
           const take = Math.min(this.remaining, chunk.length - offset);
-          const body = slice(chunk, offset, offset + take, shared);
+          const start = offset;
           offset += take;
           this.remaining -= take;
           if (this.remaining === 0) this.mode = Mode.ChunkDataEnd;
-          sink.onResponseBody(body, false);
+          emitBody(sink, chunk, start, offset, false, shared);
           break;
         }
         case Mode.ChunkDataEnd: {
@@ -306,10 +311,19 @@ export class ResponseReader {
   }
 }
 
-/** Bytes `start..end` of `chunk`, copied when `chunk` is a shared read buffer. */
-function slice(chunk: Buffer, start: number, end: number, copy: boolean): Buffer {
-  if (copy) return Buffer.from(chunk.subarray(start, end));
-  return start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
+/**
+ * Hands bytes `start..end` of `chunk` to the sink. From a shared read buffer they are copied:
+ * small chunks into Node's slab, large ones into a lent buffer the sink releases once written.
+ */
+function emitBody(sink: ResponseSink, chunk: Buffer, start: number, end: number, last: boolean, copy: boolean): void {
+  if (!copy) {
+    sink.onResponseBody(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end), last, null);
+  } else if (end - start < LEND_MIN_BYTES) {
+    sink.onResponseBody(Buffer.from(chunk.subarray(start, end)), last, null);
+  } else {
+    const lease = takeLease();
+    sink.onResponseBody(lease.fill(chunk.subarray(start, end)), last, lease);
+  }
 }
 
 function removeHeader(headers: string[], lower: string): void {

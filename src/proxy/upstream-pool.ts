@@ -9,6 +9,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { READ_BUFFER, type ReadLease } from './read-lease.js';
 import { ResponseReader, type ResponseSink } from './response-reader.js';
 
 /** What a connection reports to the request using it. */
@@ -112,8 +113,8 @@ export class UpstreamConnection {
     this.user?.onResponseHead(status, message, headers);
   }
 
-  onResponseBody(chunk: Buffer, last: boolean): void {
-    this.user?.onResponseBody(chunk, last);
+  onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void {
+    this.user?.onResponseBody(chunk, last, lease);
   }
 
   onResponseEnd(): void {
@@ -131,10 +132,9 @@ function onSocketData(this: PooledSocket, data: Buffer): void {
 
 /**
  * Plain-HTTP upstream sockets read into one shared buffer (`onread`), skipping the readable
- * stream machinery; what must outlive the callback (body chunks, split heads) is copied.
+ * stream machinery; what must outlive the callback (body chunks, split heads) is copied
+ * (large body chunks into recycled buffers, read-lease.ts).
  */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
 function onSocketRead(this: PooledSocket, length: number, buffer: Uint8Array): boolean {
   const connection = this[CONNECTION];
   if (connection !== undefined) connection.onData((buffer as Buffer).subarray(0, length), true);

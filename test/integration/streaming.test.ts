@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Backend, startBackend } from '../helpers/backends.js';
@@ -143,5 +143,103 @@ describe('streaming and upgrades', () => {
       socket.once('error', () => resolve(-1));
     });
     assert.equal(status, 404);
+  });
+});
+
+/** Bytes of response `seed`: a pattern no other response shares, so a mixed-up buffer shows. */
+function pattern(seed: number, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+describe('large responses under concurrency', () => {
+  let varied: Backend;
+  let proxy: TestProxy;
+
+  before(async () => {
+    // /r?seed=N&size=S&chunked=1&pieces=P — the pattern for N, sent with a length or chunked,
+    // in P writes so reads upstream split at different places.
+    varied = await startBackend('varied', (req, res) => {
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const body = pattern(Number(q.get('seed')), Number(q.get('size')));
+      const pieces = Number(q.get('pieces') ?? 1);
+      if (q.get('chunked') !== '1') res.setHeader('content-length', body.length);
+      const step = Math.ceil(body.length / pieces);
+      let at = 0;
+      const next = () => {
+        if (at >= body.length) return res.end();
+        const piece = body.subarray(at, at + step);
+        at += step;
+        if (res.write(piece)) setImmediate(next);
+        else res.once('drain', next);
+      };
+      next();
+    });
+    proxy = await startProxy({
+      http: {
+        routers: { varied: { rule: 'PathPrefix(`/r`)', service: 'varied' } },
+        services: { varied: { loadBalancer: { servers: [{ url: varied.url }] } } },
+      },
+    });
+  });
+
+  after(async () => {
+    await proxy.stop();
+    await varied.close();
+  });
+
+  it('hands every client its own bytes when many large responses are relayed at once', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+    const sizes = [5 * 1024, 64 * 1024, 100 * 1024, 300 * 1024];
+    const requests: Array<Promise<void>> = [];
+    for (let seed = 1; seed <= 240; seed++) {
+      // Every fifth client reads a 4 MiB body slowly: socket buffers fill, so the proxy's writes
+      // stay pending in memory while other responses are read — where a reused buffer would show.
+      const slow = seed % 5 === 0;
+      const size = slow ? 4 * 1024 * 1024 : (sizes[seed % sizes.length] as number);
+      const chunked = seed % 3 === 0 ? '1' : '0';
+      const pieces = slow ? 64 : 1 + (seed % 4);
+      requests.push(
+        new Promise<void>((resolve, reject) => {
+          const url = `${proxy.url}/r?seed=${seed}&size=${size}&chunked=${chunked}&pieces=${pieces}`;
+          request(url, { agent }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => {
+              chunks.push(chunk);
+              if (slow) {
+                res.pause();
+                setTimeout(() => res.resume(), 1);
+              }
+            });
+            res.on('end', () => {
+              try {
+                assert.equal(res.statusCode, 200);
+                const body = Buffer.concat(chunks);
+                assert.equal(body.length, size, `seed ${seed}: length`);
+                assert.ok(body.equals(pattern(seed, size)), `seed ${seed}: body differs from what the server sent`);
+                resolve();
+              } catch (error) {
+                reject(error);
+              }
+            });
+            res.on('error', reject);
+          })
+            .on('error', reject)
+            .end();
+        }),
+      );
+    }
+    try {
+      await Promise.all(requests);
+    } finally {
+      agent.destroy();
+    }
   });
 });
