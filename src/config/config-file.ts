@@ -3,8 +3,9 @@
  * back from a key path to `file:line:column` so that validation errors point into the file.
  * Syntax errors throw ConfigParseError with the position the parser reports.
  */
-import { extname } from 'node:path';
+
 import { createRequire } from 'node:module';
+import { extname } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigParseError } from '../errors.js';
 
