@@ -10,6 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, killAllSync, startProcess, stopProcess, tail } from './lib/procs.mjs';
+import { switchyardCommand } from './lib/systems.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const repoRoot = path.resolve(here, '..');
@@ -129,8 +130,8 @@ async function scenario(name, options) {
     );
     const proxy = startProcess(
       'switchyard',
-      process.execPath,
-      [cli, '--configFile', path.join(dir, 'switchyard.yml')],
+      switchyardCommand().cmd,
+      [...switchyardCommand().args, '--configFile', path.join(dir, 'switchyard.yml')],
       {
         logFile: log,
         cwd: repoRoot,

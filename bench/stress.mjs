@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The performance issue's other figures, for Switchyard alone (run after `npm run build`):
-//   1. 1,000 concurrent keep-alive connections: req/s, p99, errors;
+//   1. 1,000 concurrent keep-alive connections: req/s, p99, errors (and the same straight at a
+//      backend, for comparison);
 //   2. configuration reloads under load: a reload every second during a run, against the same
 //      run without reloads: throughput ratio and failed requests;
 //   3. a 1 GiB upload and a 1 GiB download streamed through the proxy: the proxy's RSS sampled
@@ -132,9 +133,19 @@ try {
   await waitReady(`${base}/api`, proxy);
   await runWrk(`${base}/api`, { connections: 50, seconds: 2 });
 
+  // The same load straight at one backend first: what wrk and a node:http server do with
+  // 1,000 connections on this machine (wrk's 2 s timeouts show up there too).
+  const direct = await runWrk(`http://127.0.0.1:${backendPorts[0]}/api`, {
+    connections: 1000,
+    seconds: 10,
+    latency: true,
+  });
+  console.log(
+    `1,000 connections, no proxy (one backend): ${Math.round(direct.rps)} req/s, p99 ${direct.p99} ms, errors ${errorCount(direct)} ${JSON.stringify({ non2xx: direct.non2xx, ...direct.socketErrors })}`,
+  );
   const many = await runWrk(`${base}/api`, { connections: 1000, seconds: 10, latency: true });
   console.log(
-    `1,000 connections: ${Math.round(many.rps)} req/s, p99 ${many.p99} ms, errors ${errorCount(many)} ${JSON.stringify({ non2xx: many.non2xx, ...many.socketErrors })}`,
+    `1,000 connections through Switchyard: ${Math.round(many.rps)} req/s, p99 ${many.p99} ms, errors ${errorCount(many)} ${JSON.stringify({ non2xx: many.non2xx, ...many.socketErrors })}`,
   );
 
   const quiet = await runWrk(`${base}/api`, { connections: 50, seconds });

@@ -9,6 +9,24 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const benchDir = path.resolve(here, '..');
 const repoRoot = path.resolve(benchDir, '..');
 
+const cliMain = path.join(repoRoot, 'dist/src/cli/main.js');
+
+/**
+ * How to start the `switchyard` bin as users get it: node plus the flags on the bin's
+ * shebang line (`#!/usr/bin/env -S node --flag…`), then the script.
+ */
+export function switchyardCommand() {
+  let flags = [];
+  try {
+    const first = fs.readFileSync(cliMain, 'utf8').split('\n', 1)[0];
+    const match = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
+    if (match) flags = match[1].trim().split(/\s+/);
+  } catch {
+    // Not built yet: the caller reports the missing file.
+  }
+  return { cmd: process.execPath, args: [...flags, cliMain] };
+}
+
 function hostPort(url) {
   return new URL(url).host;
 }
@@ -46,9 +64,10 @@ log:
   level: ERROR
 `,
     );
-    const args = [path.join(repoRoot, 'dist/src/cli/main.js'), '--configFile', staticFile];
+    const { cmd, args } = switchyardCommand();
+    args.push('--configFile', staticFile);
     if (workers) args.push(`--workers=${workers}`);
-    return { cmd: process.execPath, args, cwd: repoRoot };
+    return { cmd, args, cwd: repoRoot };
   };
 }
 
