@@ -31,7 +31,7 @@ function hostPort(url) {
   return new URL(url).host;
 }
 
-function switchyard(workers) {
+function switchyard(workers, extraNodeFlags = []) {
   return (ctx) => {
     const dynamicFile = path.join(ctx.dir, 'dynamic.yml');
     const staticFile = path.join(ctx.dir, 'switchyard.yml');
@@ -65,6 +65,7 @@ log:
 `,
     );
     const { cmd, args } = switchyardCommand();
+    args.unshift(...extraNodeFlags);
     args.push('--configFile', staticFile);
     if (workers) args.push(`--workers=${workers}`);
     return { cmd, args, cwd: repoRoot };
@@ -153,6 +154,14 @@ export const SYSTEMS = [
   { name: 'baseline', label: 'no proxy (one backend)', launch: null },
   { name: 'switchyard', label: 'Switchyard', launch: switchyard(0) },
   { name: 'switchyard-2w', label: 'Switchyard, --workers=2', launch: switchyard(2) },
+  // The memory-lean way to run it (docs/performance.md): V8 favours size over speed. Not in
+  // the default set.
+  {
+    name: 'switchyard-lean',
+    label: 'Switchyard, node --optimize-for-size',
+    launch: switchyard(0, ['--optimize-for-size']),
+    optional: true,
+  },
   { name: 'nginx', label: 'nginx, 1 worker', launch: nginx, needs: 'nginx' },
   { name: 'haproxy', label: 'HAProxy, 1 thread', launch: haproxy, needs: 'haproxy' },
   { name: 'fastify-reply-from', label: 'fastify + @fastify/reply-from', launch: nodePeer('fastify-reply-from.mjs') },
