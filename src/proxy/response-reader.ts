@@ -321,7 +321,7 @@ function emitBody(sink: ResponseSink, chunk: Buffer, start: number, end: number,
   } else if (end - start < LEND_MIN_BYTES) {
     sink.onResponseBody(Buffer.from(chunk.subarray(start, end)), last, null);
   } else {
-    const lease = takeLease();
+    const lease = takeLease(end - start);
     sink.onResponseBody(lease.fill(chunk.subarray(start, end)), last, lease);
   }
 }
