@@ -2,8 +2,9 @@
 // The performance issue's other figures, for Switchyard alone (run after `npm run build`):
 //   1. 1,000 concurrent keep-alive connections: req/s, p99, errors (and the same straight at a
 //      backend, for comparison);
-//   2. configuration reloads under load: a reload every second during a run, against the same
-//      run without reloads: throughput ratio and failed requests;
+//   2. configuration reloads under load: `--seconds` of load with a reload every second, next to
+//      a twin proxy under the same load at the same time that is never reloaded: requests and
+//      CPU per request of both, failed requests;
 //   3. a 1 GiB upload and a 1 GiB download streamed through the proxy: the proxy's RSS sampled
 //      every 100 ms (it must stay flat).
 // Usage: node bench/stress.mjs [--seconds 30] [--gib 1]
@@ -12,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { waitReady } from './lib/check.mjs';
-import { freePort, killAllSync, startProcess, stopProcess } from './lib/procs.mjs';
+import { cpuSecondsBetween, cpuTicks, freePort, killAllSync, startProcess, stopProcess } from './lib/procs.mjs';
 import { SYSTEMS } from './lib/systems.mjs';
 import { errorCount, runWrk } from './lib/wrk.mjs';
 
@@ -148,7 +149,24 @@ try {
     `1,000 connections through Switchyard: ${Math.round(many.rps)} req/s, p99 ${many.p99} ms, errors ${errorCount(many)} ${JSON.stringify({ non2xx: many.non2xx, ...many.socketErrors })}`,
   );
 
-  const quiet = await runWrk(`${base}/api`, { connections: 50, seconds });
+  // Reload cost, paired: a twin proxy with the same configuration takes the same load at the
+  // same time but is never reloaded, so both see the same moments of this shared machine
+  // (one run after the other differs by ±10 % on its own). Compared by req/s and CPU/request.
+  const twinDir = path.join(dir, 'twin');
+  fs.mkdirSync(twinDir);
+  const twinPort = await freePort();
+  const twinLaunch = system.launch({ dir: twinDir, port: twinPort, backends: backendUrls });
+  const twin = startProcess('switchyard-twin', twinLaunch.cmd, twinLaunch.args, {
+    cwd: twinLaunch.cwd,
+    logFile: path.join(twinDir, 'proxy.log'),
+  });
+  const twinBase = `http://127.0.0.1:${twinPort}`;
+  await waitReady(`${twinBase}/api`, twin);
+  await runWrk(`${twinBase}/api`, { connections: 25, seconds: 2 });
+  const totals = {
+    reloaded: { requests: 0, cpu: 0, errors: 0 },
+    twin: { requests: 0, cpu: 0, errors: 0 },
+  };
   let reloads = 0;
   const reloader = setInterval(() => {
     reloads++;
@@ -161,11 +179,28 @@ try {
       ),
     );
   }, 1000);
-  const busy = await runWrk(`${base}/api`, { connections: 50, seconds });
+  for (let w = 0; w < Math.max(1, Math.round(seconds / 5)); w++) {
+    const before = [cpuTicks(proxy.pid), cpuTicks(twin.pid)];
+    const [main, other] = await Promise.all([
+      runWrk(`${base}/api`, { connections: 25, seconds: 5 }),
+      runWrk(`${twinBase}/api`, { connections: 25, seconds: 5 }),
+    ]);
+    const after = [cpuTicks(proxy.pid), cpuTicks(twin.pid)];
+    totals.reloaded.requests += main.requests ?? 0;
+    totals.reloaded.cpu += cpuSecondsBetween(before[0], after[0]);
+    totals.reloaded.errors += errorCount(main);
+    totals.twin.requests += other.requests ?? 0;
+    totals.twin.cpu += cpuSecondsBetween(before[1], after[1]);
+    totals.twin.errors += errorCount(other);
+  }
   clearInterval(reloader);
+  await stopProcess(twin);
+  const micros = (t) => (t.cpu * 1e6) / Math.max(1, t.requests);
+  const { reloaded, twin: quiet } = totals;
   console.log(
-    `reloads under load: ${reloads} reloads in ${seconds} s; ${Math.round(busy.rps)} req/s vs ${Math.round(quiet.rps)} without ` +
-      `(${((busy.rps / quiet.rps - 1) * 100).toFixed(1)} %), errors ${errorCount(busy)} (without: ${errorCount(quiet)})`,
+    `reloads under load: ${reloads} reloads in ${seconds} s; ${reloaded.requests} requests vs ${quiet.requests} on the ` +
+      `twin never reloaded (${((reloaded.requests / Math.max(1, quiet.requests) - 1) * 100).toFixed(1)} %), CPU ` +
+      `${micros(reloaded).toFixed(1)} vs ${micros(quiet).toFixed(1)} µs/req, errors ${reloaded.errors} (twin: ${quiet.errors})`,
   );
 
   for (const direction of ['upload', 'download']) {
