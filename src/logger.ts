@@ -37,8 +37,10 @@ export function createLogger(options: LoggerOptions = {}): PinoLogger {
   if (readable) {
     // Formatted in this thread, not through a pino transport: a transport is a worker thread,
     // a second V8 heap (~15 MiB) for a few log lines a minute. pino-pretty is loaded only here.
+    // Asynchronous writes: a slow terminal or pipe must not stall the proxy's event loop
+    // (pino-pretty flushes what is buffered when the process exits).
     const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-    const stream = pretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname', sync: true });
+    const stream = pretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname', sync: false });
     return pino({ level, base: undefined }, stream);
   }
   return pino({ level, base: undefined });

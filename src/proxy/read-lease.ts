@@ -9,9 +9,10 @@
  * allocation outside the V8 heap, and those allocations, with the collections they caused,
  * were ~15 % of the proxy's CPU and ~30 MiB of its peak memory under a 64 KiB load.
  *
- * Why not write straight from the read buffer: Node asks `onread.buffer()` for a socket's
- * *next* buffer right after each read, so every socket already holds a buffer it will read
- * into; lending the shared one out would let another socket overwrite a pending write.
+ * Why not write straight from the read buffer: every upstream socket reads into that same
+ * buffer, so the next read on any socket would overwrite a pending write. (Per-read buffers
+ * through `onread.buffer()` as a function do not help either: Node asks for a socket's *next*
+ * buffer right after each read, so a socket always holds one in advance.)
  */
 
 /**
@@ -24,8 +25,11 @@ export const READ_BUFFER_SIZE = 128 * 1024;
 const SMALL_LEASE_SIZE = 64 * 1024;
 /** Body chunks smaller than this are copied into Node's slab instead of a lent buffer. */
 export const LEND_MIN_BYTES = 4 * 1024;
-/** Free buffers kept for reuse per size; beyond this they are left to the garbage collector. */
-const MAX_FREE = 128;
+/**
+ * Free buffers kept for reuse per size (at most 2 + 4 MiB held after a burst); beyond this they
+ * are left to the garbage collector.
+ */
+const MAX_FREE = 32;
 
 /** Where every plain-HTTP upstream read lands; nothing may keep a reference to it. */
 export const READ_BUFFER = Buffer.allocUnsafe(READ_BUFFER_SIZE);
@@ -57,6 +61,7 @@ export class ReadLease {
 
   /** Copies `source` (no longer than the buffer) into this buffer and lends it out. */
   fill(source: Buffer): Buffer {
+    if (source.length > this.buffer.length) throw new RangeError('chunk larger than its lent buffer');
     this.lent = true;
     source.copy(this.buffer);
     return this.buffer.subarray(0, source.length);

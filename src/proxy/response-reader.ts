@@ -6,7 +6,7 @@
  *
  * The common case — head and a `content-length` body in one read — costs one `indexOf`, one
  * latin1 decode of the head and a loop over its lines; the body is handed on as a slice of the
- * buffer that arrived, never copied.
+ * buffer that arrived, or, when that buffer is the shared read buffer, as a copy (read-lease.ts).
  */
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 import { LEND_MIN_BYTES, type ReadLease, takeLease } from './read-lease.js';
