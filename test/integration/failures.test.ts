@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { send, waitFor } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-
-/** A port nothing listens on: bind one, note it, close it. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('upstream failures', () => {
   let hanging: Backend;
@@ -33,7 +24,7 @@ describe('upstream failures', () => {
     });
     // Reads the request, then closes the connection without a word (a server shutting down).
     cutting = await startBackend('cutting', (req) => req.socket.destroy());
-    const refused = await deadPort();
+    const refused = await freePort();
     proxy = await startProxy({
       http: {
         routers: {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,8 @@ import { stringify } from 'yaml';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { startCli } from '../helpers/cli.js';
 import { send, sendJson, waitFor } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
+import { isAlive } from '../helpers/up.js';
 
 interface WorkerInfo {
   id: number;
@@ -17,29 +18,6 @@ interface WorkerInfo {
   restarts: number;
   requests: number;
   inFlight: number;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** True while a process exists and is not a zombie waiting for a reaper. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** A `switchyard --workers=2` started for a test, with its API on `traefik`. */
@@ -289,7 +267,7 @@ describe('switchyard --workers=2', () => {
     const before = await proxy.workers();
     const victim = before[0] as WorkerInfo;
     process.kill(victim.pid as number, 'SIGKILL');
-    await waitFor(() => !alive(victim.pid as number), { what: 'the killed worker to be gone' });
+    await waitFor(() => !isAlive(victim.pid as number), { what: 'the killed worker to be gone' });
     const result = await burst(proxy.web, 200);
     assert.deepEqual(result.failures, [], `${result.failures.length} of 200 requests failed after the kill`);
     const replaced = await waitFor(
@@ -326,7 +304,7 @@ describe('switchyard --workers=2', () => {
     const { code, signal } = await proxy.exited;
     assert.equal(code, 0, proxy.output.stderr);
     assert.equal(signal, null);
-    for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} outlived the primary`);
+    for (const pid of pids) assert.equal(isAlive(pid), false, `worker ${pid} outlived the primary`);
   });
 });
 
@@ -346,10 +324,10 @@ describe('switchyard --workers=2 whose primary is killed', () => {
       assert.equal((await send(proxy.web)).status, 200);
       proxy.child.kill('SIGKILL');
       await proxy.exited;
-      await waitFor(() => pids.every((pid) => !alive(pid)), { timeout: 5000, what: 'the workers to exit' });
+      await waitFor(() => pids.every((pid) => !isAlive(pid)), { timeout: 5000, what: 'the workers to exit' });
       await assert.rejects(send(proxy.web), 'nothing listens once the workers are gone');
     } finally {
-      for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of pids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
       await backend.close();
       await rm(dir, { recursive: true, force: true });
     }

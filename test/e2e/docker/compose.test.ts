@@ -13,12 +13,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { send, waitFor } from '../../helpers/http.js';
+import { freePort } from '../../helpers/ports.js';
 
 const ROOT = findRoot();
 const STATE_DIR = process.env.SWITCHYARD_DOCKERD_STATE ?? '/tmp/switchyard-dockerd';
@@ -84,20 +84,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
     child.on('error', (error) => {
       clearTimeout(timer);
       resolve({ code: -1, out: `${out}\n${error.message}`, ms: Date.now() - started });
-    });
-  });
-}
-
-/** A free TCP port on the host (docker-proxy binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
     });
   });
 }
