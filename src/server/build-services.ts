@@ -58,7 +58,7 @@ export class ServiceBuilder {
   private build(name: string): ServiceHandle | Error {
     const internal = this.deps.internalServices.get(name);
     if (internal !== undefined) {
-      return { name, key: name, handler: internal, targets: [], weight: 1, available: always, load: zero };
+      return { name, handler: internal, available: always };
     }
     const service = this.runtime.services.get(name);
     if (service === undefined) return new Error(`the service "${name}" does not exist`);
@@ -189,8 +189,4 @@ export class ServiceBuilder {
 
 function always(): boolean {
   return true;
-}
-
-function zero(): number {
-  return 0;
 }

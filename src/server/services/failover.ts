@@ -3,14 +3,10 @@
  * (health checks, passive health and draining all count), else to the fallback.
  */
 import type { RequestContext } from '../../middlewares/types.js';
-import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import type { ServiceHandle } from './handle.js';
 
 /** A failover pair. */
 export class FailoverService implements ServiceHandle {
-  readonly targets: readonly UpstreamTarget[] = [];
-  readonly weight = 1;
-  readonly key: string;
   readonly handler: (ctx: RequestContext) => void;
 
   constructor(
@@ -18,7 +14,6 @@ export class FailoverService implements ServiceHandle {
     private readonly main: ServiceHandle,
     private readonly fallback: ServiceHandle,
   ) {
-    this.key = name;
     this.handler = (ctx) => {
       if (this.main.available(Date.now())) this.main.handler(ctx);
       else this.fallback.handler(ctx);
@@ -27,9 +22,5 @@ export class FailoverService implements ServiceHandle {
 
   available(now: number): boolean {
     return this.main.available(now) || this.fallback.available(now);
-  }
-
-  load(): number {
-    return 0;
   }
 }

@@ -34,14 +34,11 @@ export interface LoadBalancerParts {
 export class LoadBalancer implements ServiceHandle {
   readonly name: string;
   readonly targets: readonly UpstreamTarget[];
-  readonly weight = 1;
-  readonly key: string;
   readonly handler: (ctx: RequestContext) => void;
   private readonly settings: ForwardSettings;
 
   constructor(private readonly parts: LoadBalancerParts) {
     this.name = parts.name;
-    this.key = parts.name;
     this.targets = parts.targets;
     this.settings = {
       passHostHeader: parts.passHostHeader,
@@ -60,10 +57,6 @@ export class LoadBalancer implements ServiceHandle {
       if (target.weight > 0 && target.available(now)) return true;
     }
     return false;
-  }
-
-  load(): number {
-    return 0;
   }
 
   private handle(ctx: RequestContext): void {

@@ -9,7 +9,6 @@ import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import type { RequestContext } from '../../middlewares/types.js';
 import { bufferableLength, hasRequestBody, readBody } from '../../proxy/buffered-body.js';
-import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import type { ServiceHandle } from './handle.js';
 
 /** Mirroring options, resolved by the builder. */
@@ -45,9 +44,6 @@ const BODY_HEADERS = new Set(['content-length', 'transfer-encoding']);
 
 /** A mirroring service. */
 export class MirroringService implements ServiceHandle {
-  readonly targets: readonly UpstreamTarget[] = [];
-  readonly weight = 1;
-  readonly key: string;
   readonly handler: (ctx: RequestContext) => void;
   /** Per-mirror accumulators of percent points. */
   private readonly credit: Float64Array;
@@ -59,7 +55,6 @@ export class MirroringService implements ServiceHandle {
     private readonly main: ServiceHandle,
     private readonly options: MirroringOptions,
   ) {
-    this.key = name;
     for (const [i, mirror] of options.mirrors.entries()) {
       if (mirror.percent < 0 || mirror.percent > 100)
         throw new Error(`mirroring.mirrors[${i}].percent: expected 0 to 100`);
@@ -70,10 +65,6 @@ export class MirroringService implements ServiceHandle {
 
   available(now: number): boolean {
     return this.main.available(now);
-  }
-
-  load(): number {
-    return 0;
   }
 
   private handle(ctx: RequestContext): void {

@@ -9,7 +9,6 @@ import { WeightedRoundRobin } from '../../balancer/wrr.js';
 import type { StickyConfig } from '../../config/dynamic-schema.js';
 import type { RequestContext } from '../../middlewares/types.js';
 import { sendError } from '../../proxy/responses.js';
-import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
 
 /** A child service with its weight in the parent. */
@@ -31,9 +30,6 @@ class WeightedChild {
 
 /** A weighted service over child services. */
 export class WeightedService implements ServiceHandle {
-  readonly targets: readonly UpstreamTarget[] = [];
-  readonly weight = 1;
-  readonly key: string;
   readonly handler: (ctx: RequestContext) => void;
   private readonly children: WeightedChild[];
   private readonly strategy: WeightedRoundRobin<WeightedChild>;
@@ -44,7 +40,6 @@ export class WeightedService implements ServiceHandle {
     children: Array<{ handle: ServiceHandle; weight: number }>,
     sticky: StickyConfig | undefined,
   ) {
-    this.key = name;
     this.children = children.map((c) => new WeightedChild(c.handle, c.weight));
     this.strategy = new WeightedRoundRobin(this.children);
     this.sticky = sticky?.cookie !== undefined ? new StickyCookie(sticky.cookie, name, this.children) : null;
@@ -54,10 +49,6 @@ export class WeightedService implements ServiceHandle {
   available(now: number): boolean {
     for (const child of this.children) if (child.weight > 0 && child.available(now)) return true;
     return false;
-  }
-
-  load(): number {
-    return 0;
   }
 
   private handle(ctx: RequestContext): void {
