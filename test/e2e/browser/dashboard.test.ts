@@ -7,51 +7,21 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../../src/dashboard/serve.js';
 import { type Backend, startBackend } from '../../helpers/backends.js';
 import { browserSkipReason, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
+import { send, waitFor } from '../../helpers/http.js';
 import { startProxy, type TestProxy } from '../../helpers/proxy.js';
 
 const skip = browserSkipReason();
 const root = projectRoot();
 const artifacts = join(root, 'test-artifacts');
 
-/** Polls `check` until it returns a truthy value or the deadline passes (then throws with `what`). */
-async function until<T>(what: string, check: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-      last = value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${String(last)})`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** A plain GET, returning status, headers and body (no keep-alive, so the proxy can stop cleanly). */
-function get(url: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** The polling of this suite: 10 s, every 100 ms. */
+const poll = { timeout: 10_000, interval: 100 };
 
 /** `count` GETs spread over `durationMs`, `concurrency` at a time; resolves with the statuses seen. */
 async function load(url: string, count: number, durationMs: number, concurrency = 5): Promise<number[]> {
@@ -62,7 +32,7 @@ async function load(url: string, count: number, durationMs: number, concurrency 
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: Math.min(concurrency, count - i * concurrency) }, () =>
-        get(url).then(
+        send(url).then(
           (r) => r.status,
           () => 0,
         ),
@@ -110,7 +80,7 @@ describe('dashboard in a real browser', { skip }, () => {
     browser = await launchBrowser({ colorScheme: 'light' });
     context = browser.context;
     page = context.pages()[0] ?? (await context.newPage());
-    // `until` polls: a single locator call should fail fast rather than wait Playwright's 30 s.
+    // `waitFor` polls: a single locator call should fail fast rather than wait Playwright's 30 s.
     page.setDefaultTimeout(3000);
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
@@ -123,33 +93,39 @@ describe('dashboard in a real browser', { skip }, () => {
   });
 
   test('the API entry point redirects / to /dashboard/ and serves the built page and assets', async () => {
-    const redirect = await get(`${base}/`);
+    const redirect = await send(`${base}/`);
     assert.equal(redirect.status, 302);
     assert.equal(redirect.headers.location, '/dashboard/');
-    const index = await get(`${base}/dashboard/`);
-    assert.equal(index.status, 200, `GET /dashboard/ answered ${index.status}: ${index.body.slice(0, 200)}`);
+    const index = await send(`${base}/dashboard/`);
+    assert.equal(index.status, 200, `GET /dashboard/ answered ${index.status}: ${index.text.slice(0, 200)}`);
     assert.match(String(index.headers['content-type']), /^text\/html/);
-    const script = /src="(\/dashboard\/assets\/app-[0-9a-f]+\.js)"/.exec(index.body)?.[1];
+    const script = /src="(\/dashboard\/assets\/app-[0-9a-f]+\.js)"/.exec(index.text)?.[1];
     assert.ok(script, 'index.html references the hashed bundle');
-    const js = await get(`${base}${script}`);
+    const js = await send(`${base}${script}`);
     assert.equal(js.status, 200);
     assert.match(String(js.headers['content-type']), /javascript/);
     assert.match(String(js.headers['cache-control']), /immutable/);
-    const deep = await get(`${base}/dashboard/routers/app@file`);
+    const deep = await send(`${base}/dashboard/routers/app@file`);
     assert.equal(deep.status, 200, 'deep links fall back to index.html');
-    assert.equal((await get(`${base}/dashboard/assets/missing-file.js`)).status, 404);
+    assert.equal((await send(`${base}/dashboard/assets/missing-file.js`)).status, 404);
   });
 
   test('the overview and the router list show the numbers of the API', async () => {
-    const routers = JSON.parse((await get(`${base}/api/http/routers`)).body) as Array<{ name: string }>;
-    const overview = JSON.parse((await get(`${base}/api/overview`)).body) as { http: { routers: { total: number } } };
+    const routers = JSON.parse((await send(`${base}/api/http/routers`)).text) as Array<{ name: string }>;
+    const overview = JSON.parse((await send(`${base}/api/overview`)).text) as { http: { routers: { total: number } } };
     await page.goto(`${base}/dashboard/#/`);
     const total = page.getByTestId('count-routers-total');
-    await until('the router count', async () => (await total.textContent()) === String(overview.http.routers.total));
+    await waitFor(async () => (await total.textContent()) === String(overview.http.routers.total), {
+      ...poll,
+      what: 'the router count',
+    });
     await page.screenshot({ path: join(artifacts, 'dashboard-overview.png'), fullPage: true });
 
     await page.goto(`${base}/dashboard/#/routers`);
-    await until('router rows', async () => (await page.getByTestId('router-row').count()) === routers.length);
+    await waitFor(async () => (await page.getByTestId('router-row').count()) === routers.length, {
+      ...poll,
+      what: 'router rows',
+    });
     const names = await page
       .getByTestId('router-row')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-name')));
@@ -157,45 +133,48 @@ describe('dashboard in a real browser', { skip }, () => {
 
     // Search narrows the list; the filter lives in the hash.
     await page.getByLabel('Search').fill('app@');
-    await until('filtered rows', async () => (await page.getByTestId('router-row').count()) === 1);
+    await waitFor(async () => (await page.getByTestId('router-row').count()) === 1, { ...poll, what: 'filtered rows' });
     assert.match(page.url(), /#\/routers\?q=app%40/);
 
     // Keyboard: the router link is reachable and opens the detail page with the rule and service.
     await page.locator('[data-testid="router-row"] a').first().focus();
     await page.keyboard.press('Enter');
-    await until('router detail', async () => page.url().endsWith('#/routers/app%40file'));
+    await waitFor(async () => page.url().endsWith('#/routers/app%40file'), { ...poll, what: 'router detail' });
     const detail = await page.locator('main').textContent();
     assert.match(detail ?? '', /PathPrefix\(`\/`\)/);
     assert.match(detail ?? '', /app@file/);
 
     await page.goto(`${base}/dashboard/#/services`);
-    await until('service row', async () => (await page.getByTestId('service-row').count()) >= 1);
+    await waitFor(async () => (await page.getByTestId('service-row').count()) >= 1, { ...poll, what: 'service row' });
     assert.equal(await page.locator('[data-testid="service-row"][data-name="app@file"]').count(), 1);
   });
 
   test('under load, the live view shows traffic on both servers of the service', async () => {
     await page.goto(`${base}/dashboard/#/`);
-    await until(
-      'the live stream',
-      async () => (await page.getByTestId('connection').getAttribute('data-state')) === 'live',
-    );
+    await waitFor(async () => (await page.getByTestId('connection').getAttribute('data-state')) === 'live', {
+      ...poll,
+      what: 'the live stream',
+    });
     const traffic = load(`${proxy.url}/api/departures`, 300, 3000);
     const rate = page.getByTestId('overview-rate');
-    await until('a request rate above zero', async () => Number.parseFloat((await rate.textContent()) ?? '') > 0);
+    await waitFor(async () => Number.parseFloat((await rate.textContent()) ?? '') > 0, {
+      ...poll,
+      what: 'a request rate above zero',
+    });
     await page.screenshot({ path: join(artifacts, 'dashboard-overview-live.png'), fullPage: true });
 
     await page.goto(`${base}/dashboard/#/live`);
     const strip = page.getByTestId('recent-strip');
     const chipsOf = (backend: Backend) => strip.locator(`[data-server*=":${backend.port}"]`).count();
-    await until(
-      'chips of both servers in the recent strip',
-      async () => (await chipsOf(a)) > 0 && (await chipsOf(b)) > 0,
-    );
+    await waitFor(async () => (await chipsOf(a)) > 0 && (await chipsOf(b)) > 0, {
+      ...poll,
+      what: 'chips of both servers in the recent strip',
+    });
     const chart = page.getByTestId('service-chart-app@file');
-    await until(
-      'both servers drawn in the service chart',
-      async () => (await chart.getAttribute('data-servers')) === '2',
-    );
+    await waitFor(async () => (await chart.getAttribute('data-servers')) === '2', {
+      ...poll,
+      what: 'both servers drawn in the service chart',
+    });
     const lines = await chart
       .locator('path.series')
       .evaluateAll((paths) => paths.map((p) => p.getAttribute('d') ?? ''));
@@ -230,37 +209,47 @@ describe('dashboard in a real browser', { skip }, () => {
   test('a broken router written into the watched file appears in the error banner', async () => {
     await page.goto(`${base}/dashboard/#/`);
     const banner = page.getByTestId('error-banner');
-    await until('the page to load', async () => (await page.getByTestId('count-routers-total').count()) === 1);
+    await waitFor(async () => (await page.getByTestId('count-routers-total').count()) === 1, {
+      ...poll,
+      what: 'the page to load',
+    });
     assert.equal(await banner.isVisible(), false, 'no banner while the configuration is valid');
     await proxy.update(
       dynamicConfig(a, b, { broken: { rule: 'PathPrefix(`/x`', service: 'app', entryPoints: ['web'] } }),
     );
     // No page reload: the `config` event of the stream refreshes the page.
-    await until('the banner', () => banner.isVisible());
+    await waitFor(() => banner.isVisible(), { ...poll, what: 'the banner' });
     const text = (await banner.textContent()) ?? '';
     assert.match(text, /broken@file/);
-    const api = JSON.parse((await get(`${base}/api/http/routers/broken@file`)).body) as { error?: string[] };
+    const api = JSON.parse((await send(`${base}/api/http/routers/broken@file`)).text) as { error?: string[] };
     assert.ok(api.error?.[0], 'the API reports the error');
     assert.ok(text.includes(api.error[0] as string) || text.includes((api.error[0] as string).slice(0, 20)));
     await page.screenshot({ path: join(artifacts, 'dashboard-error-banner.png'), fullPage: true });
 
     await page.goto(`${base}/dashboard/#/routers?status=disabled`);
-    await until('the disabled router in the filtered list', async () => {
-      const rows = page.getByTestId('router-row');
-      return (await rows.count()) === 1 && (await rows.first().getAttribute('data-name')) === 'broken@file';
-    });
+    await waitFor(
+      async () => {
+        const rows = page.getByTestId('router-row');
+        return (await rows.count()) === 1 && (await rows.first().getAttribute('data-name')) === 'broken@file';
+      },
+      { ...poll, what: 'the disabled router in the filtered list' },
+    );
 
     await proxy.update(dynamicConfig(a, b));
-    await until('the banner to go away', async () => !(await banner.isVisible()));
+    await waitFor(async () => !(await banner.isVisible()), { ...poll, what: 'the banner to go away' });
   });
 
   test('when the proxy stops, the page says it is disconnected', async () => {
     await page.goto(`${base}/dashboard/#/live`);
     const connection = page.getByTestId('connection');
-    await until('live', async () => (await connection.getAttribute('data-state')) === 'live');
+    await waitFor(async () => (await connection.getAttribute('data-state')) === 'live', { ...poll, what: 'live' });
     await proxy.stop(200);
     stopped = true;
-    await until('disconnected', async () => (await connection.getAttribute('data-state')) === 'disconnected', 15_000);
+    await waitFor(async () => (await connection.getAttribute('data-state')) === 'disconnected', {
+      ...poll,
+      timeout: 15_000,
+      what: 'disconnected',
+    });
     assert.match((await connection.textContent()) ?? '', /disconnected/i);
     await page.screenshot({ path: join(artifacts, 'dashboard-disconnected.png') });
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');

@@ -16,24 +16,15 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { send, waitFor } from '../../helpers/http.js';
 import { freePort } from '../../helpers/ports.js';
+import { repoRoot, waitForValue } from '../../helpers/up.js';
 
-const ROOT = findRoot();
+const ROOT = repoRoot();
 const STATE_DIR = process.env.SWITCHYARD_DOCKERD_STATE ?? '/tmp/switchyard-dockerd';
 const CA_SOURCE = '/etc/ssl/certs/ca-certificates.crt';
 const CA_IN_CONTEXT = join(ROOT, '.ca-bundle.crt');
 const IN_CI = process.env.CI === 'true';
-
-function findRoot(): string {
-  let dir = fileURLToPath(new URL('.', import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'docker-compose.yml')) && existsSync(join(dir, 'package.json'))) return dir;
-    dir = join(dir, '..');
-  }
-  throw new Error('cannot find the repository root above this test');
-}
 
 /** Runs a script synchronously at load time (prerequisites), returning its output or an error text. */
 function prerequisite(script: string): { ok: boolean; out: string; stdout: string } {
@@ -88,9 +79,13 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: num
   });
 }
 
-/** `waitFor` for probes that answer `undefined` until ready. */
-async function until<T>(probe: () => Promise<T | undefined>, timeout: number, what: string): Promise<T> {
-  return (await waitFor(probe, { timeout, interval: 500, what })) as T;
+/** The fields of a router in `/api/http/routers` that these tests read. */
+interface RouterView {
+  name?: unknown;
+  provider?: unknown;
+  status?: unknown;
+  rule?: unknown;
+  service?: unknown;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,25 +202,23 @@ describe('the seed scenario with docker-compose on a real engine', { skip }, () 
   });
 
   step('answers on the dashboard port with its version', 60_000, async () => {
-    const res = await until(
+    const res = await waitForValue(
       async () => {
         const r = await send(dashboard('/api/version'));
         return r.status === 200 ? r : undefined;
       },
-      45_000,
-      'GET /api/version on the dashboard port',
+      { timeout: 45_000, interval: 500, what: 'GET /api/version on the dashboard port' },
     );
     assert.ok(JSON.parse(res.text).Version);
   });
 
   step('serves the static page at /', 60_000, async () => {
-    const res = await until(
+    const res = await waitForValue(
       async () => {
         const r = await send(web('/'));
         return r.status === 200 ? r : undefined;
       },
-      45_000,
-      'GET / through the proxy',
+      { timeout: 45_000, interval: 500, what: 'GET / through the proxy' },
     );
     assert.match(String(res.headers['content-type']), /text\/html/);
     assert.match(res.text, /<html/i);
@@ -242,21 +235,26 @@ describe('the seed scenario with docker-compose on a real engine', { skip }, () 
   });
 
   step('lists its routers on the dashboard port', 60_000, async () => {
-    const names = await until(
+    const routers = await waitForValue(
       async () => {
         const r = await send(dashboard('/api/http/routers'));
         if (r.status !== 200) return undefined;
         const json = JSON.parse(r.text) as unknown;
-        const list = Array.isArray(json) ? json : Object.values(json as object);
-        const found = list.map((router) => String((router as { name?: unknown }).name));
-        return found.some((n) => n.startsWith('api@')) && found.some((n) => n.startsWith('static@'))
-          ? found
-          : undefined;
+        const list = (Array.isArray(json) ? json : Object.values(json as object)) as RouterView[];
+        const found = list.map((router) => String(router.name));
+        return found.some((n) => n.startsWith('api@')) && found.some((n) => n.startsWith('static@')) ? list : undefined;
       },
-      30_000,
-      'routers api@… and static@… in /api/http/routers',
+      { timeout: 30_000, interval: 500, what: 'routers api@… and static@… in /api/http/routers' },
     );
-    assert.ok(names.length >= 2);
+    // Exactly the two routers of the compose labels come from Docker, enabled, with their rules and services.
+    const fromDocker = routers
+      .filter((router) => router.provider === 'docker')
+      .map(({ name, status, rule, service }) => ({ name, status, rule, service }))
+      .sort((x, y) => String(x.name).localeCompare(String(y.name)));
+    assert.deepEqual(fromDocker, [
+      { name: 'api@docker', status: 'enabled', rule: 'PathPrefix(`/api`)', service: 'api' },
+      { name: 'static@docker', status: 'enabled', rule: 'PathPrefix(`/`)', service: 'static' },
+    ]);
   });
 
   step('adds a third replica when the service is scaled to 3', 180_000, async () => {
@@ -324,15 +322,16 @@ describe('the seed scenario with docker-compose on a real engine', { skip }, () 
     assert.equal(ran.code, 0, ran.out);
     const [staticId] = await containers('static-server');
     assert.ok(staticId, 'the recreated static server is running');
-    const res = await until(
+    const res = await waitForValue(
       async () => {
         const r = await send(web('/api'), { headers: { host: 'alt.switchyard.test' } });
         return String(r.headers['x-served-by']).startsWith(staticId.slice(0, 12)) ? r : undefined;
       },
-      60_000,
-      'Host alt.switchyard.test /api to reach the static server',
+      { timeout: 60_000, interval: 500, what: 'Host alt.switchyard.test /api to reach the static server' },
     );
-    assert.ok(res.status > 0);
+    // The static site has no /api: its own 404 page (HTML), not the API's JSON.
+    assert.equal(res.status, 404, `the static server answered ${res.status}: ${res.text.slice(0, 200)}`);
+    assert.equal(res.headers['content-type'], 'text/html; charset=utf-8');
     const plain = await send(web('/api'));
     assert.ok(plain.headers['content-type']?.includes('json'), 'other hosts still reach the API');
     const router = await send(dashboard('/api/http/routers/static-alt@docker'));
