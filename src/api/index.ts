@@ -28,6 +28,17 @@ import {
 
 export { ApiError, type ApiHandler, ApiResponse, readJsonBody } from './api-routes.js';
 
+/** The names of the internal services, as routers refer to them. */
+export const INTERNAL_SERVICE_NAMES = [
+  'api@internal',
+  'dashboard@internal',
+  'ping@internal',
+  'prometheus@internal',
+] as const;
+
+/** One of the internal services' names. */
+export type InternalServiceName = (typeof INTERNAL_SERVICE_NAMES)[number];
+
 const routesByApp = new WeakMap<Switchyard, ApiRoutes>();
 const dashboards = new WeakMap<Switchyard, Handler>();
 
@@ -124,35 +135,36 @@ export function createInternalServices(
     return undefined;
   });
 
-  const services = new Map<string, Handler>();
-  services.set('api@internal', (ctx) => routes.handle(ctx));
   const terminating = config.ping?.terminatingStatusCode ?? 503;
-  services.set('ping@internal', (ctx) => {
-    const status = app.stopping ? terminating : 200;
-    const body = status === 200 ? 'OK' : 'Service Unavailable';
-    ctx.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
-    ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
-  });
-  services.set('dashboard@internal', (ctx) => {
-    const dashboard = dashboards.get(app);
-    if (dashboard !== undefined) return dashboard(ctx);
-    if (ctx.path === '/') {
-      ctx.res.writeHead(302, { location: '/dashboard/', 'content-length': 0 });
-      ctx.res.end();
-      return;
-    }
-    sendJson(ctx, 404, { message: 'dashboard not built' });
-  });
-  services.set('prometheus@internal', (ctx) => {
-    const registry = telemetry.prometheus;
-    if (registry === null) return sendJson(ctx, 404, { message: 'metrics.prometheus is not enabled' });
-    registry.metrics().then(
-      (text) => {
-        ctx.res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text) });
-        ctx.res.end(text);
-      },
-      (error: Error) => sendJson(ctx, 500, { message: error.message }),
-    );
-  });
-  return services;
+  const handlers: Record<InternalServiceName, Handler> = {
+    'api@internal': (ctx) => routes.handle(ctx),
+    'ping@internal': (ctx) => {
+      const status = app.stopping ? terminating : 200;
+      const body = status === 200 ? 'OK' : 'Service Unavailable';
+      ctx.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+      ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
+    },
+    'dashboard@internal': (ctx) => {
+      const dashboard = dashboards.get(app);
+      if (dashboard !== undefined) return dashboard(ctx);
+      if (ctx.path === '/') {
+        ctx.res.writeHead(302, { location: '/dashboard/', 'content-length': 0 });
+        ctx.res.end();
+        return;
+      }
+      sendJson(ctx, 404, { message: 'dashboard not built' });
+    },
+    'prometheus@internal': (ctx) => {
+      const registry = telemetry.prometheus;
+      if (registry === null) return sendJson(ctx, 404, { message: 'metrics.prometheus is not enabled' });
+      registry.metrics().then(
+        (text) => {
+          ctx.res.writeHead(200, { 'content-type': registry.contentType, 'content-length': Buffer.byteLength(text) });
+          ctx.res.end(text);
+        },
+        (error: Error) => sendJson(ctx, 500, { message: error.message }),
+      );
+    },
+  };
+  return new Map<string, Handler>(INTERNAL_SERVICE_NAMES.map((name) => [name, handlers[name]]));
 }

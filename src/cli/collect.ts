@@ -3,14 +3,11 @@
  * files named on the command line, else the static file provider's), then merges and builds
  * it exactly as the running proxy would, without listening anywhere.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { INTERNAL_SERVICE_NAMES } from '../api/index.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
-import { configFormat } from '../config/config-file.js';
-import { parseDynamicFile } from '../config/dynamic-validate.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import { SwitchyardError } from '../errors.js';
-import type { ProviderSnapshot } from '../provider/provider.js';
+import { type LoadedFile, listConfigFiles, loadConfigFile, mergeConfigFiles } from '../provider/file/load-files.js';
 import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { mergeSnapshots } from '../server/merge.js';
@@ -32,18 +29,25 @@ export interface CollectedConfiguration {
   failures: FileFailure[];
 }
 
-/** Dynamic files to read: the ones given, else the static file provider's file or directory. */
+function failure(file: string, error: unknown): FileFailure {
+  return {
+    file,
+    message: (error as Error).message,
+    location: error instanceof SwitchyardError ? error.location : undefined,
+  };
+}
+
+/**
+ * Dynamic files to read: the ones given, else the static file provider's, chosen as the
+ * provider chooses them (`directory` wins over `filename`, hidden files are skipped).
+ */
 async function dynamicFiles(config: StaticConfiguration, explicit: string[]): Promise<string[]> {
   if (explicit.length > 0) return explicit;
   const file = config.providers.file;
   if (file === undefined) return [];
+  if (file.directory !== undefined) return listConfigFiles(file.directory);
   if (file.filename !== undefined) return [file.filename];
-  if (file.directory === undefined) return [];
-  const names = await readdir(file.directory);
-  return names
-    .filter((name) => configFormat(name) !== undefined)
-    .sort()
-    .map((name) => join(file.directory as string, name));
+  return [];
 }
 
 /** Reads, validates, merges and builds the configuration once. */
@@ -51,33 +55,27 @@ export async function collectConfiguration(
   config: StaticConfiguration,
   explicitFiles: string[],
 ): Promise<CollectedConfiguration> {
-  const files = await dynamicFiles(config, explicitFiles);
   const failures: FileFailure[] = [];
-  const merged: ProviderSnapshot = { provider: 'file', config: { http: {} }, issues: [] };
-  const http = merged.config.http as Record<string, Record<string, unknown>>;
+  let files: string[] = [];
+  try {
+    files = await dynamicFiles(config, explicitFiles);
+  } catch (error) {
+    failures.push(failure(config.providers.file?.directory ?? '', error));
+  }
+  const loaded: LoadedFile[] = [];
   for (const file of files) {
     try {
-      if (configFormat(file) === undefined) throw new Error(`unsupported file type ${extname(file) || '(none)'}`);
-      const result = parseDynamicFile(await readFile(file, 'utf8'), file);
-      merged.issues.push(...result.issues);
-      for (const [kind, objects] of Object.entries(result.config.http ?? {})) {
-        http[kind] = { ...(http[kind] ?? {}), ...(objects as Record<string, unknown>) };
-      }
+      loaded.push(await loadConfigFile(file));
     } catch (error) {
-      const e = error as Error;
-      failures.push({
-        file,
-        message: e.message,
-        location: error instanceof SwitchyardError ? error.location : undefined,
-      });
+      failures.push(failure(file, error));
     }
   }
+  // Merged as the file provider merges: the first definition of a name wins, with a warning.
+  const merged = mergeConfigFiles(loaded);
   const runtime = mergeSnapshots([internalSnapshot(config), merged]);
   const entryPoints = entryPointOptions(config).map((e) => e.name);
   const transports = new TransportPool();
-  const internalServices = new Map(
-    ['api@internal', 'dashboard@internal', 'ping@internal', 'prometheus@internal'].map((n) => [n, () => undefined]),
-  );
+  const internalServices = new Map(INTERNAL_SERVICE_NAMES.map((n) => [n, () => undefined]));
   const built = buildRoutingTable(runtime, {
     entryPoints,
     defaultEntryPoints: entryPoints,

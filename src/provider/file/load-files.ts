@@ -19,14 +19,19 @@ export interface FileSource {
   directory?: string;
 }
 
-interface LoadedFile {
+/** One configuration file, read and validated (not merged). */
+export interface LoadedFile {
   file: string;
   config: DynamicConfiguration;
   issues: ConfigIssue[];
   locate: (path: (string | number)[]) => string | undefined;
 }
 
-async function loadOne(file: string): Promise<LoadedFile> {
+/**
+ * Reads and validates one dynamic configuration file. Throws ConfigParseError (with
+ * `file:line:column`, or for an unsupported extension) and ProviderError when it cannot be read.
+ */
+export async function loadConfigFile(file: string): Promise<LoadedFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -60,8 +65,11 @@ const KINDS: Record<string, string> = {
   serversTransports: 'servers transport',
 };
 
-/** Merges per-file configurations; the first definition of a name wins. */
-function merge(files: LoadedFile[]): ProviderSnapshot {
+/**
+ * Merges per-file configurations (in the order given) into the file provider's snapshot; the
+ * first definition of a name wins and each later one is reported as a warning.
+ */
+export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
   const issues: ConfigIssue[] = [];
   const merged: Record<string, unknown> = {};
   const http: Record<string, Record<string, unknown>> = {};
@@ -105,8 +113,8 @@ function merge(files: LoadedFile[]): ProviderSnapshot {
 export async function loadFileSnapshot(source: FileSource): Promise<ProviderSnapshot> {
   if (source.directory !== undefined) {
     const files = await listConfigFiles(source.directory);
-    return merge(await Promise.all(files.map(loadOne)));
+    return mergeConfigFiles(await Promise.all(files.map(loadConfigFile)));
   }
-  if (source.filename !== undefined) return merge([await loadOne(source.filename)]);
+  if (source.filename !== undefined) return mergeConfigFiles([await loadConfigFile(source.filename)]);
   throw new ProviderError('the file provider needs a filename or a directory');
 }
