@@ -115,6 +115,9 @@ export class Switchyard {
     for (const entryPoint of this.entryPoints.values()) entryPoint.swap(built.table);
     this.transports.retain(built.services.usedTransports);
     this.drainer.update(built.services.usedUrls);
+    // Servers that left (a container's old address, a restarted replica's old port) do not keep
+    // their state forever; one with requests still in flight goes at a later reload.
+    this.upstreams.prune(built.services.usedUrls);
     this.reloads++;
     this.lastReloadAt = new Date();
     if (this.options.logConfigurationErrors !== false) this.logConfigurationErrors(runtime);

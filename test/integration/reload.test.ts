@@ -59,6 +59,16 @@ describe('hot reload', () => {
     assert.equal((await sendJson(`${proxy.url}/after`)).json.backend, 'a');
   });
 
+  it('forgets the state of a server once no configuration lists it', async () => {
+    await proxy.update(config([a, b]));
+    await send(`${proxy.url}/one`);
+    await send(`${proxy.url}/two`);
+    assert.ok(proxy.app.upstreams.peek(b.url), 'b has state while it is configured');
+    await proxy.update(config([a]));
+    assert.equal(proxy.app.upstreams.peek(b.url), undefined, 'b is forgotten once it left');
+    assert.ok(proxy.app.upstreams.peek(a.url), 'a keeps its state');
+  });
+
   it('keeps serving the last good configuration when the file breaks, and reports it', async () => {
     await proxy.update(config([a]));
     const { writeFile } = await import('node:fs/promises');
