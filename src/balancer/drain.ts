@@ -72,11 +72,6 @@ export class Drainer {
     }
   }
 
-  /** Servers draining now (for the API and tests). */
-  drainingUrls(): string[] {
-    return [...this.draining.keys()];
-  }
-
   /** Stops watching (shutdown). */
   stop(): void {
     for (const entry of this.draining.values()) clearInterval(entry.timer);

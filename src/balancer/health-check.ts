@@ -18,8 +18,6 @@ export interface HealthLogger {
 class ActiveCheck {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
-  /** Why the last probe failed ('' when it passed or none ran yet). */
-  lastError = '';
 
   constructor(
     readonly spec: ProbeSpec,
@@ -52,7 +50,6 @@ class ActiveCheck {
     const result = await probe(this.spec);
     if (this.stopped) return;
     const next: HealthStatus = result.healthy ? 'UP' : 'DOWN';
-    this.lastError = result.reason;
     if (this.state.activeHealth !== next) {
       this.state.activeHealth = next;
       const details = { server: this.state.url, health: next, reason: result.reason || undefined };
@@ -97,17 +94,6 @@ export class HealthChecker {
       check.start();
     }
     this.known = new Set(usedUrls);
-  }
-
-  /** Why the last probe of `url` failed, or undefined when it has no check or it passed. */
-  lastError(url: string): string | undefined {
-    const error = this.checks.get(url)?.lastError;
-    return error === '' ? undefined : error;
-  }
-
-  /** Whether `url` has an active health check. */
-  has(url: string): boolean {
-    return this.checks.has(url);
   }
 
   /** Stops every check (shutdown). */

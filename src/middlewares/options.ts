@@ -51,9 +51,6 @@ function goRegexpOption(options: { global?: boolean; trim?: boolean }) {
   });
 }
 
-/** A Go (RE2) regular expression, compiled once at validation. */
-export const goRegexp = goRegexpOption({});
-
 /** A Go (RE2) regular expression for replacements (trimmed, global: every match is replaced, as in Go). */
 export const goReplaceRegexp = goRegexpOption({ global: true, trim: true });
 

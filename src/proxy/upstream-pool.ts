@@ -292,11 +292,6 @@ export class UpstreamPool {
       this.sweeper = null;
     }
   }
-
-  /** Idle connections now (tests, API). */
-  get idleCount(): number {
-    return this.idle.length;
-  }
 }
 
 function sweep(pool: UpstreamPool): void {
