@@ -3,6 +3,7 @@
  * take a request, and for every router tried before it, why its rule did not match. Same
  * evaluation as `switchyard explain` (src/server/explain-request.ts), returned as data.
  */
+import { parseHeaderArgs } from '../server/explain-request.js';
 import { ApiError } from './api-routes.js';
 
 export { type EntryPointVerdict, type ExplainedRouter, explainRequest } from '../server/explain-request.js';
@@ -18,15 +19,10 @@ export function explainQuery(query: URLSearchParams): {
   const url = query.get('url');
   if (url === null || url === '') throw new ApiError(400, 'missing url parameter');
   if (!url.startsWith('/') && !URL.canParse(url)) throw new ApiError(400, `invalid url ${JSON.stringify(url)}`);
-  const headers: Record<string, string> = {};
-  for (const header of query.getAll('header')) {
-    const colon = header.indexOf(':');
-    if (colon > 0) headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
-  }
   return {
     method: (query.get('method') ?? 'GET').toUpperCase(),
     url,
-    headers,
+    headers: parseHeaderArgs(query.getAll('header')),
     remoteAddress: query.get('from') ?? '127.0.0.1',
     entryPoint: query.get('entryPoint'),
   };

@@ -6,7 +6,7 @@
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { formatExplanation } from '../rules/index.js';
-import { type EntryPointVerdict, explainRequest } from '../server/explain-request.js';
+import { type EntryPointVerdict, explainRequest, parseHeaderArgs } from '../server/explain-request.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import { qualify } from '../server/runtime.js';
 import { entryPointOptions } from '../server/settings.js';
@@ -23,16 +23,15 @@ interface ExplainRequest {
 /** Splits explain's own flags (-X, -H, --from) from the configuration flags. */
 function parseExplainArgs(args: string[]): ExplainRequest {
   const request: ExplainRequest = { method: 'GET', headers: {}, url: '', remoteAddress: '127.0.0.1', rest: [] };
+  const headers: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === '-X' || arg === '--request') request.method = (args[++i] ?? 'GET').toUpperCase();
-    else if (arg === '-H' || arg === '--header') {
-      const header = args[++i] ?? '';
-      const colon = header.indexOf(':');
-      if (colon > 0) request.headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
-    } else if (arg === '--from') request.remoteAddress = args[++i] ?? request.remoteAddress;
+    else if (arg === '-H' || arg === '--header') headers.push(args[++i] ?? '');
+    else if (arg === '--from') request.remoteAddress = args[++i] ?? request.remoteAddress;
     else request.rest.push(arg);
   }
+  request.headers = parseHeaderArgs(headers);
   return request;
 }
 

@@ -26,6 +26,19 @@ export interface EntryPointVerdict {
   tried: ExplainedRouter[];
 }
 
+/**
+ * Reads `Name: value` header arguments (curl's `-H`, the API's `header=`) into lower-cased
+ * names; an argument without a name before its colon is ignored, a later one wins.
+ */
+export function parseHeaderArgs(list: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const header of list) {
+    const colon = header.indexOf(':');
+    if (colon > 0) headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
 /** Explains a request against the runtime configuration on the given entry points. */
 export function explainRequest(
   runtime: RuntimeConfiguration,
