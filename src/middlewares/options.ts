@@ -39,20 +39,18 @@ export const headerMap = z.record(
     .refine((value) => !/[\x00-\x08\x0a-\x1f\x7f]/.test(value), 'control characters are not allowed in a header value'),
 );
 
-/** A Go (RE2) regular expression option, compiled once at validation so a bad one is a config error. */
-function goRegexpOption(options: { global?: boolean; trim?: boolean }) {
-  return z.string().transform((source, ctx) => {
-    try {
-      return compileGoRegexp(options.trim ? source.trim() : source, { global: options.global });
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  });
-}
-
-/** A Go (RE2) regular expression for replacements (trimmed, global: every match is replaced, as in Go). */
-export const goReplaceRegexp = goRegexpOption({ global: true, trim: true });
+/**
+ * A Go (RE2) regular expression for replacements, compiled once at validation so a bad one is a
+ * config error: trimmed, and global (every match is replaced, as in Go).
+ */
+export const goReplaceRegexp = z.string().transform((source, ctx) => {
+  try {
+    return compileGoRegexp(source.trim(), { global: true });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
 
 /** Key path of a middleware option in the dynamic configuration, for error messages. */
 export function optionPath(name: string, type: string, field?: string): string {
