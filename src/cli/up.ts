@@ -11,6 +11,7 @@ import type { StaticConfiguration } from '../config/static-loader.js';
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { ConfigError, ListenError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { messageLogger } from '../provider/index.js';
 import { formatBanner } from '../provider/process/banner.js';
 import { loadComposeProject, ProcessProvider, registerStackApi } from '../provider/process/index.js';
 import { createSwitchyard } from '../server/create.js';
@@ -158,17 +159,8 @@ export async function upCommand(args: string[]): Promise<number> {
       'providers.docker is not used by `up`: the services run as local processes (its label options still apply)',
     );
   }
-  const tag = { provider: 'process' };
-  const provider = new ProcessProvider({
-    project,
-    scale: options.scale,
-    translation: docker,
-    logger: {
-      info: (message) => logger.info(tag, message),
-      warn: (message) => logger.warn(tag, message),
-      error: (message) => logger.error(tag, message),
-    },
-  });
+  const processLogger = messageLogger(logger, 'process');
+  const provider = new ProcessProvider({ project, scale: options.scale, translation: docker, logger: processLogger });
   const app = await createSwitchyard(config, logger, [provider]);
   provider.useUpstreams(app.upstreams);
   registerStackApi(app, provider);
@@ -199,8 +191,8 @@ export async function upCommand(args: string[]): Promise<number> {
   return untilSignal(app, logger, async () => {
     // Entry points first: requests in flight finish while their replicas still run.
     await Promise.all([...app.entryPoints.values()].map((e) => e.close(app.options.graceMs ?? 10_000)));
-    logger.info(tag, 'stopping every replica');
+    processLogger.info('stopping every replica');
     await provider.stop();
-    logger.info(tag, 'all replicas stopped');
+    processLogger.info('all replicas stopped');
   });
 }

@@ -2,10 +2,10 @@
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Logger } from '../server/watcher.js';
 import { FileProvider } from './file/file-provider.js';
-import type { Provider } from './provider.js';
+import type { Provider, ProviderLogger } from './provider.js';
 
 /** A logger taking plain messages, tagged with the provider's name. */
-function messageLogger(logger: Logger, provider: string) {
+export function messageLogger(logger: Logger, provider: string): ProviderLogger {
   return {
     info: (message: string) => logger.info({ provider }, message),
     warn: (message: string) => logger.warn({ provider }, message),

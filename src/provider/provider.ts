@@ -40,6 +40,20 @@ export interface ProviderSink {
   fail(error: SwitchyardError): void;
 }
 
+/**
+ * The plain-message logging calls providers make; the caller tags them with the provider's
+ * name (`messageLogger` in ./index.ts). A pino logger fits.
+ */
+export interface ProviderLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The logger of a provider given none. */
+export const silentLogger: ProviderLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
 /** A configuration source. `start` resolves once the first snapshot (or failure) is out. */
 export interface Provider {
   /** The provider name used in qualified names (`name@file`). */

@@ -9,7 +9,7 @@
 import Docker from 'dockerode';
 import type { DockerProviderConfig } from '../../config/static-schema.js';
 import { ProviderError } from '../../errors.js';
-import type { Provider, ProviderSink } from '../provider.js';
+import { type Provider, type ProviderLogger, type ProviderSink, silentLogger } from '../provider.js';
 import { buildDockerConfiguration, type CompiledDockerOptions, compileDockerOptions } from './build-configuration.js';
 import type { ContainerInspect } from './container-inspect.js';
 import { classifyEvent, type DockerEvent, EventLineDecoder } from './docker-events.js';
@@ -17,16 +17,11 @@ import { type DockerConnection, resolveDockerEndpoint } from './endpoint.js';
 import { stableStringify } from './merge-containers.js';
 
 /** Messages the provider logs (the process logger, tagged with the provider by the caller). */
-export interface DockerProviderLogger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type DockerProviderLogger = ProviderLogger;
 
 /** `providers.docker` from the static configuration, plus what the process hands in. */
 export interface DockerProviderOptions extends Partial<DockerProviderConfig> {
-  logger?: DockerProviderLogger;
+  logger?: ProviderLogger;
   /** Environment consulted for DOCKER_HOST (default: process.env). */
   env?: Record<string, string | undefined>;
   /** How long events are coalesced before containers are inspected again (default 200 ms). */
@@ -34,8 +29,6 @@ export interface DockerProviderOptions extends Partial<DockerProviderConfig> {
   /** First and longest delay between reconnection attempts (default 500 ms and 10 s). */
   backoff?: { initialMs: number; maxMs: number };
 }
-
-const silent: DockerProviderLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Why the daemon could not be used, in words an operator can act on. */
 function describeFailure(error: unknown): string {
@@ -64,7 +57,7 @@ export class DockerProvider implements Provider {
   private readonly connection: DockerConnection;
   private readonly docker: Docker;
   private readonly translation: CompiledDockerOptions;
-  private readonly logger: DockerProviderLogger;
+  private readonly logger: ProviderLogger;
   private readonly watch: boolean;
   private readonly throttleMs: number;
   private readonly backoff: { initialMs: number; maxMs: number };
@@ -91,7 +84,7 @@ export class DockerProvider implements Provider {
     this.connection = resolveDockerEndpoint(options.endpoint, options.env);
     this.docker = new Docker(this.connection.options);
     this.translation = compileDockerOptions(options);
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.watch = options.watch ?? true;
     this.throttleMs = options.throttleMs ?? 200;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 10_000 };

@@ -9,15 +9,8 @@ import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { configFormat } from '../../config/config-file.js';
 import { ConfigError, ProviderError, SwitchyardError } from '../../errors.js';
-import type { Provider, ProviderSink } from '../provider.js';
+import { type Provider, type ProviderLogger, type ProviderSink, silentLogger } from '../provider.js';
 import { loadFileSnapshot } from './load-files.js';
-
-/** The few logging calls the provider makes (a pino logger fits). */
-export interface ProviderLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 /** Options of the file provider, as in Traefik's `providers.file`. */
 export interface FileProviderOptions {
@@ -29,8 +22,6 @@ export interface FileProviderOptions {
   /** Quiet time after the last file event before reloading, in ms; default 100. */
   debounceMs?: number;
 }
-
-const silent: ProviderLogger = { info() {}, warn() {}, error() {} };
 
 /** Publishes the configuration of a file or directory, and again after every save when watching. */
 export class FileProvider implements Provider {
@@ -54,7 +45,7 @@ export class FileProvider implements Provider {
     this.filename = options.filename === undefined ? undefined : resolve(options.filename);
     this.directory = options.directory === undefined ? undefined : resolve(options.directory);
     this.watchEnabled = options.watch ?? false;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     this.debounceMs = options.debounceMs ?? 100;
   }
 

@@ -16,7 +16,7 @@ import {
   compileDockerOptions,
   type DockerTranslationOptions,
 } from '../docker/build-configuration.js';
-import type { Provider, ProviderSink } from '../provider.js';
+import { type Provider, type ProviderLogger, type ProviderSink, silentLogger } from '../provider.js';
 import type { ComposeProject, ProcessServiceSpec } from './compose-file.js';
 import { replicaContainer } from './containers.js';
 import { type LineSink, OutputMultiplexer } from './log-prefix.js';
@@ -24,13 +24,6 @@ import { OrphanGuard } from './orphan-guard.js';
 import { PortAllocator } from './ports.js';
 import { Replica, type ReplicaHooks } from './replica.js';
 import { type ServiceView, type StackView, serviceView } from './stack-view.js';
-
-/** Messages the provider logs. */
-export interface ProcessProviderLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
 
 /** How `up` configures the provider. */
 export interface ProcessProviderOptions {
@@ -41,7 +34,7 @@ export interface ProcessProviderOptions {
   translation?: DockerTranslationOptions;
   /** Where replicas' prefixed output goes (default: stdout). */
   output?: LineSink;
-  logger?: ProcessProviderLogger;
+  logger?: ProviderLogger;
   /** How long a draining replica's in-flight requests may take (default 10 s). */
   drainTimeoutMs?: number;
   /** How long a replica gets between SIGTERM and SIGKILL (default 10 s). */
@@ -55,8 +48,6 @@ interface ServiceRuntime {
   routes: { router: string; rule: string }[];
 }
 
-const silent: ProcessProviderLogger = { info() {}, warn() {}, error() {} };
-
 /** Supervises local replicas and publishes their routing configuration. */
 export class ProcessProvider implements Provider {
   readonly name = 'process';
@@ -67,7 +58,7 @@ export class ProcessProvider implements Provider {
   private readonly guard = new OrphanGuard();
   private readonly output: OutputMultiplexer;
   private readonly translation: CompiledDockerOptions;
-  private readonly logger: ProcessProviderLogger;
+  private readonly logger: ProviderLogger;
   private readonly hooks: ReplicaHooks;
   private readonly drainTimeoutMs: number;
   private readonly readyWaiters = new Set<() => void>();
@@ -78,7 +69,7 @@ export class ProcessProvider implements Provider {
 
   constructor(options: ProcessProviderOptions) {
     this.project = options.project;
-    this.logger = options.logger ?? silent;
+    this.logger = options.logger ?? silentLogger;
     const output = options.output ?? process.stdout;
     this.output = new OutputMultiplexer(output, (output as { isTTY?: boolean }).isTTY === true);
     // Network and host-port choices are Docker's business; locally the address is always 127.0.0.1.
