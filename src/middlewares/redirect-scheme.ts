@@ -5,8 +5,9 @@
  * documentation states, so the middleware can sit on a router shared by both entry points.
  */
 import { z } from 'zod';
+import { requestUri } from '../proxy/request-headers.js';
 import { boolLike } from './options.js';
-import { isDefaultPort, requestUri, sendRedirect, splitHostPort } from './redirect.js';
+import { isDefaultPort, sendRedirect, splitHostPort } from './redirect.js';
 import type { Handler, MiddlewareDefinition } from './types.js';
 
 const schema = z.strictObject({

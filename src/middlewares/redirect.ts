@@ -3,6 +3,8 @@
  * rebuilds it (`scheme://host[:port]/path?query`, default ports dropped), and the redirect
  * response itself.
  */
+import { requestUri } from '../proxy/request-headers.js';
+import { sendError } from '../proxy/responses.js';
 import type { RequestContext } from './types.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -29,11 +31,6 @@ export function isDefaultPort(scheme: string, port: string): boolean {
   return (scheme === 'http' && port === '80') || (scheme === 'https' && port === '443');
 }
 
-/** The path and query as they stand after earlier middlewares (Traefik updates RequestURI too). */
-export function requestUri(ctx: RequestContext): string {
-  return ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`;
-}
-
 /** The full URL the client used, as redirect regexps see it. */
 export function clientUrl(ctx: RequestContext): string {
   const [host, port] = splitHostPort(ctx.req.headers.host ?? ctx.host);
@@ -57,9 +54,7 @@ export function sendRedirect(ctx: RequestContext, location: string, permanent: b
     });
   } catch {
     // A Location node refuses (control or non-Latin-1 characters from a replacement) is our fault.
-    const text = 'Internal Server Error';
-    ctx.res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length });
-    ctx.res.end(text);
+    sendError(ctx.res, 500);
     return;
   }
   ctx.res.end(body);

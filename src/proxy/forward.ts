@@ -12,10 +12,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
 import type { RequestContext } from '../middlewares/types.js';
+import { hasRequestBody } from './buffered-body.js';
 import type { ReadLease } from './read-lease.js';
-import { buildRequestHead, plainAddress } from './request-headers.js';
+import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
+import { cutBeforeAnswer } from './transport-errors.js';
 import type { ConnectionUser, UpstreamConnection } from './upstream-pool.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
@@ -36,9 +38,6 @@ export interface ForwardSettings {
 const EXCHANGE = Symbol('switchyard.exchange');
 
 type WithExchange<T> = T & { [EXCHANGE]?: Exchange };
-
-/** Errors that mean the request may be sent again: nothing reached the server's application. */
-const RETRYABLE_ON_REUSED_SOCKET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** State of one request on its way to one upstream server. */
 class Exchange implements ConnectionUser {
@@ -70,11 +69,8 @@ class Exchange implements ConnectionUser {
     readonly target: UpstreamTarget,
     readonly settings: ForwardSettings,
   ) {
-    const headers = ctx.req.headers;
-    this.chunkedBody = ctx.bufferedBody == null && headers['transfer-encoding'] !== undefined;
-    this.streamsBody =
-      this.chunkedBody ||
-      (ctx.bufferedBody == null && headers['content-length'] !== undefined && headers['content-length'] !== '0');
+    this.chunkedBody = ctx.bufferedBody == null && ctx.req.headers['transfer-encoding'] !== undefined;
+    this.streamsBody = ctx.bufferedBody == null && hasRequestBody(ctx.req);
   }
 
   onResponseHead(status: number, message: string, headers: string[]): void {
@@ -157,7 +153,7 @@ class Exchange implements ConnectionUser {
       !connection.pool.retired &&
       !this.streamsBody &&
       !connection.reader.started &&
-      RETRYABLE_ON_REUSED_SOCKET.has(error.code ?? '')
+      cutBeforeAnswer(error)
     ) {
       this.resent = true;
       ctx.retries = (ctx.retries ?? 0) + 1;
@@ -202,7 +198,7 @@ function send(exchange: Exchange, fresh: boolean): void {
   const socket = req.socket;
   const body = ctx.bufferedBody;
   const streams = exchange.streamsBody && !fresh;
-  const path = ctx.query === '' ? target.basePath + ctx.path : `${target.basePath + ctx.path}?${ctx.query}`;
+  const path = target.basePath + requestUri(ctx);
   const method = req.method ?? 'GET';
   const head = buildRequestHead(
     method,

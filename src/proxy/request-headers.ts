@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { hostname } from 'node:os';
+import type { RequestContext } from '../middlewares/types.js';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 
 const SERVER_NAME = hostname();
@@ -138,6 +139,11 @@ function portOf(host: string, scheme: 'http' | 'https', localPort: number): stri
   if (colon !== -1 && colon > host.lastIndexOf(']')) return host.slice(colon + 1);
   if (host !== '') return scheme === 'https' ? '443' : '80';
   return String(localPort);
+}
+
+/** The path and query as they stand after earlier middlewares (Traefik updates RequestURI too). */
+export function requestUri(ctx: RequestContext): string {
+  return ctx.query === '' ? ctx.path : `${ctx.path}?${ctx.query}`;
 }
 
 /** Strips the IPv4-mapped IPv6 prefix Node reports for IPv4 peers on dual-stack sockets. */

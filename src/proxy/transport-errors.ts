@@ -24,11 +24,16 @@ export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS'
 /** The connection was cut before any answer: the server may or may not have seen the request. */
 const CUT_BEFORE_ANSWER: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
+/** Whether the connection was cut before any answer (reset, broken pipe, aborted). */
+export function cutBeforeAnswer(error: NodeJS.ErrnoException): boolean {
+  return CUT_BEFORE_ANSWER.has(error.code ?? '');
+}
+
 /**
  * Whether a request that failed before any answer may go to another server: it never reached
  * the server, or its method is idempotent and the connection was cut before an answer (nginx's
  * default `proxy_next_upstream error` does the same).
  */
 export function mayResendElsewhere(method: string | undefined, error: NodeJS.ErrnoException): boolean {
-  return neverSent(error) || (IDEMPOTENT.has(method ?? 'GET') && CUT_BEFORE_ANSWER.has(error.code ?? ''));
+  return neverSent(error) || (IDEMPOTENT.has(method ?? 'GET') && cutBeforeAnswer(error));
 }

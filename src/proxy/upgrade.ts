@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../middlewares/types.js';
 import type { ForwardSettings } from './forward.js';
 import { HOP_BY_HOP } from './hop-by-hop.js';
-import { buildRequestHeaders, plainAddress } from './request-headers.js';
+import { buildRequestHeaders, plainAddress, requestUri } from './request-headers.js';
 import { sendError } from './responses.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
@@ -25,7 +25,7 @@ export function forwardUpgrade(ctx: RequestContext, target: UpstreamTarget, sett
     upstreamHost: settings.passHostHeader ? null : target.authority,
     upgrade: String(req.headers.upgrade ?? ''),
   });
-  const path = ctx.query === '' ? target.basePath + ctx.path : `${target.basePath + ctx.path}?${ctx.query}`;
+  const path = target.basePath + requestUri(ctx);
   const https = target.protocol === 'https:';
   ctx.serverUrl = target.url;
   target.state.requests++;

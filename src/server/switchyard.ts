@@ -144,7 +144,7 @@ export class Switchyard {
   async stop(graceMs = this.options.graceMs ?? 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.watcher.close();
+    this.watcher.cancelPending();
     this.health.stop();
     await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
     await Promise.all([...this.entryPoints.values()].map((e) => e.close(graceMs)));

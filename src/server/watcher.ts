@@ -47,12 +47,6 @@ export class ConfigurationWatcher {
     this.timer = null;
   }
 
-  /** Stops any pending rebuild. */
-  close(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
   private publish(snapshot: ProviderSnapshot): void {
     this.failures.delete(snapshot.provider);
     const text = JSON.stringify(snapshot);
