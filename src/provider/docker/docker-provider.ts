@@ -14,7 +14,6 @@ import { buildDockerConfiguration, type CompiledDockerOptions, compileDockerOpti
 import type { ContainerInspect } from './container-inspect.js';
 import { classifyEvent, type DockerEvent, EventLineDecoder } from './docker-events.js';
 import { type DockerConnection, resolveDockerEndpoint } from './endpoint.js';
-import { stableStringify } from './merge-containers.js';
 
 /** Messages the provider logs (the process logger, tagged with the provider by the caller). */
 export type DockerProviderLogger = ProviderLogger;
@@ -76,7 +75,6 @@ export class DockerProvider implements Provider {
   /** Serialises connects and refreshes so their inspections never interleave. */
   private queue: Promise<void> = Promise.resolve();
   private failing = false;
-  private lastPublished: string | undefined;
   private lastWarnings = new Set<string>();
 
   /** Validates the options (endpoint, default rule, constraints): throws ConfigError when one is wrong. */
@@ -256,9 +254,7 @@ export class DockerProvider implements Provider {
       const warnings = new Set(result.warnings);
       for (const warning of warnings) if (!this.lastWarnings.has(warning)) this.logger.warn(warning);
       this.lastWarnings = warnings;
-      const key = stableStringify({ config: result.config, issues: result.issues });
-      if (key === this.lastPublished) return;
-      this.lastPublished = key;
+      // An unchanged snapshot is published anyway: the watcher drops it, after clearing a failure.
       this.sink.publish({ provider: this.name, config: result.config, issues: result.issues });
     } catch (error) {
       this.logger.error(`building the Docker configuration failed: ${(error as Error).message}`);
@@ -274,8 +270,6 @@ export class DockerProvider implements Provider {
     this.dirty.clear();
     if (!this.failing) {
       this.failing = true;
-      // The next successful connection must publish even an unchanged configuration, to clear the error.
-      this.lastPublished = undefined;
       try {
         this.sink?.fail(new ProviderError(message, this.endpoint, cause));
       } catch (error) {
