@@ -34,9 +34,6 @@ function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-/** A finite number, also as a string. */
-export const numberValue = leaf('a number', toNumber);
-
 /** A non-negative integer, also as a string. */
 export const countValue = leaf('a non-negative integer', (v) => {
   const n = toNumber(v);
