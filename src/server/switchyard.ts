@@ -90,7 +90,9 @@ export class Switchyard {
       await provider.start(this.watcher.sinkFor(provider.name));
       log.info({ provider: provider.name }, 'provider started');
     }
-    this.rebuild();
+    // Built now unless a table for the current snapshots already exists (a worker builds the
+    // one it was sent before listening).
+    if (this.reloads === 0 || this.watcher.pending) this.rebuild();
   }
 
   /** Rebuilds the routing table from the current snapshots and swaps it in. */

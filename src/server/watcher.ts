@@ -41,6 +41,11 @@ export class ConfigurationWatcher {
     return [...this.snapshots.values()];
   }
 
+  /** Whether a change is waiting for its rebuild. */
+  get pending(): boolean {
+    return this.timer !== null;
+  }
+
   /** Drops a pending rebuild (the caller is rebuilding from `current()` right now). */
   cancelPending(): void {
     if (this.timer !== null) clearTimeout(this.timer);
