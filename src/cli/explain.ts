@@ -47,6 +47,10 @@ export async function explainCommand(args: string[]): Promise<number> {
   }
   const files = rest.filter((a) => a !== urlText);
   const collected = await collectConfiguration(config, files);
+  // A file that did not load is missing from what follows: say so first (`check` details it).
+  for (const failure of collected.failures) {
+    out(`${pc.yellow('!')} not loaded: ${failure.location ?? failure.file}: ${failure.message}`);
+  }
   const url = urlText.startsWith('/') ? new URL(urlText, 'http://localhost') : new URL(urlText);
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const entryPoints = entryPointOptions(config);

@@ -102,6 +102,17 @@ describe('the switchyard command', () => {
     assert.match(result.stdout, /Host\(`shop\.test`\)/);
     assert.match(result.stdout, /✔ .*site@file/);
     assert.match(result.stdout, /http:\/\/127\.0\.0\.1:3000/);
+
+    // A file that does not load is named before the verdict, with its position.
+    const broken = join(dir, 'broken.yml');
+    await writeFile(broken, 'http:\n  routers: {a: 1\n');
+    const withBroken = await runCli(
+      ['explain', '--entryPoints.web.address=:8000', 'http://other.test:8000/api/x', file, broken],
+      { cwd: dir },
+    );
+    assert.equal(withBroken.code, 0, withBroken.stdout + withBroken.stderr);
+    assert.match(withBroken.stdout, /not loaded: .*broken\.yml:\d+:\d+/);
+    assert.match(withBroken.stdout, /✔ .*site@file/);
   });
 
   it('drains a request in flight on SIGTERM and exits 0', async () => {
