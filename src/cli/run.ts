@@ -3,7 +3,9 @@
  * and exit 0 on SIGTERM/SIGINT. With `--workers N` (N > 1) this process becomes the primary:
  * control plane here, data-plane entry points in N worker processes.
  */
+
 import { loadStaticConfiguration } from '../config/static-loader.js';
+import { installLastResort } from '../core/last-resort.js';
 import { createLogger } from '../logger.js';
 import { createSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
@@ -15,6 +17,7 @@ import { placeEntryPoints, resolveWorkerCount } from '../server/workers/protocol
 export async function runCommand(args: string[]): Promise<number> {
   const { config, source, warnings } = await loadStaticConfiguration({ args, env: process.env, cwd: process.cwd() });
   const logger = createLogger(config.log);
+  installLastResort(logger);
   for (const warning of warnings) logger.warn({}, warning);
   logger.info({ source: source.path ?? source.kind }, 'static configuration loaded');
   const workers = resolveWorkerCount(config.workers);

@@ -6,9 +6,11 @@
  *
  *   switchyard up [-f FILE] [--scale SERVICE=N]… [--port-web N] [--port-dashboard N] [--dotted.flags…]
  */
+
 import { resolve } from 'node:path';
 import type { StaticConfiguration } from '../config/static-loader.js';
 import { loadStaticConfiguration } from '../config/static-loader.js';
+import { installLastResort } from '../core/last-resort.js';
 import { ConfigError, ListenError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { messageLogger } from '../provider/index.js';
@@ -152,6 +154,7 @@ export async function upCommand(args: string[]): Promise<number> {
     providers: { ...loaded.config.providers, docker: undefined },
   };
   const logger = createLogger(config.log);
+  installLastResort(logger);
   for (const warning of [...loaded.warnings, ...project.warnings]) logger.warn({}, warning);
   if (docker !== undefined) {
     logger.info(

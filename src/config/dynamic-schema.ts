@@ -157,6 +157,7 @@ export const serversTransportSchema = z.looseObject({
       dialTimeout: durationSchema.optional(),
       responseHeaderTimeout: durationSchema.optional(),
       idleConnTimeout: durationSchema.optional(),
+      readTimeout: durationSchema.optional(),
     })
     .optional(),
   maxIdleConnsPerHost: intLike.optional(),

@@ -144,7 +144,7 @@ describe('static configuration sources', () => {
     assert.equal(config.accessLog?.format, 'json');
     assert.deepEqual(config.accessLog?.filters.statusCodes, ['400-499']);
     assert.match(warnings.join('\n'), /certificatesResolvers: not supported/);
-    assert.match(warnings.join('\n'), /entryPoints\.web\.http: not supported/);
+    assert.match(warnings.join('\n'), /entryPoints\.web\.http\.redirections: not supported/);
   });
 
   it('searches the directories in order and prefers yml over toml in one directory', async () => {

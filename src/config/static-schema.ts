@@ -18,8 +18,32 @@ const addressValue = stringValue.superRefine((value, ctx) => {
   }
 });
 
+/** Encoded characters allowed in request paths (Traefik 3.6 keys; all refused by default). */
+const encodedCharactersSchema = z
+  .object({
+    allowEncodedSlash: boolValue.default(false),
+    allowEncodedBackSlash: boolValue.default(false),
+    allowEncodedNullCharacter: boolValue.default(false),
+    allowEncodedSemicolon: boolValue.default(false),
+    allowEncodedPercent: boolValue.default(false),
+    allowEncodedQuestionMark: boolValue.default(false),
+    allowEncodedHash: boolValue.default(false),
+  })
+  .prefault({});
+
 export const entryPointSchema = z.object({
   address: addressValue,
+  http: z
+    .object({
+      sanitizePath: boolValue.default(true),
+      // Node's default; Traefik's is Go's 1 MiB. 16 KiB is ample for real requests and bounds
+      // what one connection can make the parser hold.
+      maxHeaderBytes: countValue.default(16 * 1024),
+      /** Switchyard's own: more request header lines than this is 431 (Apache's default). */
+      maxHeaderCount: countValue.default(100),
+      encodedCharacters: encodedCharactersSchema,
+    })
+    .prefault({}),
   forwardedHeaders: z
     .object({
       trustedIPs: stringList.default([]),
@@ -133,6 +157,11 @@ export const serversTransportStaticSchema = z
         dialTimeout: durationMs.default(30_000),
         responseHeaderTimeout: durationMs.default(0),
         idleConnTimeout: durationMs.default(90_000),
+        /**
+         * Switchyard's own: the longest silence of a server while its answer is awaited or read
+         * (nginx's proxy_read_timeout). 0 restores Traefik's behaviour (wait forever).
+         */
+        readTimeout: durationMs.default(60_000),
       })
       .prefault({}),
   })

@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
+import { caughtAtBoundary } from '../core/last-resort.js';
 import type { RequestContext } from '../middlewares/types.js';
 import { hasRequestBody } from './buffered-body.js';
 import type { ReadLease } from './read-lease.js';
@@ -87,7 +88,20 @@ class Exchange implements ConnectionUser {
     this.responding = true;
     settings.passive?.answered(this.target.state, status, Date.now());
     const overrides = ctx.responseHeaders;
-    res.writeHead(status, message, overrides === null ? headers : withOverrides(headers, overrides));
+    try {
+      res.writeHead(status, message, overrides === null ? headers : withOverrides(headers, overrides));
+    } catch (thrown) {
+      // The reader validates what servers send, so this is a defect: answer 502 for this
+      // request alone (nothing was written yet) and give the connection up.
+      caughtAtBoundary(thrown, 'response head');
+      this.responding = false;
+      this.dropConnection();
+      sendError(res, 502);
+    }
+  }
+
+  awaitsServer(): boolean {
+    return this.bodySent;
   }
 
   onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void {
@@ -165,7 +179,7 @@ class Exchange implements ConnectionUser {
       release(this);
       return;
     }
-    const timeout = error.code === 'SY_RESPONSE_HEADER_TIMEOUT';
+    const timeout = error.code === 'SY_RESPONSE_HEADER_TIMEOUT' || error.code === 'SY_UPSTREAM_READ_TIMEOUT';
     sendError(ctx.res, timeout ? 504 : 502);
   }
 

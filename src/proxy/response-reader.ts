@@ -39,6 +39,27 @@ enum Mode {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Most 1xx answers accepted before the final response. */
+const MAX_INFORMATIONAL = 16;
+
+/** A control character other than HTAB, or a CR or LF that is not part of a CRLF line end. */
+const INVALID_HEAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+
+/** tchar of RFC 9110 §5.6.2, by character code. */
+const TOKEN = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+  TOKEN[c.charCodeAt(0)] = 1;
+
+/** Whether `text[start..end)` is a non-empty token (a valid field name). */
+function isToken(text: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || TOKEN[code] === 0) return false;
+  }
+  return true;
+}
 const CRLFCRLF = '\r\n\r\n';
 
 /** A protocol error in the upstream's answer (answered with 502 like any transport error). */
@@ -53,6 +74,8 @@ export class ResponseReader {
   private pending: Buffer = EMPTY;
   private remaining = 0;
   private expectBody = true;
+  /** 1xx answers received before the final one. */
+  private informational = 0;
   /** Whether the connection can carry another request once this message is complete. */
   keepAlive = true;
 
@@ -63,6 +86,7 @@ export class ResponseReader {
     this.remaining = 0;
     this.expectBody = expectBody;
     this.keepAlive = true;
+    this.informational = 0;
   }
 
   /** Whether the response has started (some of its bytes arrived). */
@@ -215,6 +239,10 @@ export class ResponseReader {
   }
 
   private parseHead(head: string, sink: ResponseSink): NodeJS.ErrnoException | null {
+    // Field values and the reason phrase may hold HTAB, SP, VCHAR and obs-text only; CR and LF
+    // only as the line ends. Checked on the whole head at once: what passes here is what
+    // `res.writeHead` accepts, so nothing a server sends can make it throw.
+    if (INVALID_HEAD_CHAR.test(head)) return protocolError('invalid character in the response head');
     // Status line: HTTP/1.x SP 3DIGIT [SP reason]
     let lineEnd = head.indexOf('\r\n');
     if (lineEnd === -1) lineEnd = head.length;
@@ -238,16 +266,15 @@ export class ResponseReader {
       if (colon === -1 || colon >= end || colon === pos) return protocolError('invalid header line');
       const first = head.charCodeAt(pos);
       if (first === 32 || first === 9) return protocolError('obsolete line folding');
+      if (!isToken(head, pos, colon)) return protocolError('invalid header name');
       const name = head.slice(pos, colon);
-      if (head.charCodeAt(colon - 1) === 32 || head.charCodeAt(colon - 1) === 9)
-        return protocolError('whitespace before colon');
       let valueStart = colon + 1;
       let valueEnd = end;
       while (valueStart < valueEnd && isOws(head.charCodeAt(valueStart))) valueStart++;
       while (valueEnd > valueStart && isOws(head.charCodeAt(valueEnd - 1))) valueEnd--;
       const value = head.slice(valueStart, valueEnd);
       pos = end + 2;
-      const lower = name.length <= 17 ? name.toLowerCase() : name;
+      const lower = name.toLowerCase();
       switch (lower) {
         case 'content-length': {
           const n = parseLength(value);
@@ -270,8 +297,10 @@ export class ResponseReader {
     }
     if (status < 200) {
       // 1xx informational answers (100 Continue, 103 Early Hints) are not relayed; the final
-      // answer follows on the same connection. 101 is only valid for an upgrade.
+      // answer follows on the same connection. 101 is only valid for an upgrade. A server that
+      // sends them without end would hold the request forever.
       if (status === 101) return protocolError('unexpected 101 Switching Protocols');
+      if (++this.informational > MAX_INFORMATIONAL) return protocolError('too many 1xx responses');
       this.mode = Mode.Head;
       return null;
     }

@@ -13,6 +13,8 @@ export interface TransportOptions {
   responseHeaderTimeout: number;
   /** How long an idle keep-alive connection stays in the pool (Traefik default 90s). */
   idleConnTimeout: number;
+  /** Longest silence of the server while an answer is awaited or read (Switchyard's; 0 = none). */
+  readTimeout: number;
   /** Idle connections kept per server (Traefik default 200). */
   maxIdleConnsPerHost: number;
   insecureSkipVerify: boolean;
@@ -23,6 +25,7 @@ export const DEFAULT_TRANSPORT: Readonly<TransportOptions> = Object.freeze({
   dialTimeout: 30_000,
   responseHeaderTimeout: 0,
   idleConnTimeout: 90_000,
+  readTimeout: 60_000,
   maxIdleConnsPerHost: 200,
   insecureSkipVerify: false,
 });
@@ -37,6 +40,7 @@ export class Transport {
     this.poolOptions = {
       dialTimeout: options.dialTimeout,
       idleTimeout: options.idleConnTimeout,
+      readTimeout: options.readTimeout,
       maxIdle: Math.max(1, options.maxIdleConnsPerHost),
       rejectUnauthorized: !options.insecureSkipVerify,
     };

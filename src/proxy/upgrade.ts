@@ -9,7 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../middlewares/types.js';
 import type { ForwardSettings } from './forward.js';
-import { HOP_BY_HOP } from './hop-by-hop.js';
+import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 import { buildRequestHeaders, plainAddress, requestUri } from './request-headers.js';
 import { sendError } from './responses.js';
 import type { UpstreamTarget } from './upstream-target.js';
@@ -63,11 +63,14 @@ export function forwardUpgrade(ctx: RequestContext, target: UpstreamTarget, sett
     client.pipe(upstream);
   });
   upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
-    // The server declined the upgrade: relay its answer as a normal response.
+    // The server declined the upgrade: relay its answer as a normal response, without its
+    // hop-by-hop headers and those its Connection header names.
     const raw = upstreamRes.rawHeaders;
+    const named = connectionTokens(upstreamRes.headers.connection);
     const out: string[] = [];
     for (let i = 0; i < raw.length; i += 2) {
-      if (!HOP_BY_HOP.has((raw[i] as string).toLowerCase())) out.push(raw[i] as string, raw[i + 1] as string);
+      const lower = (raw[i] as string).toLowerCase();
+      if (!HOP_BY_HOP.has(lower) && named?.has(lower) !== true) out.push(raw[i] as string, raw[i + 1] as string);
     }
     ctx.res.writeHead(upstreamRes.statusCode ?? 502, out);
     upstreamRes.pipe(ctx.res);

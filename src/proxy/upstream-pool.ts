@@ -9,6 +9,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { caughtAtBoundary } from '../core/last-resort.js';
 import { READ_BUFFER, type ReadLease } from './read-lease.js';
 import { ResponseReader, type ResponseSink } from './response-reader.js';
 
@@ -18,12 +19,19 @@ export interface ConnectionUser extends ResponseSink {
   onConnectionError(error: NodeJS.ErrnoException): void;
   /** The socket's write buffer drained (request body backpressure). */
   onConnectionDrain(): void;
+  /**
+   * Whether the server's silence for `readTimeout` is its fault: false while the request body
+   * is still coming from the client (a slow client is the entry point's readTimeout's business).
+   */
+  awaitsServer(): boolean;
 }
 
 /** How a pool opens and keeps connections. */
 export interface PoolOptions {
   readonly dialTimeout: number;
   readonly idleTimeout: number;
+  /** Longest silence of the server during an exchange (0 = none). */
+  readonly readTimeout: number;
   readonly maxIdle: number;
   readonly rejectUnauthorized: boolean;
 }
@@ -90,8 +98,26 @@ export class UpstreamConnection {
       this.destroy();
       return;
     }
-    const error = this.reader.push(data, this, shared);
+    let error: NodeJS.ErrnoException | null;
+    try {
+      error = this.reader.push(data, this, shared);
+    } catch (thrown) {
+      // Nothing a server sends may escape this socket callback: the process serves others.
+      error = caughtAtBoundary(thrown, 'upstream data');
+    }
     if (error !== null) this.fail(error);
+  }
+
+  /** The server was silent for readTimeout: a timeout unless the silence is not its fault. */
+  onReadTimeout(): void {
+    const user = this.user;
+    if (user === null) return; // idle in the pool: idleConnTimeout applies
+    if (this.socket.isPaused() || !user.awaitsServer()) {
+      // Client backpressure or a request body still on its way: look again later.
+      this.socket.setTimeout(this.pool.readTimeout);
+      return;
+    }
+    this.fail(Object.assign(new Error('upstream read timeout'), { code: 'SY_UPSTREAM_READ_TIMEOUT' }));
   }
 
   onClose(): void {
@@ -159,8 +185,18 @@ function onDialTimeout(this: PooledSocket): void {
 }
 
 function onDialConnected(this: PooledSocket): void {
-  this.setTimeout(0);
   this.removeListener('timeout', onDialTimeout);
+  const readTimeout = this[CONNECTION]?.pool.readTimeout ?? 0;
+  this.setTimeout(readTimeout);
+  if (readTimeout > 0) this.on('timeout', onReadTimeout);
+}
+
+/**
+ * The socket saw no byte either way for readTimeout. Node refreshes this timer on every read
+ * and write, so it costs no timer per request.
+ */
+function onReadTimeout(this: PooledSocket): void {
+  this[CONNECTION]?.onReadTimeout();
 }
 
 /** Connections to one endpoint. */
@@ -171,13 +207,17 @@ export class UpstreamPool {
   private readonly all = new Set<UpstreamConnection>();
   /** Set when the transport is retired: connections close when their request ends. */
   retired = false;
+  /** The server's longest allowed silence during an exchange (ms, 0 = none). */
+  readonly readTimeout: number;
 
   constructor(
     readonly https: boolean,
     readonly hostname: string,
     readonly port: number,
     private readonly options: PoolOptions,
-  ) {}
+  ) {
+    this.readTimeout = options.readTimeout;
+  }
 
   /** An idle connection (most recently used first), or null when none is usable. */
   takeIdle(now: number): UpstreamConnection | null {
@@ -225,10 +265,8 @@ export class UpstreamPool {
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.on('drain', onSocketDrain);
-    if (options.dialTimeout > 0) {
-      socket.setTimeout(options.dialTimeout, onDialTimeout);
-      socket.once(this.https ? 'secureConnect' : 'connect', onDialConnected);
-    }
+    if (options.dialTimeout > 0) socket.setTimeout(options.dialTimeout, onDialTimeout);
+    socket.once(this.https ? 'secureConnect' : 'connect', onDialConnected);
     this.all.add(connection);
     return connection;
   }

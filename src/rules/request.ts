@@ -5,6 +5,7 @@
 import { compileRuleMatcher } from './compile.js';
 import { normalizeHost } from './host.js';
 import { routingPath } from './path.js';
+import { sanitizePath } from './sanitize-path.js';
 import type { MatchInput } from './types.js';
 
 /** A request as the public API takes it. */
@@ -43,7 +44,8 @@ export function toMatchInput(request: RuleRequest): MatchInput {
   return {
     method: request.method,
     host: normalizeHost(authority ?? (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader)),
-    path: routingPath(rawPath),
+    // Cleaned as an entry point does by default (`http.sanitizePath`), so answers agree with routing.
+    path: routingPath(sanitizePath(rawPath)),
     query: question === -1 ? '' : target.slice(question + 1),
     headers,
     remoteAddress: request.remoteAddress ?? '',

@@ -181,6 +181,7 @@ export class ServiceBuilder {
       dialTimeout: timeouts.dialTimeout ?? base.dialTimeout,
       responseHeaderTimeout: timeouts.responseHeaderTimeout ?? base.responseHeaderTimeout,
       idleConnTimeout: timeouts.idleConnTimeout ?? base.idleConnTimeout,
+      readTimeout: timeouts.readTimeout ?? base.readTimeout,
       maxIdleConnsPerHost: transport.config.maxIdleConnsPerHost ?? base.maxIdleConnsPerHost,
       insecureSkipVerify: transport.config.insecureSkipVerify ?? DEFAULT_TRANSPORT.insecureSkipVerify,
     });

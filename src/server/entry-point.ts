@@ -11,6 +11,8 @@ import type { RequestContext } from '../middlewares/types.js';
 import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
+import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
+import { asksForH2c, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 import type { Logger } from './watcher.js';
 
@@ -28,6 +30,16 @@ export interface EntryPointOptions {
   readTimeout: number;
   /** Keep-alive idle limit (Traefik idleTimeout, default 180s). */
   idleTimeout: number;
+  /** Time to write a response, from the end of the request head (Traefik writeTimeout; 0 = none). */
+  writeTimeout: number;
+  /** Largest request head in bytes (Traefik `http.maxHeaderBytes`). */
+  maxHeaderBytes: number;
+  /** Most request header lines; more is 431 (Switchyard's `http.maxHeaderCount`). */
+  maxHeaderCount: number;
+  /** Remove dot segments and duplicate slashes before routing (Traefik `http.sanitizePath`). */
+  sanitizePath: boolean;
+  /** Bit mask of the encoded characters allowed in paths (`http.encodedCharacters`, sanitize-path.ts). */
+  allowedEncodings: number;
 }
 
 /**
@@ -57,14 +69,22 @@ export class EntryPoint {
         ? compileRuleMatcher(options.trustedIPs.map((ip) => `ClientIP(\`${ip}\`)`).join(' || ')).match
         : null;
     const readTimeout = options.readTimeout;
+    const headersTimeout = readTimeout > 0 ? Math.min(readTimeout, 60_000) : 60_000;
     this.server = createServer(
       {
         requestTimeout: readTimeout,
-        headersTimeout: readTimeout > 0 ? Math.min(readTimeout, 60_000) : 60_000,
+        headersTimeout,
         keepAliveTimeout: options.idleTimeout,
+        // Node checks the two timeouts above on this period (30 s by default, so a 60 s limit
+        // cut slow clients at up to 90 s): a tenth of the limit keeps them within 10 %.
+        connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 10))),
+        maxHeaderSize: options.maxHeaderBytes,
       },
       (req, res) => this.handle(req, res, null),
     );
+    // One line more than allowed is kept so that too many lines can be told from just enough
+    // (request-checks.ts answers 431); Node would otherwise drop the extra lines silently.
+    this.server.maxHeadersCount = options.maxHeaderCount + 1;
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.handleUpgrade(req, socket, head),
     );
@@ -134,28 +154,43 @@ export class EntryPoint {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
-    this.inFlight++;
     const socket = req.socket;
     const remoteAddress = plainAddress(socket.remoteAddress);
     const headers = req.headers;
+    const options = this.options;
+    const problem = requestProblem(req, options.maxHeaderCount);
+    if (problem !== 0) {
+      refuse(res, problem);
+      return;
+    }
     let target = req.url ?? '/';
-    let hostHeader = headers.host;
     if (target.charCodeAt(0) !== 47 /* '/' */) {
-      // Absolute form (`http://host/path`): the authority wins over the Host header (RFC 9112 §3.2.2).
+      // Absolute form (`http://host/path`): the authority wins over the Host header and replaces
+      // it, so the server sees the host that was routed (RFC 9112 §3.2.2).
       const parsed = splitAbsoluteTarget(target);
+      if (parsed === null || parsed.authority === '') {
+        refuse(res, 400);
+        return;
+      }
       target = parsed.target;
-      if (parsed.authority !== null) hostHeader = parsed.authority;
+      if (parsed.authority !== null) headers.host = parsed.authority;
     }
     const queryAt = target.indexOf('?');
-    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    let rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
     const query = queryAt === -1 ? '' : target.slice(queryAt + 1);
+    if (refusedEscape(rawPath, options.allowedEncodings) !== null) {
+      refuse(res, 400);
+      return;
+    }
+    if (options.sanitizePath) rawPath = sanitizePath(rawPath);
     if (!this.options.insecureForwardedHeaders && (this.trusted === null || !this.isTrusted(remoteAddress, req))) {
       for (let i = 0; i < FORWARDED_HEADERS.length; i++) {
         const name = FORWARDED_HEADERS[i] as string;
         if (headers[name] !== undefined) delete headers[name];
       }
     }
-    const host = normalizeHost(hostHeader);
+    const host = normalizeHost(headers.host);
+    this.inFlight++;
     const ctx = new EntryContext(this, req, res, rawPath, query, host, upgradeHead);
     // Socket byte counters before and after: requests on one connection do not overlap (no
     // pipelining past the parser), so the difference is this exchange's bytes, headers included.
@@ -165,6 +200,7 @@ export class EntryPoint {
     }
     (res as WithContext)[CONTEXT] = ctx;
     res.on('close', onResponseClose);
+    if (options.writeTimeout > 0) ctx.writeTimer = setTimeout(onWriteTimeout, options.writeTimeout, res);
     const input: MatchInput = {
       method: req.method ?? 'GET',
       host,
@@ -190,6 +226,7 @@ export class EntryPoint {
   /** The response of a request closed (finished or aborted): statistics, in-flight count. */
   finished(ctx: EntryContext): void {
     this.inFlight--;
+    if (ctx.writeTimer !== null) clearTimeout(ctx.writeTimer);
     const observer = this.observer;
     if (observer !== null) {
       const socket = ctx.req.socket;
@@ -223,6 +260,19 @@ export class EntryPoint {
       if (res.statusCode !== 101) socket.end();
     });
     socket.on('error', () => socket.destroy());
+    if (asksForH2c(req.headers.upgrade)) {
+      // h2c is never tunnelled to a server: a server that accepted it would get a raw HTTP/2
+      // connection outside routing (h2c smuggling). The request is served as plain HTTP/1.1
+      // without its upgrade headers; one with a body is refused, since Node hands an upgrade's
+      // body over as raw bytes that the forwarding path does not read.
+      if (hasBody(req)) {
+        refuse(res, 400);
+        return;
+      }
+      dropUpgrade(req);
+      this.handle(req, res, null);
+      return;
+    }
     this.handle(req, res, head);
   }
 
@@ -247,6 +297,7 @@ class EntryContext implements RequestContext {
   readonly startedAt = performance.now();
   bytesWrittenBefore = 0;
   bytesReadBefore = 0;
+  writeTimer: NodeJS.Timeout | null = null;
   readonly scheme = 'http' as const;
   readonly entryPoint: string;
   router = '';
@@ -275,6 +326,30 @@ class EntryContext implements RequestContext {
 
 const CONTEXT = Symbol('switchyard.requestContext');
 
+/** Answers a request refused before routing and closes the connection (its body is not read). */
+function refuse(res: ServerResponse, status: number): void {
+  res.shouldKeepAlive = false;
+  sendError(res, status);
+}
+
+/** The response took longer than writeTimeout: the connection is cut (Go's WriteTimeout). */
+function onWriteTimeout(res: ServerResponse): void {
+  if (!res.writableFinished) res.destroy();
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** Removes an upgrade request's Upgrade, HTTP2-Settings and Connection headers (h2c refused). */
+function dropUpgrade(req: IncomingMessage): void {
+  const headers = req.headers;
+  delete headers.upgrade;
+  delete headers['http2-settings'];
+  delete headers.connection;
+}
+
 type WithContext = ServerResponse & { [CONTEXT]?: EntryContext };
 
 function onResponseClose(this: WithContext): void {
@@ -284,10 +359,17 @@ function onResponseClose(this: WithContext): void {
   ctx.owner.finished(ctx);
 }
 
-/** Splits `http://host:port/path?q` into the origin-form target and the authority. */
-function splitAbsoluteTarget(target: string): { target: string; authority: string | null } {
+/**
+ * Splits an absolute-form target `http://host:port/path?q` into the origin-form target and the
+ * authority (userinfo dropped). `*` (OPTIONS) has no authority. Anything else that does not start
+ * with `/` — another scheme, a bare word — is invalid: null.
+ */
+function splitAbsoluteTarget(target: string): { target: string; authority: string | null } | null {
+  if (target === '*') return { target, authority: null };
   const scheme = target.indexOf('://');
-  if (scheme === -1) return { target: target === '*' ? '*' : `/${target}`, authority: null };
+  if (scheme === -1) return null;
+  const name = target.slice(0, scheme).toLowerCase();
+  if (name !== 'http' && name !== 'https') return null;
   const rest = target.slice(scheme + 3);
   const slash = rest.search(/[/?]/);
   const authority = slash === -1 ? rest : rest.slice(0, slash);

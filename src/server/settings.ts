@@ -7,6 +7,7 @@ import { parseAddress } from '../config/address.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { ProviderSnapshot } from '../provider/provider.js';
 import type { TransportOptions } from '../proxy/transport.js';
+import { allowedEncodings } from '../rules/sanitize-path.js';
 import type { EntryPointOptions } from './entry-point.js';
 
 /** Internal routers outrank every user router, as in Traefik (MaxInt − n). */
@@ -24,6 +25,11 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
       insecureForwardedHeaders: entry.forwardedHeaders.insecure,
       readTimeout: entry.transport.respondingTimeouts.readTimeout,
       idleTimeout: entry.transport.respondingTimeouts.idleTimeout,
+      writeTimeout: entry.transport.respondingTimeouts.writeTimeout,
+      maxHeaderBytes: entry.http.maxHeaderBytes > 0 ? entry.http.maxHeaderBytes : 16 * 1024,
+      maxHeaderCount: entry.http.maxHeaderCount > 0 ? entry.http.maxHeaderCount : 100,
+      sanitizePath: entry.http.sanitizePath,
+      allowedEncodings: allowedEncodings(entry.http.encodedCharacters),
     };
   });
 }
@@ -35,6 +41,7 @@ export function defaultTransport(config: StaticConfiguration): TransportOptions 
     dialTimeout: transport.forwardingTimeouts.dialTimeout,
     responseHeaderTimeout: transport.forwardingTimeouts.responseHeaderTimeout,
     idleConnTimeout: transport.forwardingTimeouts.idleConnTimeout,
+    readTimeout: transport.forwardingTimeouts.readTimeout,
     maxIdleConnsPerHost: transport.maxIdleConnsPerHost,
     insecureSkipVerify: transport.insecureSkipVerify,
   };

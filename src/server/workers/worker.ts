@@ -5,7 +5,9 @@
  * Passive health, draining of removed servers, round-robin positions and upstream keep-alive
  * pools are its own: nothing on the request path is shared with another process.
  */
+
 import type { StaticConfiguration } from '../../config/static-schema.js';
+import { installLastResort } from '../../core/last-resort.js';
 import { createLogger } from '../../logger.js';
 import { namesInUse } from '../../metrics/live-stats.js';
 import { Telemetry } from '../../metrics/telemetry.js';
@@ -92,6 +94,7 @@ export async function runWorker(): Promise<void> {
   process.on('SIGHUP', () => undefined);
   const init = await initialisation();
   const logger = createLogger(init.config.log).child({ worker: init.id });
+  installLastResort(logger);
   const telemetry = new Telemetry(init.config, logger);
   const app = createWorkerApp(init, logger, telemetry);
   app.onReload(() => telemetry.recorder.prune(namesInUse(app)));

@@ -1,0 +1,34 @@
+/**
+ * Checks of a parsed request before it is routed, for what Node's parser lets through but a
+ * proxy must not forward: another HTTP major version on an HTTP/1 listener, more header lines
+ * than the limit (Node would drop the extra ones silently — a `Content-Length` or
+ * `Authorization` among them would vanish), and a duplicated `Host` (which one routes and which
+ * one the server trusts would differ).
+ */
+import type { IncomingMessage } from 'node:http';
+
+/** Default limit on request header lines (Apache's `LimitRequestFields`). */
+export const DEFAULT_MAX_HEADER_COUNT = 100;
+
+/** The status that refuses the request, or 0 when it may be routed. */
+export function requestProblem(req: IncomingMessage, maxHeaderCount: number): number {
+  if (req.httpVersionMajor !== 1) return 505;
+  const raw = req.rawHeaders;
+  // The server keeps at most maxHeaderCount + 1 lines (see EntryPoint): one more is enough to know.
+  if (raw.length > maxHeaderCount * 2) return 431;
+  let hosts = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
+  }
+  return 0;
+}
+
+/** Whether an `Upgrade` header asks for h2c (HTTP/2 over cleartext), alone or among others. */
+export function asksForH2c(upgrade: string | undefined): boolean {
+  if (upgrade === undefined) return false;
+  for (const token of upgrade.split(',')) {
+    if (token.trim().toLowerCase() === 'h2c') return true;
+  }
+  return false;
+}
