@@ -185,3 +185,60 @@ describe('upstream response reader', () => {
     assert.throws(() => read(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(17 * 1024)}`), /header overflow/);
   });
 });
+
+describe('upstream response reader: strict head validation', () => {
+  /** The error the reader returns for `wire`, or null. */
+  function errorOf(wire: string): string | null {
+    const reader = new ResponseReader();
+    reader.begin(true);
+    const sink = new Recorder();
+    const error = reader.push(Buffer.from(wire, 'latin1'), sink);
+    if (error === null) assert.equal(sink.heads.length, 1, 'a head without an error is reported');
+    else assert.equal(sink.heads.length, 0, 'a refused head is never reported');
+    return error === null ? null : error.message;
+  }
+
+  const refused: Array<[what: string, wire: string]> = [
+    ['a bare LF in a value', 'HTTP/1.1 200 OK\r\nX-A: a\nb\r\nContent-Length: 0\r\n\r\n'],
+    ['a bare CR in a value', 'HTTP/1.1 200 OK\r\nX-A: a\rb\r\nContent-Length: 0\r\n\r\n'],
+    ['a NUL in a value', 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n'],
+    ['a control character in a value', 'HTTP/1.1 200 OK\r\nX-A: a\x01b\r\nContent-Length: 0\r\n\r\n'],
+    ['DEL in a value', 'HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\nContent-Length: 0\r\n\r\n'],
+    ['a space in a name', 'HTTP/1.1 200 OK\r\nX A: b\r\nContent-Length: 0\r\n\r\n'],
+    ['a space before the colon', 'HTTP/1.1 200 OK\r\nX-A : b\r\nContent-Length: 0\r\n\r\n'],
+    ['a separator in a name', 'HTTP/1.1 200 OK\r\nX(A): b\r\nContent-Length: 0\r\n\r\n'],
+    ['non-ASCII in a name', 'HTTP/1.1 200 OK\r\nX-\xe9: b\r\nContent-Length: 0\r\n\r\n'],
+    ['a control character in the reason phrase', 'HTTP/1.1 200 O\x01K\r\nContent-Length: 0\r\n\r\n'],
+    ['a LF in the status line', 'HTTP/1.1 200 O\nK\r\nContent-Length: 0\r\n\r\n'],
+    ['a two-digit status', 'HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['a four-digit status', 'HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['HTTP/2.0', 'HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['obsolete line folding', 'HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 0\r\n\r\n'],
+  ];
+  for (const [what, wire] of refused) {
+    it(`refuses ${what}`, () => {
+      assert.ok(errorOf(wire)?.startsWith('upstream protocol error'));
+    });
+  }
+
+  it('accepts HTAB and obs-text in values and an empty reason phrase', () => {
+    assert.equal(errorOf('HTTP/1.1 200 \r\nX-A: a\tb\xe9\r\nContent-Length: 0\r\n\r\n'), null);
+    assert.equal(errorOf('HTTP/1.1 204\r\n\r\n'), null);
+  });
+
+  it('removes hop-by-hop headers whatever the length of their name, and those Connection names', () => {
+    const { sink } = read(
+      'HTTP/1.1 200 OK\r\nProxy-Authenticate: Basic\r\nProxy-Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n' +
+        'Connection: X-Secret-Header-Longer-Than-Seventeen\r\nX-Secret-Header-Longer-Than-Seventeen: 1\r\n' +
+        'Upgrade: foo\r\nX-Kept: yes\r\nContent-Length: 0\r\n\r\n',
+    );
+    assert.deepEqual(sink.heads[0]?.headers, ['X-Kept', 'yes', 'Content-Length', '0']);
+  });
+
+  it('gives up after too many 1xx answers', () => {
+    const reader = new ResponseReader();
+    reader.begin(true);
+    const error = reader.push(Buffer.from('HTTP/1.1 100 Continue\r\n\r\n'.repeat(20), 'latin1'), new Recorder());
+    assert.match(String(error?.message), /too many 1xx/);
+  });
+});

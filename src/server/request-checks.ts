@@ -12,7 +12,9 @@ export const DEFAULT_MAX_HEADER_COUNT = 100;
 
 /** The status that refuses the request, or 0 when it may be routed. */
 export function requestProblem(req: IncomingMessage, maxHeaderCount: number): number {
-  if (req.httpVersionMajor !== 1) return 505;
+  // HTTP/0.9 (a request line with no version) is not a request a proxy can forward; HTTP/2.0 and
+  // later are other protocols, never spoken in an HTTP/1 request line.
+  if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? 400 : 505;
   const raw = req.rawHeaders;
   // The server keeps at most maxHeaderCount + 1 lines (see EntryPoint): one more is enough to know.
   if (raw.length > maxHeaderCount * 2) return 431;
