@@ -43,8 +43,8 @@ describe('sanitizePath', () => {
 
 describe('encoded characters refused in paths', () => {
   it('refuses each dangerous escape by default, in either case', () => {
-    for (const escape of ['%2F', '%2f', '%5C', '%5c', '%00', '%3B', '%3b', '%25', '%3F', '%3f', '%23']) {
-      assert.equal(refusedEscape(`/a${escape}b`, 0), escape, escape);
+    for (const encoded of ['%2F', '%2f', '%5C', '%5c', '%00', '%3B', '%3b', '%25', '%3F', '%3f', '%23']) {
+      assert.equal(refusedEscape(`/a${encoded}b`, 0), encoded, encoded);
     }
   });
 
