@@ -15,23 +15,34 @@ const cliMain = path.join(repoRoot, 'dist/src/cli/main.js');
  * How to start the `switchyard` bin as users get it: node plus the flags on the bin's
  * shebang line (`#!/usr/bin/env -S node --flag…`), then the script.
  */
-export function switchyardCommand() {
+export function switchyardCommand(main = cliMain) {
   let flags = [];
   try {
-    const first = fs.readFileSync(cliMain, 'utf8').split('\n', 1)[0];
+    const first = fs.readFileSync(main, 'utf8').split('\n', 1)[0];
     const match = /^#!\/usr\/bin\/env -S node\s+(.*)$/.exec(first);
     if (match) flags = match[1].trim().split(/\s+/);
   } catch {
     // Not built yet: the caller reports the missing file.
   }
-  return { cmd: process.execPath, args: [...flags, cliMain] };
+  return { cmd: process.execPath, args: [...flags, main] };
+}
+
+/**
+ * The reference build for before/after runs: `SWITCHYARD_REF=/path/to/other/checkout` (built with
+ * `npm run build`), e.g. a `git worktree` of the previous commit. Measured in the same run, in
+ * turns with the current build, so both see the same machine.
+ */
+function referenceMain() {
+  const root = process.env.SWITCHYARD_REF;
+  if (!root) throw new Error('switchyard-ref needs SWITCHYARD_REF=<checkout with a built dist/>');
+  return path.join(path.resolve(root), 'dist/src/cli/main.js');
 }
 
 function hostPort(url) {
   return new URL(url).host;
 }
 
-function switchyard(workers, extraNodeFlags = []) {
+function switchyard(workers, extraNodeFlags = [], main = () => cliMain) {
   return (ctx) => {
     const dynamicFile = path.join(ctx.dir, 'dynamic.yml');
     const staticFile = path.join(ctx.dir, 'switchyard.yml');
@@ -64,7 +75,7 @@ log:
   level: ERROR
 `,
     );
-    const { cmd, args } = switchyardCommand();
+    const { cmd, args } = switchyardCommand(main());
     args.unshift(...extraNodeFlags);
     args.push('--configFile', staticFile);
     if (workers) args.push(`--workers=${workers}`);
@@ -160,6 +171,13 @@ export const SYSTEMS = [
     name: 'switchyard-lean',
     label: 'Switchyard, node --optimize-for-size',
     launch: switchyard(0, ['--optimize-for-size']),
+    optional: true,
+  },
+  // Before/after: the build in SWITCHYARD_REF (not in the default set).
+  {
+    name: 'switchyard-ref',
+    label: 'Switchyard, reference build (SWITCHYARD_REF)',
+    launch: switchyard(0, [], referenceMain),
     optional: true,
   },
   { name: 'nginx', label: 'nginx, 1 worker', launch: nginx, needs: 'nginx' },
