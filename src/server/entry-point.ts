@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { caughtAtBoundary } from '../core/last-resort.js';
 import { ListenError } from '../errors.js';
 import type { RequestContext } from '../middlewares/types.js';
 import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
@@ -80,14 +81,19 @@ export class EntryPoint {
         connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 10))),
         maxHeaderSize: options.maxHeaderBytes,
       },
-      (req, res) => this.handle(req, res, null),
+      (req, res) => this.guarded(req, res, null),
     );
     // One line more than allowed is kept so that too many lines can be told from just enough
     // (request-checks.ts answers 431); Node would otherwise drop the extra lines silently.
     this.server.maxHeadersCount = options.maxHeaderCount + 1;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
-      this.handleUpgrade(req, socket, head),
-    );
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.handleUpgrade(req, socket, head);
+      } catch (thrown) {
+        caughtAtBoundary(thrown, 'upgrade request');
+        socket.destroy();
+      }
+    });
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket));
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -151,6 +157,24 @@ export class EntryPoint {
     this.server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
     await closed;
+  }
+
+  /**
+   * Runs a request with nothing allowed to escape: these callbacks run inside the client socket's
+   * data handler, where a throw would take the whole process down. A defect costs this request
+   * a 500 (or its connection), and is logged and counted.
+   */
+  private guarded(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
+    try {
+      this.handle(req, res, upgradeHead);
+    } catch (thrown) {
+      caughtAtBoundary(thrown, 'request');
+      try {
+        sendError(res, 500);
+      } catch {
+        res.destroy();
+      }
+    }
   }
 
   private handle(req: IncomingMessage, res: ServerResponse, upgradeHead: Buffer | null): void {
