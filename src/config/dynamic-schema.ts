@@ -7,6 +7,9 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { integerValue } from './value-schemas.js';
+
+const intLike = integerValue();
 
 /** A Go-style duration (`10s`, `250ms`) or a number of seconds, converted to milliseconds. */
 export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -21,7 +24,6 @@ export const durationSchema = z.union([z.string(), z.number()]).transform((value
   return ms;
 });
 
-const intLike = z.coerce.number().int();
 const boolLike = z
   .union([z.boolean(), z.enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'])])
   .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
@@ -48,7 +50,7 @@ export const routerSchema = z.looseObject({
 
 export const serverSchema = z.looseObject({
   url: z.string(),
-  weight: intLike.min(0).optional(),
+  weight: integerValue(0).optional(),
   preservePath: boolLike.optional(),
 });
 
@@ -96,7 +98,7 @@ export const loadBalancerSchema = z.looseObject({
 });
 
 export const weightedSchema = z.looseObject({
-  services: z.array(z.looseObject({ name: z.string(), weight: intLike.min(0).optional() })).optional(),
+  services: z.array(z.looseObject({ name: z.string(), weight: integerValue(0).optional() })).optional(),
   sticky: stickySchema.optional(),
   healthCheck: z.looseObject({}).optional(),
 });
@@ -105,7 +107,7 @@ export const mirroringSchema = z.looseObject({
   service: z.string(),
   mirrorBody: boolLike.optional(),
   maxBodySize: intLike.optional(),
-  mirrors: z.array(z.looseObject({ name: z.string(), percent: intLike.min(0).max(100).optional() })).optional(),
+  mirrors: z.array(z.looseObject({ name: z.string(), percent: integerValue(0, 100).optional() })).optional(),
   healthCheck: z.looseObject({}).optional(),
 });
 

@@ -94,3 +94,23 @@ describe('dynamic configuration files', () => {
     assert.throws(() => parseDynamicFile('a: 1', 'conf.json'), ConfigParseError);
   });
 });
+
+describe('dynamic integer values', () => {
+  it('refuses an empty or non-numeric weight instead of reading it as 0', () => {
+    for (const weight of ['', ' ', 'abc', '1.5', -1]) {
+      const { config, issues } = validateDynamicConfiguration({
+        http: { services: { s: { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1', weight }] } } } },
+      });
+      assert.equal(config.http?.services?.s, undefined, `weight ${JSON.stringify(weight)} disables the service`);
+      assert.match(issues[0]?.message ?? '', /weight: expected an integer ≥ 0/);
+    }
+  });
+
+  it('accepts integers given as numbers or as strings (labels)', () => {
+    const { config, issues } = validateDynamicConfiguration({
+      http: { services: { s: { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1', weight: '3' }] } } } },
+    });
+    assert.deepEqual(issues, []);
+    assert.equal(config.http?.services?.s?.loadBalancer?.servers?.[0]?.weight, 3);
+  });
+});

@@ -78,3 +78,18 @@ export function wordValue<const T extends readonly string[]>(words: T) {
     typeof v === 'string' ? words.find((w) => w.toLowerCase() === v.trim().toLowerCase()) : undefined,
   );
 }
+
+/**
+ * An integer, also as a decimal string (labels), within optional bounds. An empty or non-numeric
+ * string is an error, never 0 (`weight: ""` must not silently take a server out of rotation).
+ */
+export function integerValue(min?: number, max?: number) {
+  const bounds =
+    min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` ≥ ${min}` : '';
+  return leaf(`an integer${bounds}`, (v) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isInteger(n)) return undefined;
+    if ((min !== undefined && n < min) || (max !== undefined && n > max)) return undefined;
+    return n;
+  });
+}
