@@ -36,7 +36,7 @@ describe('static configuration sources', () => {
     assert.equal(config.entryPoints.http?.transport.respondingTimeouts.idleTimeout, 180_000);
     assert.equal(config.entryPoints.http?.transport.respondingTimeouts.writeTimeout, 0);
     assert.equal(config.log.level, 'INFO');
-    assert.equal(config.providers.providersThrottleDuration, 2000);
+    assert.equal(config.providers.providersThrottleDuration, undefined);
     assert.equal(config.workers, 1);
     assert.equal(config.api, undefined);
     assert.ok(Object.isFrozen(config) && Object.isFrozen(config.entryPoints.http));

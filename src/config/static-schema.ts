@@ -86,8 +86,9 @@ export const dockerProviderSchema = z.object({
 
 export const providersSchema = z
   .object({
-    // Traefik's default; whether Switchyard throttles less is the watcher's decision.
-    providersThrottleDuration: durationMs.default(2_000),
+    // No default here: unset, the watcher coalesces bursts over 50 ms (server/watcher.ts) so that
+    // scale events reach routing at once; set, it is honoured as Traefik's minimum interval.
+    providersThrottleDuration: durationMs.optional(),
     file: fileProviderSchema.optional(),
     docker: dockerProviderSchema.optional(),
   })

@@ -34,6 +34,7 @@ export async function createSwitchyard(
     providers: [...(await createProviders(config, logger)), ...extraProviders],
     defaultTransport: defaultTransport(config),
     logger,
+    throttleMs: config.providers.providersThrottleDuration,
     internalSnapshot: internalSnapshot(config),
     internalServices,
     observer: telemetry.observer,

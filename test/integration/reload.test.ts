@@ -91,3 +91,26 @@ describe('hot reload', () => {
     assert.equal((await sendJson(`${proxy.url}/x`)).json.backend, 'a');
   });
 });
+
+describe('providersThrottleDuration', () => {
+  it('applies a change no sooner than the configured interval', async () => {
+    const a = await startBackend('a');
+    const b = await startBackend('b');
+    const proxy = await startProxy(config([a]), ['--providers.providersThrottleDuration=700ms']);
+    try {
+      const before = proxy.app.reloads;
+      const started = Date.now();
+      await proxy.update(config([a, b]));
+      const elapsed = Date.now() - started;
+      // Unset, a change is applied within ~50 ms (the first test of this file relies on it).
+      assert.ok(elapsed >= 650, `applied after ${elapsed} ms, before the 700 ms interval`);
+      assert.equal(proxy.app.reloads, before + 1);
+      const seen = new Set<string>();
+      for (let i = 0; i < 4; i++) seen.add((await sendJson(`${proxy.url}/x`)).json.backend as string);
+      assert.deepEqual([...seen].sort(), ['a', 'b']);
+    } finally {
+      await proxy.stop();
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
