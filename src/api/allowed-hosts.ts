@@ -27,7 +27,7 @@ export function compileAllowedHosts(patterns: readonly string[]): HostFilter {
 /** Refuses (403) a request whose normalised host is not allowed; null when it is. */
 export function hostRefusal(host: string, allowed: HostFilter, hint: string): Refusal | null {
   if (allowed(host)) return null;
-  const shown = host === '' ? 'no Host header' : `host ${JSON.stringify(host)}`;
+  const shown = host === '' ? 'a request without a Host header' : `host ${JSON.stringify(host)}`;
   return {
     status: 403,
     message: `${shown} is not allowed to reach the API and dashboard (a guard against DNS rebinding); ${hint}`,
