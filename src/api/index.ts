@@ -2,16 +2,20 @@
  * The internal services: `api@internal` (Traefik-compatible JSON API plus the live stream),
  * `dashboard@internal`, `ping@internal` and `prometheus@internal`. Other parts of Switchyard
  * add API routes with `registerApiRoute(app, …)` and the dashboard with `setDashboardHandler`.
+ * State-changing API requests must be same-origin JSON (request-guard.ts); `restrictApiHosts`
+ * limits the Host names the API and dashboard answer to (allowed-hosts.ts).
  */
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Telemetry } from '../metrics/telemetry.js';
-import type { Handler } from '../middlewares/types.js';
+import type { Handler, RequestContext } from '../middlewares/types.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
+import { compileAllowedHosts, type HostFilter, hostRefusal } from './allowed-hosts.js';
 import { ApiError, type ApiHandler, ApiRoutes, sendJson } from './api-routes.js';
 import { explainQuery, explainRequest } from './explain.js';
 import { listResponse } from './list-query.js';
 import { LiveStream } from './live-stream.js';
+import { stateChangeRefusal } from './request-guard.js';
 import {
   allServices,
   type ConfigurationView,
@@ -26,6 +30,7 @@ import {
   serviceView,
 } from './views.js';
 
+export { LOCAL_HOSTS } from './allowed-hosts.js';
 export { ApiError, type ApiHandler, ApiResponse, readJsonBody } from './api-routes.js';
 
 /** The names of the internal services, as routers refer to them. */
@@ -41,6 +46,7 @@ export type InternalServiceName = (typeof INTERNAL_SERVICE_NAMES)[number];
 
 const routesByApp = new WeakMap<Switchyard, ApiRoutes>();
 const dashboards = new WeakMap<Switchyard, Handler>();
+const hostRestrictions = new WeakMap<Switchyard, { allowed: HostFilter; hint: string }>();
 
 /** Adds an API route to a Switchyard's `api@internal` (e.g. `POST /api/stack/{name}/scale`). */
 export function registerApiRoute(app: Switchyard, method: string, pattern: string, handler: ApiHandler): void {
@@ -52,6 +58,14 @@ export function registerApiRoute(app: Switchyard, method: string, pattern: strin
 /** Serves the dashboard with `handler` (paths other than `/api…` on the API entry point). */
 export function setDashboardHandler(app: Switchyard, handler: Handler): void {
   dashboards.set(app, handler);
+}
+
+/**
+ * Makes the API and dashboard answer only requests whose Host matches one of `patterns` (403
+ * otherwise, with `hint` saying how to allow another name). Without it they answer any Host.
+ */
+export function restrictApiHosts(app: Switchyard, patterns: readonly string[], hint: string): void {
+  hostRestrictions.set(app, { allowed: compileAllowedHosts(patterns), hint });
 }
 
 function configurationView(app: Switchyard): ConfigurationView {
@@ -135,9 +149,22 @@ export function createInternalServices(
     return undefined;
   });
 
+  /** Answers the request here when the host or (for API changes) its origin is refused; true then. */
+  const refused = (ctx: RequestContext, api: boolean): boolean => {
+    const restriction = hostRestrictions.get(app);
+    const refusal =
+      (restriction === undefined ? null : hostRefusal(ctx.host, restriction.allowed, restriction.hint)) ??
+      (api ? stateChangeRefusal(ctx.req.method, ctx.req.headers, ctx.scheme) : null);
+    if (refusal === null) return false;
+    sendJson(ctx, refusal.status, { message: refusal.message });
+    return true;
+  };
+
   const terminating = config.ping?.terminatingStatusCode ?? 503;
   const handlers: Record<InternalServiceName, Handler> = {
-    'api@internal': (ctx) => routes.handle(ctx),
+    'api@internal': (ctx) => {
+      if (!refused(ctx, true)) routes.handle(ctx);
+    },
     'ping@internal': (ctx) => {
       const status = app.stopping ? terminating : 200;
       const body = status === 200 ? 'OK' : 'Service Unavailable';
@@ -145,6 +172,7 @@ export function createInternalServices(
       ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
     },
     'dashboard@internal': (ctx) => {
+      if (refused(ctx, false)) return;
       const dashboard = dashboards.get(app);
       if (dashboard !== undefined) return dashboard(ctx);
       if (ctx.path === '/') {

@@ -4,10 +4,16 @@
  * processes (the process provider), and runs the router itself configured from the router
  * service's `command` flags, then prints where everything is.
  *
- *   switchyard up [-f FILE] [--scale SERVICE=N]… [--port-web N] [--port-dashboard N] [--dotted.flags…]
+ *   switchyard up [-f FILE] [--scale SERVICE=N]… [--port-web N] [--port-dashboard N] [--host ADDRESS]
+ *                 [--api-allowed-hosts NAMES] [--dotted.flags…]
+ *
+ * `up` runs on a developer's machine, where its API can stop and scale processes: it listens on
+ * 127.0.0.1 unless told otherwise, and its API and dashboard answer local host names only.
  */
 
 import { resolve } from 'node:path';
+import { LOCAL_HOSTS, restrictApiHosts } from '../api/index.js';
+import { parseAddress } from '../config/address.js';
 import type { StaticConfiguration } from '../config/static-loader.js';
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { installLastResort } from '../core/last-resort.js';
@@ -24,6 +30,10 @@ import { untilSignal } from './run.js';
 const READY_TIMEOUT_MS = 15_000;
 /** The router's flags when the compose file has no router service. */
 const DEFAULT_ROUTER_FLAGS = ['--api.insecure=true', '--entryPoints.web.address=:8000'];
+/** Where entry points without an interface in their address listen: this machine only. */
+const DEFAULT_HOST = '127.0.0.1';
+/** `--host` values that mean every interface. */
+const EVERY_INTERFACE = new Set(['0.0.0.0', '::']);
 
 /** The options of `up` itself; anything else is a static-configuration flag. */
 export interface UpOptions {
@@ -31,18 +41,30 @@ export interface UpOptions {
   scale: Record<string, number>;
   portWeb: number | undefined;
   portDashboard: number | undefined;
+  /** Interface for entry points whose address names none (default 127.0.0.1). */
+  host: string | undefined;
+  /** Host names the API and dashboard answer to, besides the local ones. */
+  apiAllowedHosts: string[];
   flags: string[];
   help: boolean;
 }
 
-const USAGE = `Usage: switchyard up [-f FILE] [--scale SERVICE=N]... [--port-web N] [--port-dashboard N] [--dotted.flags]
+const USAGE = `Usage: switchyard up [-f FILE] [--scale SERVICE=N]... [--port-web N] [--port-dashboard N]
+                    [--host ADDRESS] [--api-allowed-hosts NAMES] [--dotted.flags]
 
 Runs a compose file's services as local processes (no Docker) behind Switchyard.
-  -f, --file FILE       compose file (default: docker-compose.yml in the current directory)
-  --scale SERVICE=N     number of replicas of a service (repeatable)
-  --port-web N          port of the web entry point (0 picks a free one)
-  --port-dashboard N    port of the dashboard and API entry point (0 picks a free one)
-  --any.static.flag=V   extra static configuration, after the router service's own flags
+  -f, --file FILE            compose file (default: docker-compose.yml in the current directory)
+  --scale SERVICE=N          number of replicas of a service (repeatable)
+  --port-web N               port of the web entry point (0 picks a free one)
+  --port-dashboard N         port of the dashboard and API entry point (0 picks a free one)
+  --host ADDRESS             interface the entry points listen on when their address names none
+                             (default 127.0.0.1: this machine only; 0.0.0.0 for every interface,
+                             which lets anyone on the network use the API and dashboard)
+  --api-allowed-hosts NAMES  comma-separated host names the API and dashboard answer to, besides
+                             localhost, *.localhost, 127.0.0.1 and [::1] (repeatable; *.example.com
+                             for one level of subdomain; * for any name, which disables the guard
+                             against DNS rebinding)
+  --any.static.flag=V        extra static configuration, after the router service's own flags
 `;
 
 function portValue(name: string, value: string | undefined): number {
@@ -59,6 +81,8 @@ export function parseUpArgs(args: readonly string[]): UpOptions {
     scale: {},
     portWeb: undefined,
     portDashboard: undefined,
+    host: undefined,
+    apiAllowedHosts: [],
     flags: [],
     help: false,
   };
@@ -93,6 +117,24 @@ export function parseUpArgs(args: readonly string[]): UpOptions {
       case '--port-dashboard':
         options.portDashboard = portValue(name, value());
         break;
+      case '--host': {
+        // `[::]` and `::` are the same interface; brackets belong to the address syntax only.
+        const host = (value() ?? '').trim().replace(/^\[(.*)\]$/, '$1');
+        if (host === '' || host.startsWith('-') || /[\s/[\]]/.test(host)) {
+          throw new ConfigError(`--host needs an interface address such as 127.0.0.1 or 0.0.0.0`, name);
+        }
+        options.host = host;
+        break;
+      }
+      case '--api-allowed-hosts': {
+        const names = (value() ?? '')
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n !== '');
+        if (names.length === 0) throw new ConfigError(`${name} needs host names, e.g. myhost.lan,*.example.com`, name);
+        options.apiAllowedHosts.push(...names);
+        break;
+      }
       default:
         if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`, arg);
         options.flags.push(arg);
@@ -109,6 +151,30 @@ export function parseUpArgs(args: readonly string[]): UpOptions {
 function webEntryPoint(config: StaticConfiguration): string | undefined {
   const names = Object.keys(config.entryPoints);
   return names.includes('web') ? 'web' : names.find((n) => n !== 'traefik');
+}
+
+/**
+ * `--entryPoints.NAME.address` flags for `--port-web`, `--port-dashboard` and `--host`: ports
+ * replaced, and an address without an interface (`:8000`) bound to `host`. An interface the
+ * configuration names explicitly (`0.0.0.0:8000`) is kept: it was asked for.
+ */
+function addressOverrides(
+  config: StaticConfiguration,
+  web: string | undefined,
+  options: UpOptions,
+  host: string,
+): string[] {
+  const flags: string[] = [];
+  for (const [name, entry] of Object.entries(config.entryPoints)) {
+    const address = parseAddress(entry.address);
+    let port = address.port;
+    if (name === web && options.portWeb !== undefined) port = options.portWeb;
+    if (name === 'traefik' && options.portDashboard !== undefined) port = options.portDashboard;
+    const bound = address.host ?? host;
+    if (port === address.port && bound === address.host) continue;
+    flags.push(`--entryPoints.${name}.address=${bound.includes(':') ? `[${bound}]` : bound}:${port}`);
+  }
+  return flags;
 }
 
 function urlOf(app: Switchyard, entryPoint: string | undefined, path: string): string | undefined {
@@ -139,11 +205,9 @@ export async function upCommand(args: string[]): Promise<number> {
       searchDirs: [],
     });
   let loaded = await load([]);
-  const overrides: string[] = [];
   const web = webEntryPoint(loaded.config);
-  if (options.portWeb !== undefined && web !== undefined)
-    overrides.push(`--entryPoints.${web}.address=:${options.portWeb}`);
-  if (options.portDashboard !== undefined) overrides.push(`--entryPoints.traefik.address=:${options.portDashboard}`);
+  const host = options.host ?? DEFAULT_HOST;
+  const overrides = addressOverrides(loaded.config, web, options, host);
   if (overrides.length > 0) loaded = await load(overrides);
   if (loaded.rest.length > 0) throw new ConfigError(`unknown argument ${JSON.stringify(loaded.rest[0])}\n${USAGE}`);
 
@@ -167,6 +231,17 @@ export async function upCommand(args: string[]): Promise<number> {
   const app = await createSwitchyard(config, logger, [provider]);
   provider.useUpstreams(app.upstreams);
   registerStackApi(app, provider);
+  // A page on another site whose name is re-pointed at this machine (DNS rebinding) still sends
+  // its own Host; answering local names only keeps it away. A specific --host is local too.
+  const allowedHosts = [...LOCAL_HOSTS, ...options.apiAllowedHosts];
+  if (!EVERY_INTERFACE.has(host)) allowedHosts.push(host);
+  restrictApiHosts(app, allowedHosts, 'allow another name with `switchyard up --api-allowed-hosts NAME`');
+  if (EVERY_INTERFACE.has(host)) {
+    logger.warn(
+      { host },
+      'listening on every interface: anyone who can reach this machine can use the API (scale, stop, start replicas); the host-name check only stops browsers, not a client that sends Host: localhost',
+    );
+  }
 
   try {
     await app.start();

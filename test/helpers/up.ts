@@ -46,9 +46,9 @@ export interface RunningUp {
   child: ReturnType<typeof startCli>['child'];
   output: { stdout: string; stderr: string };
   exited: ReturnType<typeof startCli>['exited'];
-  /** `http://localhost:PORT/` of the web entry point. */
+  /** `http://127.0.0.1:PORT/` of the web entry point, as the banner prints it. */
   web: string;
-  /** `http://localhost:PORT/api/stack`. */
+  /** `http://127.0.0.1:PORT/api/stack`, as the banner prints it. */
   stackApi: string;
   /** Seconds from start to banner, as `up` measured it. */
   readySeconds: number;

@@ -96,7 +96,10 @@ describe('API on the traefik entry point', () => {
       assert.equal(typeof json.message, 'string');
       assert.ok(json.message.length > 0);
     }
-    const wrongMethod = await sendJson<{ message: string }>(`${api}/api/overview`, { method: 'DELETE' });
+    const wrongMethod = await sendJson<{ message: string }>(`${api}/api/overview`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(wrongMethod.status, 405);
   });
 

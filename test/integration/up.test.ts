@@ -18,6 +18,9 @@ import {
   waitForValue,
 } from '../helpers/up.js';
 
+/** Changes through the API are JSON requests (src/api/request-guard.ts). */
+const JSON_POST = { method: 'POST', headers: { 'content-type': 'application/json' } };
+
 const servedBy = (headers: Record<string, string | string[] | undefined>) => String(headers['x-served-by'] ?? '');
 
 async function scale(up: RunningUp, service: string, replicas: number): Promise<void> {
@@ -86,9 +89,9 @@ describe('switchyard up on the seed compose file', () => {
       assert.equal(replica.restarts, 0);
       assert.ok(typeof replica.uptime === 'number' && replica.uptime >= 0);
     }
-    const unknown = await send(`${up.stackApi}/services/nope/scale`, { method: 'POST', body: '{"replicas":1}' });
+    const unknown = await send(`${up.stackApi}/services/nope/scale`, { ...JSON_POST, body: '{"replicas":1}' });
     assert.equal(unknown.status, 404);
-    const bad = await send(`${up.stackApi}/services/dynamic-server/scale`, { method: 'POST', body: '{"replicas":-1}' });
+    const bad = await send(`${up.stackApi}/services/dynamic-server/scale`, { ...JSON_POST, body: '{"replicas":-1}' });
     assert.equal(bad.status, 400);
   });
 
@@ -183,7 +186,7 @@ describe('switchyard up on the seed compose file', () => {
   });
 
   test('stops and starts one replica through the stack API', async () => {
-    const stop = await send(`${up.stackApi}/replicas/dynamic-server-1/stop`, { method: 'POST' });
+    const stop = await send(`${up.stackApi}/replicas/dynamic-server-1/stop`, JSON_POST);
     assert.equal(stop.status, 202);
     await waitFor(
       async () =>
@@ -191,7 +194,7 @@ describe('switchyard up on the seed compose file', () => {
       { timeout: 15_000, what: 'dynamic-server-1 to stop' },
     );
     for (let i = 0; i < 4; i++) assert.equal(servedBy((await send(`${up.web}api`)).headers), 'dynamic-server-2');
-    assert.equal((await send(`${up.stackApi}/replicas/dynamic-server-1/start`, { method: 'POST' })).status, 202);
+    assert.equal((await send(`${up.stackApi}/replicas/dynamic-server-1/start`, JSON_POST)).status, 202);
     await settled(up, 'dynamic-server', 2);
   });
 

@@ -53,7 +53,10 @@ export function formatBanner(view: StackView, urls: BannerUrls, readySeconds: nu
   const scalable = view.services.find((s) => s.scale > 1) ?? view.services[0];
   if (urls.stackApi && scalable) {
     const body = JSON.stringify({ replicas: scalable.scale + 1 });
-    lines.push(`   ${pc.dim('Scale:')} curl -X POST ${urls.stackApi}/services/${scalable.name}/scale -d '${body}'`);
+    // The API takes changes as JSON only (src/api/request-guard.ts), so the example says so.
+    lines.push(
+      `   ${pc.dim('Scale:')} curl -X POST -H 'Content-Type: application/json' ${urls.stackApi}/services/${scalable.name}/scale -d '${body}'`,
+    );
   }
   lines.push(`   ${pc.dim('Stop:')}  Ctrl-C (drains traffic, then stops every replica)`);
   lines.push('');

@@ -8,7 +8,9 @@
  *   POST /api/stack/replicas/{id}/start          → 202 and the replica
  *
  * Changes answer 202 at once: replicas join when ready and leave after draining, and
- * `GET /api/stack` shows them on their way (`starting`, `draining`).
+ * `GET /api/stack` shows them on their way (`starting`, `draining`). Like every change through
+ * the API, the POSTs need `Content-Type: application/json` and the API's own origin
+ * (src/api/request-guard.ts).
  */
 import { ApiError, ApiResponse, readJsonBody, registerApiRoute } from '../../api/index.js';
 import type { Switchyard } from '../../server/switchyard.js';
