@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Switchyard benchmark harness: reproduces the method of DESIGN.md ("How performance is
-// measured") in one command. See bench/README.md.
+// Switchyard benchmark harness: the method of docs/performance.md ("How it is measured") in one
+// command. See bench/README.md.
 //   node bench/run.mjs [--rounds 3] [--duration 10s] [--connections 50] [--systems a,b] [--quick]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * The pure half of the Docker provider: container-inspect objects in, one dynamic configuration
- * out, following Traefik v3's label conventions (see DESIGN.md, "Docker labels"). No I/O, so it
+ * out, following Traefik v3's label conventions (docs/configuration.md, "Docker provider"). No I/O, so it
  * is tested with fixtures and no daemon; the client (docker-provider.ts) only feeds it.
  */
 import type { DynamicConfiguration, RouterConfig, ServerConfig, ServiceConfig } from '../../config/dynamic-schema.js';
