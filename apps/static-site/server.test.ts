@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,10 +7,15 @@ import { request } from '../shared/test-http.js';
 import { type StaticSiteServer, startStaticSiteServer } from './server.js';
 
 describe('static site server on a fixture folder', () => {
+  let base: string;
   let dir: string;
   let site: StaticSiteServer;
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sy-static-'));
+    // The served root is a folder inside the test's own temporary folder, so the file a
+    // traversal would reach (../sy-outside.txt) and the symlink's target certainly exist.
+    base = await mkdtemp(join(tmpdir(), 'sy-static-'));
+    dir = join(base, 'root');
+    await mkdir(dir);
     const files: Record<string, string> = {
       'index.html': '<!doctype html><title>home</title>',
       'style.css': 'body{}',
@@ -25,13 +30,13 @@ describe('static site server on a fixture folder', () => {
       '404.html': '<!doctype html><title>lost</title>',
     };
     for (const [name, body] of Object.entries(files)) await writeFile(join(dir, name), body);
-    await writeFile(join(dir, '..', 'sy-outside.txt'), 'outside').catch(() => undefined);
-    await symlink('/etc/hostname', join(dir, 'escape.txt')).catch(() => undefined);
+    await writeFile(join(base, 'sy-outside.txt'), 'outside');
+    await symlink(join(base, 'sy-outside.txt'), join(dir, 'escape.txt'));
     site = await startStaticSiteServer({ port: 0, host: '127.0.0.1', root: dir, replicaId: 'site-1' });
   });
   after(async () => {
     await site.close();
-    await rm(dir, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
   });
 
   const types: Array<[string, string]> = [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../helpers/backends.js';
-import { send, sendJson } from '../helpers/http.js';
+import { send, sendJson, waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
 function config(servers: Backend[], extra: Record<string, unknown> = {}) {
@@ -50,8 +50,10 @@ describe('hot reload', () => {
 
   it('lets a request in flight finish on the table it started with', async () => {
     await proxy.update(config([slow]));
+    const hitsBefore = slow.hits;
     const inFlight = send(`${proxy.url}/slow`);
-    await new Promise((r) => setTimeout(r, 100));
+    // The swap must happen while the request is on the slow server.
+    await waitFor(() => slow.hits > hitsBefore, { what: 'the request to reach the slow server' });
     await proxy.update(config([a]));
     const response = await inFlight;
     assert.equal(response.status, 200);
@@ -74,9 +76,7 @@ describe('hot reload', () => {
     const { writeFile } = await import('node:fs/promises');
     const { join } = await import('node:path');
     await writeFile(join(proxy.dir, 'dynamic.yml'), 'http:\n  routers: [unclosed\n');
-    const deadline = Date.now() + 3000;
-    while (!proxy.app.watcher.failures.has('file') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => proxy.app.watcher.failures.has('file'), { what: 'the broken file to be reported' });
     const failure = proxy.app.watcher.failures.get('file');
     assert.ok(failure, 'the broken file was not reported');
     assert.match(failure.location ?? '', /dynamic\.yml:\d+:\d+/);
