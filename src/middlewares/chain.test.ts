@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildContext, serve } from '../../test/helpers/middleware-harness.js';
 import { buildMiddleware } from './registry.js';
-import { buildContext, serve } from './test-harness.js';
 
 describe('chain', () => {
   const configs = {

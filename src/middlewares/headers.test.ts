@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { buildContext, serve, type TestServer } from '../../test/helpers/middleware-harness.js';
 import { buildMiddleware } from './registry.js';
-import { buildContext, serve, type TestServer } from './test-harness.js';
 
 function responseHeaders(pairs: Array<[string, string]> | null | undefined): Record<string, string> {
   return Object.fromEntries(pairs ?? []);

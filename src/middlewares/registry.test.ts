@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { buildContext, serve } from '../../test/helpers/middleware-harness.js';
 import { MiddlewareError } from '../errors.js';
 import { buildMiddleware, findMiddlewareType, middlewareTypes } from './registry.js';
-import { buildContext, serve } from './test-harness.js';
 
 function buildError(name: string, config: Record<string, unknown>): MiddlewareError {
   try {

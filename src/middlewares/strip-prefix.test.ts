@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { buildContext, serve, type TestServer } from '../../test/helpers/middleware-harness.js';
 import { MiddlewareError } from '../errors.js';
 import { buildMiddleware } from './registry.js';
-import { buildContext, serve, type TestServer } from './test-harness.js';
 
 describe('stripPrefix', () => {
   let server: TestServer;

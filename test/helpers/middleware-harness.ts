@@ -5,8 +5,14 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildMiddleware } from './registry.js';
-import type { Handler, MiddlewareBuildContext, MiddlewareWrapper, RequestContext } from './types.js';
+import { buildMiddleware } from '../../src/middlewares/registry.js';
+import type {
+  Handler,
+  MiddlewareBuildContext,
+  MiddlewareWrapper,
+  RequestContext,
+} from '../../src/middlewares/types.js';
+import { normalizeHost } from '../../src/rules/index.js';
 
 /** What the terminal handler saw, as JSON. */
 export interface Echo {
@@ -47,16 +53,14 @@ const terminal: Handler = (ctx) => {
 function contextFor(req: http.IncomingMessage, res: http.ServerResponse, scheme: 'http' | 'https'): RequestContext {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
-  const hostHeader = req.headers.host ?? '';
+  const hostHeader = req.headers.host;
   return {
     req,
     res,
     path: q === -1 ? url : url.slice(0, q),
     query: q === -1 ? '' : url.slice(q + 1),
-    host: hostHeader
-      .replace(/:\d+$/, '')
-      .replace(/^\[|\]$/g, '')
-      .toLowerCase(),
+    // The entry point's own host normalisation, so middlewares see what they see in production.
+    host: normalizeHost(hostHeader),
     scheme,
     entryPoint: 'web',
     router: 'test@internal',
