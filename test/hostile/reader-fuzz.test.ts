@@ -392,7 +392,7 @@ function agree(bytes: Buffer, pieces: Buffer[], expectBody: boolean): void {
 }
 
 describe('fuzzing the upstream response reader', () => {
-  it('reads generated valid responses split anywhere exactly as the reference (and the generator) mean them', { timeout: 60_000 }, () => {
+  it('reads generated valid responses split anywhere exactly as the reference (and the generator) mean them', { timeout: Math.max(60_000, RUNS * 20) }, () => {
     fuzz(
       fc.property(validResponse, splitPoints, (generated, points) => {
         const want = reference(generated.wire, generated.expectBody);
@@ -406,7 +406,7 @@ describe('fuzzing the upstream response reader', () => {
     );
   });
 
-  it('never throws on mutated responses, reports only valid headers, and rejects or agrees with the reference', { timeout: 60_000 }, () => {
+  it('never throws on mutated responses, reports only valid headers, and rejects or agrees with the reference', { timeout: Math.max(60_000, RUNS * 20) }, () => {
     fuzz(
       fc.property(validResponse, fc.array(mutation, { minLength: 1, maxLength: 3 }), splitPoints, (generated, mutations, points) => {
         const bytes = mutate(generated.wire, mutations);
