@@ -160,7 +160,13 @@ export function parseResponses(bytes: Buffer, closed: boolean): { responses: Raw
       headers.push([name, value]);
     }
     const status = Number(statusLine[1]);
-    const response: RawResponse = { status, reason: statusLine[2] ?? '', headers, body: Buffer.alloc(0), complete: true };
+    const response: RawResponse = {
+      status,
+      reason: statusLine[2] ?? '',
+      headers,
+      body: Buffer.alloc(0),
+      complete: true,
+    };
     responses.push(response);
     at = headEnd + 4;
     if (status < 200 || status === 204 || status === 304) continue;
@@ -196,7 +202,8 @@ function decodeChunked(bytes: Buffer, at: number): { body: Buffer; end: number; 
     if (lineEnd === -1) return { body: Buffer.concat(parts), end: -1, error: null };
     const line = bytes.toString('latin1', at, lineEnd);
     const size = /^([0-9a-fA-F]+)[ \t]*(;.*)?$/.exec(line);
-    if (size === null) return { body: Buffer.concat(parts), end: -1, error: `invalid chunk size ${JSON.stringify(line)}` };
+    if (size === null)
+      return { body: Buffer.concat(parts), end: -1, error: `invalid chunk size ${JSON.stringify(line)}` };
     const n = Number.parseInt(size[1] as string, 16);
     at = lineEnd + 2;
     if (n === 0) {

@@ -87,23 +87,50 @@ function smuggling(): ClientCase[] {
       'CL.TE: Content-Length and Transfer-Encoding: chunked together',
       post('/', [`Content-Length: ${chunkedSmuggle.length}`, 'Transfer-Encoding: chunked'], chunkedSmuggle),
     ],
-    ['TE.CL: Transfer-Encoding: chunked, then a short Content-Length', post('/', ['Transfer-Encoding: chunked', 'Content-Length: 4'], teClBody)],
-    ['an unknown coding (Transfer-Encoding: xchunked)', post('/', ['Transfer-Encoding: xchunked'], chunkedSmuggle), [400, 501]],
+    [
+      'TE.CL: Transfer-Encoding: chunked, then a short Content-Length',
+      post('/', ['Transfer-Encoding: chunked', 'Content-Length: 4'], teClBody),
+    ],
+    [
+      'an unknown coding (Transfer-Encoding: xchunked)',
+      post('/', ['Transfer-Encoding: xchunked'], chunkedSmuggle),
+      [400, 501],
+    ],
     [
       'Transfer-Encoding: xchunked next to a Content-Length',
       post('/', ['Transfer-Encoding: xchunked', `Content-Length: ${chunkedSmuggle.length}`], chunkedSmuggle),
       [400, 501],
     ],
-    ['chunked that is not the final coding (chunked, identity)', post('/', ['Transfer-Encoding: chunked, identity'], teClBody), [400, 501]],
-    ['whitespace between Transfer-Encoding and the colon', post('/', ['Transfer-Encoding : chunked', 'Content-Length: 4'], teClBody)],
+    [
+      'chunked that is not the final coding (chunked, identity)',
+      post('/', ['Transfer-Encoding: chunked, identity'], teClBody),
+      [400, 501],
+    ],
+    [
+      'whitespace between Transfer-Encoding and the colon',
+      post('/', ['Transfer-Encoding : chunked', 'Content-Length: 4'], teClBody),
+    ],
     [
       'a Transfer-Encoding folded onto a continuation line (obs-fold)',
       post('/', ['Transfer-Encoding:', ' chunked', `Content-Length: ${chunkedSmuggle.length}`], chunkedSmuggle),
     ],
-    ['two Transfer-Encoding: chunked headers (chunked applied twice)', post('/', ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'], teClBody)],
-    ['Transfer-Encoding: chunked, then Transfer-Encoding: identity', post('/', ['Transfer-Encoding: chunked', 'Transfer-Encoding: identity'], teClBody), [400, 501]],
-    ['two differing Content-Length headers', post('/', ['Content-Length: 4', `Content-Length: ${SMUGGLED.length + 4}`], `abcd${SMUGGLED}`)],
-    ['a Content-Length list with differing values', post('/', [`Content-Length: 4, ${SMUGGLED.length + 4}`], `abcd${SMUGGLED}`)],
+    [
+      'two Transfer-Encoding: chunked headers (chunked applied twice)',
+      post('/', ['Transfer-Encoding: chunked', 'Transfer-Encoding: chunked'], teClBody),
+    ],
+    [
+      'Transfer-Encoding: chunked, then Transfer-Encoding: identity',
+      post('/', ['Transfer-Encoding: chunked', 'Transfer-Encoding: identity'], teClBody),
+      [400, 501],
+    ],
+    [
+      'two differing Content-Length headers',
+      post('/', ['Content-Length: 4', `Content-Length: ${SMUGGLED.length + 4}`], `abcd${SMUGGLED}`),
+    ],
+    [
+      'a Content-Length list with differing values',
+      post('/', [`Content-Length: 4, ${SMUGGLED.length + 4}`], `abcd${SMUGGLED}`),
+    ],
     ['a signed Content-Length (+N)', post('/', [`Content-Length: +${SMUGGLED.length}`], SMUGGLED)],
     ['a negative Content-Length', post('/', ['Content-Length: -1'], SMUGGLED)],
     ['a non-numeric Content-Length', post('/', ['Content-Length: 4a'], `abcd${SMUGGLED}`)],
@@ -112,7 +139,10 @@ function smuggling(): ClientCase[] {
     ['an obs-folded header line (starts with a tab)', request('/', ['X-Folded: a', '\tb'])],
     ['bare LF line endings throughout', `GET / HTTP/1.1\nHost: ${HOST}\n\n`],
     ['a bare LF inside the header block', `GET / HTTP/1.1\r\nHost: ${HOST}\nX-Injected: 1\r\n\r\n`],
-    ['a bare LF that would start a smuggled Content-Length', `POST / HTTP/1.1\r\nHost: ${HOST}\r\nX-A: 1\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`],
+    [
+      'a bare LF that would start a smuggled Content-Length',
+      `POST / HTTP/1.1\r\nHost: ${HOST}\r\nX-A: 1\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+    ],
     ['a bare CR in a header value', request('/', ['X-A: a\rb'])],
     ['a NUL in a header value', request('/', ['X-A: a\0b'])],
     ['a control character (0x01) in a header value', request('/', ['X-A: a\x01b'])],
@@ -228,9 +258,9 @@ function paths(): ClientCase[] {
       client: { status: 200 },
       backend: { at: 'A' as const, target: clean },
     })),
-    ...encoded.map((escape) => ({
-      name: `rejects an encoded ${escape} in the path with 400 by default, and no backend sees it`,
-      steps: [request(`/admin${escape}x`)],
+    ...encoded.map((sequence) => ({
+      name: `rejects an encoded ${sequence} in the path with 400 by default, and no backend sees it`,
+      steps: [request(`/admin${sequence}x`)],
       client: reject400,
       backend: 'none' as const,
     })),
@@ -362,7 +392,15 @@ function connectionLevel(): ClientCase[] {
 
 /** The whole client-side corpus. */
 export function clientCorpus(): ClientCase[] {
-  return [...smuggling(), ...framing(), ...limits(), ...hostAndVersion(), ...paths(), ...hopByHop(), ...connectionLevel()];
+  return [
+    ...smuggling(),
+    ...framing(),
+    ...limits(),
+    ...hostAndVersion(),
+    ...paths(),
+    ...hopByHop(),
+    ...connectionLevel(),
+  ];
 }
 
 /** Starts the corpus backends. */
@@ -498,7 +536,12 @@ async function startUpgradeBackend(): Promise<UpgradeBackend> {
     });
   });
   server.on('upgrade', (req, socket: Socket) => {
-    backend.upgrades.push({ backend: 'C', target: `UPGRADE ${req.url}`, headers: pairs(req.rawHeaders), body: Buffer.alloc(0) });
+    backend.upgrades.push({
+      backend: 'C',
+      target: `UPGRADE ${req.url}`,
+      headers: pairs(req.rawHeaders),
+      body: Buffer.alloc(0),
+    });
     socket.end(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${req.headers.upgrade}\r\n\r\n`);
   });
   server.on('connection', (socket: Socket) => {

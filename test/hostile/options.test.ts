@@ -95,11 +95,11 @@ suite(
     'AllowEncodedQuestionMark',
     'AllowEncodedHash',
   ].map((option) => `--entryPoints.web.http.encodedCharacters.${option[0]?.toLowerCase()}${option.slice(1)}=true`),
-  ['%2F', '%5C', '%00', '%3B', '%25', '%3F', '%23'].map((escape) => ({
-    name: `forwards /admin${escape}x with ${escape} untouched`,
-    steps: [request(`/admin${escape}x`, ['Connection: close'])],
+  ['%2F', '%5C', '%00', '%3B', '%25', '%3F', '%23'].map((encoded) => ({
+    name: `forwards /admin${encoded}x with ${encoded} untouched`,
+    steps: [request(`/admin${encoded}x`, ['Connection: close'])],
     client: { status: 200 },
-    backend: { at: 'A' as const, target: `/admin${escape}x` },
+    backend: { at: 'A' as const, target: `/admin${encoded}x` },
   })),
 );
 

@@ -61,7 +61,9 @@ export function reference(bytes: Buffer, expectBody: boolean): Parsed {
   for (;;) {
     const end = bytes.indexOf('\r\n\r\n', at, 'latin1');
     if (end === -1) {
-      return bytes.length - at > MAX_HEAD ? fail('head too large') : { head: null, body: Buffer.alloc(0), outcome: 'truncated' };
+      return bytes.length - at > MAX_HEAD
+        ? fail('head too large')
+        : { head: null, body: Buffer.alloc(0), outcome: 'truncated' };
     }
     if (end - at > MAX_HEAD) return fail('head too large');
     const text = bytes.toString('latin1', at, end);
@@ -141,7 +143,8 @@ function dechunk(bytes: Buffer, at: number, head: NonNullable<Parsed['head']>): 
   });
   for (;;) {
     const lineEnd = bytes.indexOf('\r\n', at, 'latin1');
-    if (lineEnd === -1) return bytes.length - at > MAX_HEAD ? result('error', 'chunk line too long') : result('truncated');
+    if (lineEnd === -1)
+      return bytes.length - at > MAX_HEAD ? result('error', 'chunk line too long') : result('truncated');
     const line = bytes.toString('latin1', at, lineEnd);
     // chunk-size [ BWS ";" chunk-ext ], the extension without CTLs (no bare CR/LF/NUL).
     const size = /^([0-9a-fA-F]{1,13})(?:[ \t]*;[\t\x20-\x7e\x80-\xff]*)?[ \t]*$/.exec(line);
@@ -160,7 +163,9 @@ function dechunk(bytes: Buffer, at: number, head: NonNullable<Parsed['head']>): 
     parts.push(bytes.subarray(at, Math.min(bytes.length, at + n)));
     if (bytes.length < at + n) return result('truncated');
     if (bytes.length < at + n + 2) {
-      return bytes.length === at + n + 1 && bytes[at + n] !== 13 ? result('error', 'no CRLF after data') : result('truncated');
+      return bytes.length === at + n + 1 && bytes[at + n] !== 13
+        ? result('error', 'no CRLF after data')
+        : result('truncated');
     }
     if (bytes[at + n] !== 13 || bytes[at + n + 1] !== 10) return result('error', 'no CRLF after data');
     at += n + 2;
@@ -199,12 +204,19 @@ function runReader(pieces: Buffer[], expectBody: boolean): Parsed & { heads: num
     }
   }
   if (outcome === null) outcome = reader.close(sink) ? 'end' : 'truncated';
-  return { head: heads[0] ?? null, body: Buffer.concat(body), outcome, heads: heads.length, ends, ...(why ? { why } : {}) };
+  return {
+    head: heads[0] ?? null,
+    body: Buffer.concat(body),
+    outcome,
+    heads: heads.length,
+    ends,
+    ...(why ? { why } : {}),
+  };
 }
 
 // ---- generators -------------------------------------------------------------------------
 
-const tokenChar = fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!#$%&\'*+^`|~');
+const tokenChar = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.!#$%&'*+^`|~");
 const headerName = fc.oneof(
   fc.constantFrom(
     'Content-Type',
@@ -242,13 +254,20 @@ interface Generated {
   expectBody: boolean;
 }
 
-const hex = (n: number, upper: boolean, zeros: number) => '0'.repeat(zeros) + (upper ? n.toString(16).toUpperCase() : n.toString(16));
+const hex = (n: number, upper: boolean, zeros: number) =>
+  '0'.repeat(zeros) + (upper ? n.toString(16).toUpperCase() : n.toString(16));
 
 const chunkExtension = fc.constantFrom('', ';a=1', ';name="quoted value"', ' ;x', ';ext');
 
 const validResponse: fc.Arbitrary<Generated> = fc
   .record({
-    informational: fc.array(fc.constantFrom('HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n'), { maxLength: 2 }),
+    informational: fc.array(
+      fc.constantFrom(
+        'HTTP/1.1 100 Continue\r\n\r\n',
+        'HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n',
+      ),
+      { maxLength: 2 },
+    ),
     minor: fc.constantFrom(0, 1),
     status: fc.oneof(fc.constantFrom(200, 204, 304, 404, 502), fc.integer({ min: 200, max: 599 })),
     reason,
@@ -287,7 +306,11 @@ const validResponse: fc.Arbitrary<Generated> = fc
       for (const cut of g.cuts) {
         if (at >= body.length) break;
         const piece = body.subarray(at, at + cut);
-        parts.push(Buffer.from(`${hex(piece.length, g.upper, g.zeros)}${g.extensions[i++ % 10]}\r\n`), piece, Buffer.from('\r\n'));
+        parts.push(
+          Buffer.from(`${hex(piece.length, g.upper, g.zeros)}${g.extensions[i++ % 10]}\r\n`),
+          piece,
+          Buffer.from('\r\n'),
+        );
         at += piece.length;
       }
       if (at < body.length) {
@@ -299,7 +322,7 @@ const validResponse: fc.Arbitrary<Generated> = fc
       parts.push(Buffer.from(`${last}\r\n`, 'latin1'));
       payload = Buffer.concat(parts);
     }
-    const wire = Buffer.concat([Buffer.from(g.informational.join('') + head + '\r\n', 'latin1'), payload]);
+    const wire = Buffer.concat([Buffer.from(`${g.informational.join('')}${head}\r\n`, 'latin1'), payload]);
     return { wire, status: g.status, body, expectBody };
   });
 
@@ -318,7 +341,8 @@ function mutate(wire: Buffer, mutations: Mutation[]): Buffer {
   for (const m of mutations) {
     const at = Math.min(bytes.length, Math.floor(m.at * bytes.length));
     if (m.kind === 'flip' && at < bytes.length) bytes[at] = m.byte;
-    else if (m.kind === 'insert') bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([m.byte]), bytes.subarray(at)]);
+    else if (m.kind === 'insert')
+      bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([m.byte]), bytes.subarray(at)]);
     else if (m.kind === 'delete') bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1)]);
     else if (m.kind === 'truncate') bytes = bytes.subarray(0, at);
   }
@@ -367,7 +391,10 @@ function agree(bytes: Buffer, pieces: Buffer[], expectBody: boolean): void {
   const story = `input ${show(bytes)} in ${pieces.length} pieces; reader: ${got.outcome}${got.why ? ` (${got.why})` : ''}, reference: ${want.outcome}${want.why ? ` (${want.why})` : ''}`;
   assert.ok(got.heads <= 1 && got.ends <= 1, `more than one head or end; ${story}`);
   if (got.head !== null) {
-    assert.ok(FIELD_VALUE.test(got.head.message), `invalid reason phrase ${JSON.stringify(got.head.message)}; ${story}`);
+    assert.ok(
+      FIELD_VALUE.test(got.head.message),
+      `invalid reason phrase ${JSON.stringify(got.head.message)}; ${story}`,
+    );
     for (let i = 0; i < got.head.headers.length; i += 2) {
       const name = got.head.headers[i] as string;
       const value = got.head.headers[i + 1] as string;
@@ -392,7 +419,9 @@ function agree(bytes: Buffer, pieces: Buffer[], expectBody: boolean): void {
 }
 
 describe('fuzzing the upstream response reader', () => {
-  it('reads generated valid responses split anywhere exactly as the reference (and the generator) mean them', { timeout: Math.max(60_000, RUNS * 20) }, () => {
+  it('reads generated valid responses split anywhere exactly as the reference (and the generator) mean them', {
+    timeout: Math.max(60_000, RUNS * 20),
+  }, () => {
     fuzz(
       fc.property(validResponse, splitPoints, (generated, points) => {
         const want = reference(generated.wire, generated.expectBody);
@@ -406,12 +435,19 @@ describe('fuzzing the upstream response reader', () => {
     );
   });
 
-  it('never throws on mutated responses, reports only valid headers, and rejects or agrees with the reference', { timeout: Math.max(60_000, RUNS * 20) }, () => {
+  it('never throws on mutated responses, reports only valid headers, and rejects or agrees with the reference', {
+    timeout: Math.max(60_000, RUNS * 20),
+  }, () => {
     fuzz(
-      fc.property(validResponse, fc.array(mutation, { minLength: 1, maxLength: 3 }), splitPoints, (generated, mutations, points) => {
-        const bytes = mutate(generated.wire, mutations);
-        agree(bytes, split(bytes, points), generated.expectBody);
-      }),
+      fc.property(
+        validResponse,
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        splitPoints,
+        (generated, mutations, points) => {
+          const bytes = mutate(generated.wire, mutations);
+          agree(bytes, split(bytes, points), generated.expectBody);
+        },
+      ),
       RUNS,
     );
   });

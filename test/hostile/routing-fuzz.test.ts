@@ -59,9 +59,9 @@ export function cleanPath(raw: string): string {
 
 /** The path the routers look at: unreserved percent-escapes decoded. */
 function routingView(path: string): string {
-  return path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (encoded, hex: string) => {
     const char = String.fromCharCode(Number.parseInt(hex, 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape;
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : encoded;
   });
 }
 
@@ -120,7 +120,9 @@ describe('fuzzing routing by path', () => {
     assert.equal(cleanPath('/%2ex/admin'), '/%2ex/admin');
   });
 
-  it('routes every generated target as its cleaned path and forwards exactly that path and the query', { timeout: Math.max(60_000, RUNS * 40) }, async () => {
+  it('routes every generated target as its cleaned path and forwards exactly that path and the query', {
+    timeout: Math.max(60_000, RUNS * 40),
+  }, async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const details = await fc.check(
@@ -139,7 +141,8 @@ describe('fuzzing routing by path', () => {
         { numRuns: RUNS, ...replay() },
       );
       if (details.failed) {
-        const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+        const cause =
+          details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
         assert.fail(`${fc.defaultReportMessage(details)}\n\nFailure: ${cause.slice(0, 2000)}`);
       }
     } finally {

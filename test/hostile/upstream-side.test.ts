@@ -128,7 +128,9 @@ function framing(): UpstreamCase[] {
     },
     {
       name: 'relays Content-Length + chunked as chunked, without the Content-Length, and does not reuse the connection',
-      answer: write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+      answer: write(
+        'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+      ),
       outcome: {
         ok: (exchange) => {
           const response = exchange.finals[0];
