@@ -19,7 +19,7 @@ try {
     }
   });
   process.on('disconnect', () => process.exit(0));
-  reply({ type: 'ready', port: proxy.port });
+  reply({ type: 'ready', port: proxy.port, dir: proxy.dir });
 } catch (error) {
   reply({ type: 'error', error: (error as Error).stack ?? String(error) });
   process.exit(3);

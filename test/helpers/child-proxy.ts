@@ -4,6 +4,7 @@
  * and the next case gets a fresh proxy (`ensure()`).
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 /** A proxy running in a child process. */
 export interface ChildProxy {
@@ -36,13 +37,18 @@ export async function startChildProxy(dynamic: object, flags: string[] = []): Pr
       child.stderr?.on('data', (chunk: Buffer) => {
         stderr = (stderr + chunk.toString()).slice(-4000);
       });
+      let dir: string | undefined;
       child.once('exit', (code, signal) => {
+        // A crashed child could not remove its temporary configuration directory.
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
         exit = `the proxy process exited (code ${code}, signal ${signal})${stderr ? `:\n${stderr.trim().split('\n').slice(-8).join('\n')}` : ''}`;
         reject(new Error(exit));
       });
-      child.on('message', (message: { type: string; port?: number; error?: string }) => {
-        if (message.type === 'ready') resolve(message.port as number);
-        else if (message.type === 'error') reject(new Error(`the proxy did not start: ${message.error}`));
+      child.on('message', (message: { type: string; port?: number; dir?: string; error?: string }) => {
+        if (message.type === 'ready') {
+          dir = message.dir;
+          resolve(message.port as number);
+        } else if (message.type === 'error') reject(new Error(`the proxy did not start: ${message.error}`));
       });
     });
   const proxy = {} as ChildProxy;
