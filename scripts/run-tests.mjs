@@ -2,6 +2,8 @@
 // Runs the compiled test files of the named suites with Node's built-in test runner.
 //   unit         dist/src/**/*.test.js and dist/apps/**/*.test.js (next to the code)
 //   integration  dist/test/integration/**/*.test.js (real sockets on 127.0.0.1)
+//   hostile      dist/test/hostile/**/*.test.js (smuggling, broken upstreams, timeouts, bounded fuzzing)
+//   fuzz         dist/test/hostile/*-fuzz.test.js only (`npm run fuzz` runs them long with FUZZ_RUNS)
 //   docker       dist/test/e2e/docker/**/*.test.js (a real Docker engine)
 //   browser      dist/test/e2e/browser/**/*.test.js (a real headless Chromium)
 import { spawnSync } from 'node:child_process';
@@ -11,6 +13,8 @@ import { join } from 'node:path';
 const SUITES = {
   unit: ['dist/src', 'dist/apps'],
   integration: ['dist/test/integration'],
+  hostile: ['dist/test/hostile'],
+  fuzz: ['dist/test/hostile/reader-fuzz.test.js', 'dist/test/hostile/routing-fuzz.test.js'],
   docker: ['dist/test/e2e/docker'],
   browser: ['dist/test/e2e/browser'],
 };
@@ -37,7 +41,10 @@ for (const suite of suites) {
     console.error(`unknown suite ${suite}; known: ${Object.keys(SUITES).join(', ')}`);
     process.exit(2);
   }
-  for (const dir of SUITES[suite]) collect(dir, files);
+  for (const dir of SUITES[suite]) {
+    if (dir.endsWith('.test.js')) files.push(dir);
+    else collect(dir, files);
+  }
 }
 if (files.length === 0) {
   console.error(`no test files found for ${suites.join(', ')} (did the build run?)`);
