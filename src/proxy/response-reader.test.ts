@@ -242,3 +242,24 @@ describe('upstream response reader: strict head validation', () => {
     assert.match(String(error?.message), /too many 1xx/);
   });
 });
+
+describe('upstream response reader: strict chunk sizes', () => {
+  function chunkError(line: string): string | null {
+    const reader = new ResponseReader();
+    reader.begin(true);
+    const wire = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${line}\r\nhello\r\n0\r\n\r\n`;
+    return reader.push(Buffer.from(wire, 'latin1'), new Recorder())?.message ?? null;
+  }
+
+  it('accepts a size with whitespace and extensions', () => {
+    assert.equal(chunkError('5'), null);
+    assert.equal(chunkError('5 ;name=value'), null);
+    assert.equal(chunkError('5;a;b="c d"'), null);
+  });
+
+  it('refuses text after the size that is not an extension, and control characters in one', () => {
+    assert.match(String(chunkError('5 junk')), /invalid chunk size/);
+    assert.match(String(chunkError('5;a\0b')), /invalid chunk size/);
+    assert.match(String(chunkError('5;a\rb')), /invalid chunk size/);
+  });
+});

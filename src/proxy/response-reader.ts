@@ -386,20 +386,32 @@ function parseLength(value: string): number {
   return n;
 }
 
-/** The size in a chunk-size line (extensions after `;` ignored), or -1 when invalid. */
+/**
+ * The size in a chunk-size line, or -1 when invalid. Extensions after `;` are ignored but must be
+ * free of control characters; anything else after the digits (`5 junk`) is invalid, so the
+ * reader and the client can never disagree on where a chunk ends.
+ */
 function chunkSize(line: string): number {
   let n = 0;
   let digits = 0;
-  for (let i = 0; i < line.length; i++) {
+  let i = 0;
+  for (; i < line.length; i++) {
     const c = line.charCodeAt(i);
     let d: number;
     if (c >= 48 && c <= 57) d = c - 48;
     else if (c >= 97 && c <= 102) d = c - 87;
     else if (c >= 65 && c <= 70) d = c - 55;
-    else if (c === 59 || c === 32 || c === 9) break;
-    else return -1;
+    else break;
     n = n * 16 + d;
     if (++digits > 13) return -1;
   }
-  return digits === 0 ? -1 : n;
+  if (digits === 0) return -1;
+  while (i < line.length && (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9)) i++;
+  if (i === line.length) return n;
+  if (line.charCodeAt(i) !== 59 /* ; */) return -1;
+  for (i++; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return -1;
+  }
+  return n;
 }

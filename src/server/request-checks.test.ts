@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { asksForH2c, requestProblem } from './request-checks.js';
 
 function request(major: number, rawHeaders: string[]): IncomingMessage {
-  return { httpVersionMajor: major, rawHeaders } as unknown as IncomingMessage;
+  return { httpVersionMajor: major, rawHeaders, headers: {} } as unknown as IncomingMessage;
 }
 
 describe('request checks before routing', () => {
@@ -32,5 +32,22 @@ describe('request checks before routing', () => {
     assert.equal(asksForH2c('websocket, H2C'), true);
     assert.equal(asksForH2c('websocket'), false);
     assert.equal(asksForH2c(undefined), false);
+  });
+});
+
+describe('request transfer codings', () => {
+  function withCoding(coding: string): IncomingMessage {
+    return { httpVersionMajor: 1, rawHeaders: ['Host', 'a'], headers: { 'transfer-encoding': coding } } as never;
+  }
+
+  it('accepts chunked alone, in any case', () => {
+    assert.equal(requestProblem(withCoding('chunked'), 100), 0);
+    assert.equal(requestProblem(withCoding('Chunked'), 100), 0);
+  });
+
+  it('answers 400 when chunked is not the final coding, 501 to another coding before it', () => {
+    assert.equal(requestProblem(withCoding('xchunked'), 100), 400);
+    assert.equal(requestProblem(withCoding('chunked, identity'), 100), 400);
+    assert.equal(requestProblem(withCoding('gzip, chunked'), 100), 501);
   });
 });

@@ -18,12 +18,25 @@ export function requestProblem(req: IncomingMessage, maxHeaderCount: number): nu
   const raw = req.rawHeaders;
   // The server keeps at most maxHeaderCount + 1 lines (see EntryPoint): one more is enough to know.
   if (raw.length > maxHeaderCount * 2) return 431;
+  const coding = req.headers['transfer-encoding'];
+  if (coding !== undefined && coding.toLowerCase() !== 'chunked') return codingProblem(coding);
   let hosts = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
   }
   return 0;
+}
+
+/**
+ * A request body is forwarded re-framed as chunked, so chunked is the only transfer coding
+ * accepted. Chunked not last: the body's length cannot be known (RFC 9112 §6.3: 400). Another
+ * coding before it (`gzip, chunked`): not implemented (501, as nginx answers), rather than
+ * forwarded without it.
+ */
+function codingProblem(coding: string): number {
+  const codings = coding.toLowerCase().split(',');
+  return (codings[codings.length - 1] as string).trim() === 'chunked' ? 501 : 400;
 }
 
 /** Whether an `Upgrade` header asks for h2c (HTTP/2 over cleartext), alone or among others. */

@@ -389,6 +389,26 @@ function show(bytes: Buffer): string {
   return JSON.stringify(bytes.toString('latin1'));
 }
 
+/** A control character other than HTAB, or a CR or LF outside a CRLF line end. */
+const HEAD_BREAK = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+
+/**
+ * Whether a head of the input (1xx heads included, up to the final one) holds a character RFC
+ * 9110/9112 forbid there: checked independently of the reader's own code.
+ */
+function headsBreakRfc(bytes: Buffer): boolean {
+  const text = bytes.toString('latin1');
+  let pos = 0;
+  while (pos < text.length) {
+    const end = text.indexOf('\r\n\r\n', pos);
+    const head = end === -1 ? text.slice(pos) : text.slice(pos, end);
+    if (HEAD_BREAK.test(head)) return true;
+    if (end === -1 || !/^HTTP\/\d\.\d 1\d\d/.test(head)) return false;
+    pos = end + 4;
+  }
+  return false;
+}
+
 /** The reader's result against the reference, for any input. */
 function agree(bytes: Buffer, pieces: Buffer[], expectBody: boolean): void {
   let got: ReturnType<typeof runReader>;
@@ -416,7 +436,12 @@ function agree(bytes: Buffer, pieces: Buffer[], expectBody: boolean): void {
   if (got.outcome === 'error') {
     // Stricter than the reference is allowed on input the reference rejects; what was reported before the
     // error must still agree with it.
-    assert.equal(want.outcome, 'error', `the reader rejected a valid response; ${story}`);
+    // Node's parser (the reference) lets control characters through in places RFC 9110 forbids
+    // them (a 1xx reason phrase, for one); refusing those is the stricter, correct answer.
+    if (want.outcome !== 'error') {
+      assert.ok(headsBreakRfc(bytes), `the reader rejected a valid response; ${story}`);
+      return;
+    }
     if (got.head !== null) assert.deepEqual(got.head, want.head, `head; ${story}`);
     assert.ok(want.body.subarray(0, got.body.length).equals(got.body), `body prefix; ${story}`);
     return;

@@ -3,8 +3,9 @@
  * `%2e`, `%2E%2e`, empty segments and `%41`, with or without a query, go over a real socket to
  * a proxy whose routers are `PathPrefix(/admin)` → A and `PathPrefix(/)` → B. Invariant: the
  * router chosen is the one the cleaned path chooses, and the backend receives exactly the
- * cleaned path and the original query. The reference cleaning: merge duplicate slashes, decode
- * `%2e`/`%2E` in dot segments, remove dot segments (RFC 3986 §5.2.4).
+ * cleaned path and the original query. The reference cleaning, as Traefik documents it: decode
+ * escapes of unreserved characters (`%2e` is `.`, `%41` is `A`; RFC 3986 §2.3) and upper-case the
+ * others, merge duplicate slashes, remove dot segments (RFC 3986 §5.2.4).
  *
  * `FUZZ_RUNS` sets the number of runs (default 100); replay a failure with `FUZZ_SEED`/`FUZZ_PATH`.
  */
@@ -49,12 +50,11 @@ export function removeDotSegments(path: string): string {
 
 /** The reference cleaning of a raw path (no query). */
 export function cleanPath(raw: string): string {
-  const merged = raw.replace(/\/{2,}/g, '/');
-  const decoded = merged
-    .split('/')
-    .map((segment) => (/^(?:\.|%2e){1,2}$/i.test(segment) ? segment.replace(/%2e/gi, '.') : segment))
-    .join('/');
-  return removeDotSegments(decoded) || '/';
+  const normalized = raw.replace(/%([0-9A-Fa-f]{2})/g, (_encoded, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16));
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+  return removeDotSegments(normalized.replace(/\/{2,}/g, '/')) || '/';
 }
 
 /** The path the routers look at: unreserved percent-escapes decoded. */
@@ -117,7 +117,8 @@ describe('fuzzing routing by path', () => {
     assert.equal(cleanPath('//admin'), '/admin');
     assert.equal(cleanPath('/x/%2E%2e/admin/.'), '/admin/');
     assert.equal(cleanPath('/..'), '/');
-    assert.equal(cleanPath('/%2ex/admin'), '/%2ex/admin');
+    assert.equal(cleanPath('/%2ex/admin'), '/.x/admin');
+    assert.equal(cleanPath('/%41dmin%2f'), '/Admin%2F');
   });
 
   it('routes every generated target as its cleaned path and forwards exactly that path and the query', {
