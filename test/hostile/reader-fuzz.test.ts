@@ -394,7 +394,8 @@ const HEAD_BREAK = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
 
 /**
  * Whether a head of the input (1xx heads included, up to the final one) holds a character RFC
- * 9110/9112 forbid there: checked independently of the reader's own code.
+ * 9110/9112 forbid there, or a field name that is not a token: checked independently of the
+ * reader's own code.
  */
 function headsBreakRfc(bytes: Buffer): boolean {
   const text = bytes.toString('latin1');
@@ -403,6 +404,10 @@ function headsBreakRfc(bytes: Buffer): boolean {
     const end = text.indexOf('\r\n\r\n', pos);
     const head = end === -1 ? text.slice(pos) : text.slice(pos, end);
     if (HEAD_BREAK.test(head)) return true;
+    for (const line of head.split('\r\n').slice(1)) {
+      const colon = line.indexOf(':');
+      if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return true;
+    }
     if (end === -1 || !/^HTTP\/\d\.\d 1\d\d/.test(head)) return false;
     pos = end + 4;
   }
