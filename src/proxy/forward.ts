@@ -330,9 +330,10 @@ function isOverridden(overrides: Array<[string, string]>, lower: string): boolea
 function onClientClose(this: WithExchange<ServerResponse>): void {
   const exchange = this[EXCHANGE];
   if (exchange === undefined) return;
-  if (!this.writableFinished) {
-    // The client is gone: close the upstream connection so its socket and buffers are freed
-    // (it is mid-exchange, so never pooled).
+  if (!this.writableFinished || exchange.connection !== null) {
+    // The client is gone, or was answered by someone else (a 408 for a stalled body) while the
+    // upstream exchange was still open: close the upstream connection so its socket and buffers
+    // are freed (it is mid-exchange, so never pooled).
     exchange.dropConnection();
     if (!exchange.bodySent) stopReadingBody(exchange);
   }

@@ -302,8 +302,26 @@ export class EntryPoint {
 
   private clientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     this.logger.debug({ entryPoint: this.options.name, code: error.code, err: error.message }, 'malformed request');
-    if (!socket.writable || (error as { bytesParsed?: number }).bytesParsed === 0) {
+    if (!socket.writable || (error as { bytesParsed?: number }).bytesParsed === 0 || (socket as Refusable)[REFUSED]) {
+      // Nothing to say, or this connection was already answered and is closing (a refused
+      // request's unread body is what the parser choked on): one answer per request.
       socket.destroy();
+      return;
+    }
+    const pending = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (pending) {
+      if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+        // The request being answered is the slow one (its body stalled): 408 through its own
+        // response when nothing was sent yet (the forwarding is dropped with it), else cut.
+        pending.shouldKeepAlive = false;
+        if (pending.headersSent) socket.destroy();
+        else sendError(pending, 408);
+        return;
+      }
+      // A pipelined request after one still being answered is broken: finish that answer, then
+      // close, rather than interleave a 400 with it.
+      pending.shouldKeepAlive = false;
+      pending.once('finish', () => socket.end());
       return;
     }
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -351,8 +369,14 @@ class EntryContext implements RequestContext {
 const CONTEXT = Symbol('switchyard.requestContext');
 
 /** Answers a request refused before routing and closes the connection (its body is not read). */
+const REFUSED = Symbol('switchyard.refused');
+
+type Refusable = Duplex & { [REFUSED]?: boolean };
+
 function refuse(res: ServerResponse, status: number): void {
   res.shouldKeepAlive = false;
+  const socket = res.socket as Refusable | null;
+  if (socket !== null) socket[REFUSED] = true;
   sendError(res, status);
 }
 
