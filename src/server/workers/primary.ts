@@ -4,7 +4,7 @@
  * processes for every other entry point.
  */
 import type { StaticConfiguration } from '../../config/static-schema.js';
-import { createSwitchyard } from '../create.js';
+import { assembleSwitchyard } from '../create.js';
 import type { Switchyard } from '../switchyard.js';
 import type { Logger } from '../watcher.js';
 import { WorkerPool } from './pool.js';
@@ -26,11 +26,10 @@ export async function startPrimary(
   const graceMs = 10_000;
   // The pool is the statistics source of the primary's telemetry, and follows its reloads.
   const pool = new WorkerPool(config, logger, count, placement, graceMs);
-  const app = await createSwitchyard(config, logger, [], {
-    remoteEntryPoints: placement.workers,
-    remoteStatistics: pool.statistics,
+  const { app, api } = await assembleSwitchyard(config, logger, {
+    split: { remoteEntryPoints: placement.workers, remoteStatistics: pool.statistics },
   });
-  pool.attach(app);
+  pool.attach(app, api);
   await app.start();
   try {
     await pool.start();
