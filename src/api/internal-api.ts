@@ -45,7 +45,10 @@ export class InternalApi {
   /** Answers a `dashboard@internal` request: the dashboard, else `/` → `/dashboard/`, else 404. */
   handleDashboard(ctx: RequestContext): void {
     if (this.refused(ctx, false)) return;
-    if (this.dashboard !== undefined) return this.dashboard(ctx);
+    if (this.dashboard !== undefined) {
+      this.dashboard(ctx);
+      return;
+    }
     if (ctx.path === '/') {
       ctx.res.writeHead(302, { location: '/dashboard/', 'content-length': 0 });
       ctx.res.end();
