@@ -5,6 +5,7 @@
  * (server/create.ts) builds and hands to whoever adds routes. State-changing API requests must
  * be same-origin JSON (request-guard.ts).
  */
+import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Telemetry } from '../metrics/telemetry.js';
 import type { Handler } from '../middlewares/types.js';
@@ -14,6 +15,7 @@ import { ApiError, sendJson } from './api-routes.js';
 import { explainQuery, explainRequest } from './explain.js';
 import type { InternalApi } from './internal-api.js';
 import { listResponse } from './list-query.js';
+import { listedPending, pendingView } from './pending-views.js';
 import { LiveStream } from './live-stream.js';
 import {
   allServices,
@@ -57,8 +59,9 @@ export function offeredInternalServices(config: StaticConfiguration): InternalSe
   });
 }
 
-function configurationView(app: Switchyard): ConfigurationView {
+function configurationView(app: Switchyard, staticWarnings: readonly StaticWarning[]): ConfigurationView {
   return {
+    staticWarnings: () => staticWarnings,
     get runtime() {
       return app.runtime;
     },
@@ -74,9 +77,10 @@ export function createInternalServices(
   config: StaticConfiguration,
   telemetry: Telemetry,
   api: InternalApi,
+  staticWarnings: readonly StaticWarning[] = [],
 ): Map<string, Handler> {
   telemetry.attach(app);
-  const view = configurationView(app);
+  const view = configurationView(app, staticWarnings);
   const stream = new LiveStream();
   telemetry.live.subscribe((event) => {
     // Streams never end by themselves; ending them lets the entry points drain on shutdown.
@@ -121,6 +125,24 @@ export function createInternalServices(
   api.route('GET', '/api/http/middlewares/{name}', ({ params }) =>
     middlewareView(find('middleware', params.name as string, app.runtime.middlewares.get(params.name as string))),
   );
+  // TCP and UDP: shown (each with its "not implemented yet" warning) until their protocols land.
+  const pending = [
+    ['tcp', 'routers', 'router', () => app.runtime.tcp.routers],
+    ['tcp', 'services', 'service', () => app.runtime.tcp.services],
+    ['tcp', 'middlewares', 'middleware', () => app.runtime.tcp.middlewares],
+    ['udp', 'routers', 'router', () => app.runtime.udp.routers],
+    ['udp', 'services', 'service', () => app.runtime.udp.services],
+  ] as const;
+  for (const [protocol, section, kind, objects] of pending) {
+    api.route('GET', `/api/${protocol}/${section}`, ({ query }) =>
+      listResponse(listedPending(objects().values(), kind), query),
+    );
+    api.route('GET', `/api/${protocol}/${section}/{name}`, ({ params }) => {
+      const name = params.name as string;
+      const object = find(`${protocol.toUpperCase()} ${kind}`, name, objects().get(name));
+      return pendingView(object, kind !== 'router');
+    });
+  }
   api.route('GET', '/api/explain', ({ query }) => {
     const request = explainQuery(query);
     // The configured entry points: with --workers some listen in the workers, not here.

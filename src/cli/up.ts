@@ -228,7 +228,10 @@ export async function upCommand(args: string[]): Promise<number> {
   }
   const processLogger = messageLogger(logger, 'process');
   const provider = new ProcessProvider({ project, scale: options.scale, translation: docker, logger: processLogger });
-  const { app, api } = await assembleSwitchyard(config, logger, { providers: [provider] });
+  const { app, api } = await assembleSwitchyard(config, logger, {
+    providers: [provider],
+    staticWarnings: loaded.remarks,
+  });
   provider.useUpstreams(app.upstreams);
   registerStackApi(api, provider);
   // A page on another site whose name is re-pointed at this machine (DNS rebinding) still sends

@@ -4,6 +4,7 @@
  * and the worker pool receive it from here, never look it up from the Switchyard.
  */
 import { createInternalServices, InternalApi } from '../api/index.js';
+import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import { createDashboardHandler } from '../dashboard/serve.js';
 import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
@@ -33,6 +34,8 @@ export interface AssemblyOptions {
   /** Providers besides those of the static configuration (`switchyard up`'s process provider). */
   providers?: Provider[];
   split?: DataPlaneSplit;
+  /** Remarks made while loading the static configuration, for `/api/rawdata`'s `issues`. */
+  staticWarnings?: readonly StaticWarning[];
 }
 
 /** Creates (but does not start) a Switchyard for this configuration, with its internal API. */
@@ -41,7 +44,7 @@ export async function assembleSwitchyard(
   logger: Logger,
   options: AssemblyOptions = {},
 ): Promise<Assembly> {
-  const { providers = [], split } = options;
+  const { providers = [], split, staticWarnings = [] } = options;
   const internalServices = new Map();
   const telemetry = new Telemetry(config, logger);
   if (split !== undefined) telemetry.addRemote(split.remoteStatistics);
@@ -58,7 +61,7 @@ export async function assembleSwitchyard(
     observer: telemetry.observer,
   });
   const api = new InternalApi(config.api !== undefined);
-  for (const [name, handler] of createInternalServices(app, config, telemetry, api)) {
+  for (const [name, handler] of createInternalServices(app, config, telemetry, api, staticWarnings)) {
     internalServices.set(name, handler);
   }
   if (config.api?.dashboard === true) api.serveDashboard(createDashboardHandler());

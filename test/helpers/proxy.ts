@@ -38,13 +38,13 @@ export async function startProxy(dynamic: object, extraFlags: string[] = []): Pr
   const file = join(dir, 'dynamic.yml');
   let written = stringify(dynamic);
   await writeFile(file, written);
-  const { config } = await loadStaticConfiguration({
+  const { config, remarks } = await loadStaticConfiguration({
     args: ['--entryPoints.web.address=127.0.0.1:0', `--providers.file.filename=${file}`, ...extraFlags],
     env: {},
     cwd: dir,
     searchDirs: [],
   });
-  const { app, api } = await assembleSwitchyard(config, memoryLogger());
+  const { app, api } = await assembleSwitchyard(config, memoryLogger(), { staticWarnings: remarks });
   await app.start();
   const port = app.entryPoints.get('web')?.port ?? 0;
   return {

@@ -3,6 +3,7 @@
  * checks, API, dashboard, metrics and the entry points they use) in this process, and N worker
  * processes for every other entry point.
  */
+import type { StaticWarning } from '../../config/static-loader.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import { assembleSwitchyard } from '../create.js';
 import type { Switchyard } from '../switchyard.js';
@@ -22,12 +23,14 @@ export async function startPrimary(
   logger: Logger,
   count: number,
   placement: EntryPointPlacement,
+  staticWarnings: readonly StaticWarning[] = [],
 ): Promise<Primary> {
   const graceMs = 10_000;
   // The pool is the statistics source of the primary's telemetry, and follows its reloads.
   const pool = new WorkerPool(config, logger, count, placement, graceMs);
   const { app, api } = await assembleSwitchyard(config, logger, {
     split: { remoteEntryPoints: placement.workers, remoteStatistics: pool.statistics },
+    staticWarnings,
   });
   pool.attach(app, api);
   await app.start();
