@@ -15,8 +15,8 @@ import { ApiError, sendJson } from './api-routes.js';
 import { explainQuery, explainRequest } from './explain.js';
 import type { InternalApi } from './internal-api.js';
 import { listResponse } from './list-query.js';
-import { listedPending, pendingView } from './pending-views.js';
 import { LiveStream } from './live-stream.js';
+import { listedPending, pendingView } from './pending-views.js';
 import {
   allServices,
   type ConfigurationView,

@@ -15,7 +15,11 @@ import { placeEntryPoints, resolveWorkerCount } from '../server/workers/protocol
 
 /** Runs the proxy until a termination signal; resolves with the exit code. */
 export async function runCommand(args: string[]): Promise<number> {
-  const { config, source, warnings, remarks } = await loadStaticConfiguration({ args, env: process.env, cwd: process.cwd() });
+  const { config, source, warnings, remarks } = await loadStaticConfiguration({
+    args,
+    env: process.env,
+    cwd: process.cwd(),
+  });
   const logger = createLogger(config.log);
   installLastResort(logger);
   for (const warning of warnings) logger.warn({}, warning);

@@ -23,7 +23,6 @@ import { type Locator, parseConfigText } from './config-file.js';
 import { deepFreeze } from './freeze.js';
 import { envToTree, flagsToTree, formatKeyPath, type KeySegment } from './labels.js';
 import { isSwitch, normalizeForSchema, schemaAt, unknownKeys } from './schema-walk.js';
-import { unhonouredSettings } from './static-unimplemented.js';
 import {
   type EntryPointConfig,
   entryPointSchema,
@@ -31,6 +30,7 @@ import {
   type StaticConfiguration,
   staticConfigurationSchema,
 } from './static-schema.js';
+import { unhonouredSettings } from './static-unimplemented.js';
 
 export type { StaticConfiguration } from './static-schema.js';
 
@@ -139,7 +139,8 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
 
   if (filePath !== undefined) {
     if (hasFlags) sourceWarning(`configuration flags are ignored: the configuration comes from ${filePath}`);
-    if (hasEnv) sourceWarning(`configuration environment variables are ignored: the configuration comes from ${filePath}`);
+    if (hasEnv)
+      sourceWarning(`configuration environment variables are ignored: the configuration comes from ${filePath}`);
     let text: string;
     try {
       text = await readFile(filePath, 'utf8');
@@ -156,7 +157,11 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
     return { config, source: { kind: 'flags' }, warnings, remarks, rest: flags.rest };
   }
   if (hasEnv) {
-    const config = buildStaticConfiguration(envTree.tree, { locate: originLocator(envTree.origins), warnings, remarks });
+    const config = buildStaticConfiguration(envTree.tree, {
+      locate: originLocator(envTree.origins),
+      warnings,
+      remarks,
+    });
     return { config, source: { kind: 'env' }, warnings, remarks, rest: flags.rest };
   }
   return {

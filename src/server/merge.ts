@@ -80,7 +80,12 @@ function ensure(
 
 function attachIssue(runtime: RuntimeConfiguration, issue: ConfigIssue, provider: string): void {
   const [root, section, name] = issue.path;
-  if (root !== undefined && section !== undefined && name !== undefined && mapOf(runtime, root, section) !== undefined) {
+  if (
+    root !== undefined &&
+    section !== undefined &&
+    name !== undefined &&
+    mapOf(runtime, root, section) !== undefined
+  ) {
     const message = issue.location ? `${issue.message} (${issue.location})` : issue.message;
     const object = ensure(runtime, root, section, name, provider);
     if (!object.errors.includes(message)) object.errors.push(message);

@@ -175,7 +175,8 @@ export class Switchyard {
       for (const object of map.values()) {
         if (object.errors.length === 0) continue;
         // A warning (an object shown but not served, an ignored key) is not an error.
-        if (object.status === 'disabled') log.error({ [kind]: object.name, errors: object.errors }, `${kind} has errors`);
+        if (object.status === 'disabled')
+          log.error({ [kind]: object.name, errors: object.errors }, `${kind} has errors`);
         else log.warn({ [kind]: object.name, warnings: object.errors }, `${kind} has warnings`);
       }
     }

@@ -131,7 +131,7 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
       }
     }
   }
-  if (certificates.length > 0) (roots.tls ??= {}).certificates = certificates;
+  if (certificates.length > 0) roots.tls = { ...roots.tls, certificates };
   for (const [root, sections] of Object.entries(roots)) {
     if (Object.keys(sections).length > 0) merged[root] = sections;
   }
