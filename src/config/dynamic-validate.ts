@@ -96,7 +96,8 @@ export function validateDynamicConfiguration(
     dynamicConfigurationSchema,
   ) as Record<string, unknown>;
   for (const path of unknownKeys(canonical, dynamicConfigurationSchema)) {
-    issue(path, `unknown key ${JSON.stringify(path[path.length - 1])}, ignored`, [], 'warning');
+    // The whole key path, so `observability` on one router can be found among many.
+    issue(path, `${formatKeyPath(path)}: unknown key or not supported by Switchyard, ignored`, [], 'warning');
   }
 
   const config: Record<string, unknown> = {};
