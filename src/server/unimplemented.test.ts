@@ -77,6 +77,7 @@ describe('configuration that is not implemented yet', () => {
         routers: {
           secure: { rule: 'Host(`a.test`)', service: 'app', tls: { certResolver: 'le' } },
           labelled: { rule: 'Host(`b.test`)', service: 'app', tls: 'true' },
+          empty: { rule: 'Host(`d.test`)', service: 'app', tls: null },
           plain: { rule: 'Host(`c.test`)', service: 'app', tls: 'false' },
         },
         services: { app: service },
@@ -88,6 +89,7 @@ describe('configuration that is not implemented yet', () => {
       'http.routers.secure.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP',
     ]);
     assert.equal(runtime.routers.get('labelled@file')?.status, 'disabled');
+    assert.equal(runtime.routers.get('empty@file')?.status, 'disabled');
     assert.equal(runtime.routers.get('plain@file')?.status, 'enabled');
     assert.deepEqual(
       built.table.routesOf('web').map((r) => r.name),

@@ -29,9 +29,12 @@ function shortName(object: { name: string; provider: string }): string {
   return object.name.endsWith(suffix) ? object.name.slice(0, -suffix.length) : object.name;
 }
 
-/** True when a router's `tls` asks for TLS (`tls: {}`, `tls=true`); `tls=false` from a label does not. */
+/**
+ * True when a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); only
+ * `false` (a label's `tls=false`) does not: when in doubt, not serving beats serving in clear.
+ */
 function wantsTls(tls: unknown): boolean {
-  if (tls === undefined || tls === null || tls === false) return false;
+  if (tls === undefined || tls === false) return false;
   return !(typeof tls === 'string' && tls.trim().toLowerCase() === 'false');
 }
 
