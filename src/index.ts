@@ -2,6 +2,8 @@
  * Switchyard's public API: the rule compiler, configuration loading and validation, the Docker
  * translation, and the process itself for embedding and tests.
  */
+
+export type { ApiHandler, InternalApi } from './api/index.js';
 export { canonicalizeKeys } from './config/canonicalize.js';
 export type { DynamicConfiguration } from './config/dynamic-schema.js';
 export { parseDynamicFile, validateDynamicConfiguration } from './config/dynamic-validate.js';
@@ -20,6 +22,6 @@ export {
 export { buildDockerConfiguration } from './provider/docker/build-configuration.js';
 export type { Provider, ProviderSink, ProviderSnapshot } from './provider/provider.js';
 export { compileRule, type RuleRequest } from './rules/index.js';
-export { createSwitchyard } from './server/create.js';
+export { type Assembly, assembleSwitchyard, createSwitchyard } from './server/create.js';
 export { Switchyard, type SwitchyardOptions } from './server/switchyard.js';
 export { VERSION } from './version.js';

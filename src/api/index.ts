@@ -1,21 +1,22 @@
 /**
  * The internal services: `api@internal` (Traefik-compatible JSON API plus the live stream),
- * `dashboard@internal`, `ping@internal` and `prometheus@internal`. Other parts of Switchyard
- * add API routes with `registerApiRoute(app, …)` and the dashboard with `setDashboardHandler`.
- * State-changing API requests must be same-origin JSON (request-guard.ts); `restrictApiHosts`
- * limits the Host names the API and dashboard answer to (allowed-hosts.ts).
+ * `dashboard@internal`, `ping@internal` and `prometheus@internal`. The API's routes, dashboard
+ * and allowed hosts live in an InternalApi (internal-api.ts) that the process's assembler
+ * (server/create.ts) builds and hands to whoever adds routes. State-changing API requests must
+ * be same-origin JSON (request-guard.ts).
  */
+import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Telemetry } from '../metrics/telemetry.js';
-import type { Handler, RequestContext } from '../middlewares/types.js';
+import type { Handler } from '../middlewares/types.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
-import { compileAllowedHosts, type HostFilter, hostRefusal } from './allowed-hosts.js';
-import { ApiError, type ApiHandler, ApiRoutes, sendJson } from './api-routes.js';
+import { ApiError, sendJson } from './api-routes.js';
 import { explainQuery, explainRequest } from './explain.js';
+import type { InternalApi } from './internal-api.js';
 import { listResponse } from './list-query.js';
 import { LiveStream } from './live-stream.js';
-import { stateChangeRefusal } from './request-guard.js';
+import { listedPending, pendingView } from './pending-views.js';
 import {
   allServices,
   type ConfigurationView,
@@ -32,6 +33,7 @@ import {
 
 export { LOCAL_HOSTS } from './allowed-hosts.js';
 export { ApiError, type ApiHandler, ApiResponse, readJsonBody } from './api-routes.js';
+export { InternalApi } from './internal-api.js';
 
 /** The names of the internal services, as routers refer to them. */
 export const INTERNAL_SERVICE_NAMES = [
@@ -44,32 +46,22 @@ export const INTERNAL_SERVICE_NAMES = [
 /** One of the internal services' names. */
 export type InternalServiceName = (typeof INTERNAL_SERVICE_NAMES)[number];
 
-const routesByApp = new WeakMap<Switchyard, ApiRoutes>();
-const dashboards = new WeakMap<Switchyard, Handler>();
-const hostRestrictions = new WeakMap<Switchyard, { allowed: HostFilter; hint: string }>();
-
-/** Adds an API route to a Switchyard's `api@internal` (e.g. `POST /api/stack/{name}/scale`). */
-export function registerApiRoute(app: Switchyard, method: string, pattern: string, handler: ApiHandler): void {
-  const routes = routesByApp.get(app);
-  if (routes === undefined) throw new Error('this Switchyard has no internal API');
-  routes.add(method, pattern, handler);
-}
-
-/** Serves the dashboard with `handler` (paths other than `/api…` on the API entry point). */
-export function setDashboardHandler(app: Switchyard, handler: Handler): void {
-  dashboards.set(app, handler);
-}
-
 /**
- * Makes the API and dashboard answer only requests whose Host matches one of `patterns` (403
- * otherwise, with `hint` saying how to allow another name). Without it they answer any Host.
+ * The internal services this static configuration offers: `api@internal` and
+ * `dashboard@internal` exist only with an `api` section (and `api.dashboard`), as in Traefik,
+ * so a router naming them otherwise is reported instead of answering 404 to everything.
  */
-export function restrictApiHosts(app: Switchyard, patterns: readonly string[], hint: string): void {
-  hostRestrictions.set(app, { allowed: compileAllowedHosts(patterns), hint });
+export function offeredInternalServices(config: StaticConfiguration): InternalServiceName[] {
+  return INTERNAL_SERVICE_NAMES.filter((name) => {
+    if (name === 'api@internal') return config.api !== undefined;
+    if (name === 'dashboard@internal') return config.api?.dashboard === true;
+    return true;
+  });
 }
 
-function configurationView(app: Switchyard): ConfigurationView {
+function configurationView(app: Switchyard, staticWarnings: readonly StaticWarning[]): ConfigurationView {
   return {
+    staticWarnings: () => staticWarnings,
     get runtime() {
       return app.runtime;
     },
@@ -79,16 +71,16 @@ function configurationView(app: Switchyard): ConfigurationView {
   };
 }
 
-/** Builds the handlers of the internal services for a running Switchyard. */
+/** Builds the handlers of the internal services for a running Switchyard, adding the API's routes to `api`. */
 export function createInternalServices(
   app: Switchyard,
   config: StaticConfiguration,
   telemetry: Telemetry,
+  api: InternalApi,
+  staticWarnings: readonly StaticWarning[] = [],
 ): Map<string, Handler> {
   telemetry.attach(app);
-  const view = configurationView(app);
-  const routes = new ApiRoutes();
-  routesByApp.set(app, routes);
+  const view = configurationView(app, staticWarnings);
   const stream = new LiveStream();
   telemetry.live.subscribe((event) => {
     // Streams never end by themselves; ending them lets the entry points drain on shutdown.
@@ -101,11 +93,11 @@ export function createInternalServices(
     if (object === undefined) throw new ApiError(404, `${kind} not found: ${name}`);
     return object;
   };
-  routes.add('GET', '/api/version', () => ({ Version: VERSION, Codename: 'switchyard', startDate: STARTED_AT }));
-  routes.add('GET', '/api/overview', () => overview(view, config));
-  routes.add('GET', '/api/rawdata', () => rawData(view));
-  routes.add('GET', '/api/providers/failures', () => [...app.watcher.failures.values()]);
-  routes.add('GET', '/api/entrypoints', ({ query }) =>
+  api.route('GET', '/api/version', () => ({ Version: VERSION, Codename: 'switchyard', startDate: STARTED_AT }));
+  api.route('GET', '/api/overview', () => overview(view, config));
+  api.route('GET', '/api/rawdata', () => rawData(view));
+  api.route('GET', '/api/providers/failures', () => [...app.watcher.failures.values()]);
+  api.route('GET', '/api/entrypoints', ({ query }) =>
     listResponse(
       Object.entries(config.entryPoints).map(([name, entry]) => ({
         name,
@@ -115,33 +107,51 @@ export function createInternalServices(
       query,
     ),
   );
-  routes.add('GET', '/api/entrypoints/{name}', ({ params }) => {
+  api.route('GET', '/api/entrypoints/{name}', ({ params }) => {
     const name = params.name as string;
     return entryPointView(name, find('entry point', name, config.entryPoints[name]));
   });
-  routes.add('GET', '/api/http/routers', ({ query }) => listResponse(listedRouters(view), query));
-  routes.add('GET', '/api/http/routers/{name}', ({ params }) =>
+  api.route('GET', '/api/http/routers', ({ query }) => listResponse(listedRouters(view), query));
+  api.route('GET', '/api/http/routers/{name}', ({ params }) =>
     routerView(find('router', params.name as string, app.runtime.routers.get(params.name as string))),
   );
-  routes.add('GET', '/api/http/services', ({ query }) => listResponse(listedServices(view), query));
-  routes.add('GET', '/api/http/services/{name}', ({ params }) => {
+  api.route('GET', '/api/http/services', ({ query }) => listResponse(listedServices(view), query));
+  api.route('GET', '/api/http/services/{name}', ({ params }) => {
     const name = params.name as string;
     const service = allServices(app.runtime).find((s) => s.name === name);
     return serviceView(find('service', name, service), app.upstreams);
   });
-  routes.add('GET', '/api/http/middlewares', ({ query }) => listResponse(listedMiddlewares(view), query));
-  routes.add('GET', '/api/http/middlewares/{name}', ({ params }) =>
+  api.route('GET', '/api/http/middlewares', ({ query }) => listResponse(listedMiddlewares(view), query));
+  api.route('GET', '/api/http/middlewares/{name}', ({ params }) =>
     middlewareView(find('middleware', params.name as string, app.runtime.middlewares.get(params.name as string))),
   );
-  routes.add('GET', '/api/explain', ({ query }) => {
+  // TCP and UDP: shown (each with its "not implemented yet" warning) until their protocols land.
+  const pending = [
+    ['tcp', 'routers', 'router', () => app.runtime.tcp.routers],
+    ['tcp', 'services', 'service', () => app.runtime.tcp.services],
+    ['tcp', 'middlewares', 'middleware', () => app.runtime.tcp.middlewares],
+    ['udp', 'routers', 'router', () => app.runtime.udp.routers],
+    ['udp', 'services', 'service', () => app.runtime.udp.services],
+  ] as const;
+  for (const [protocol, section, kind, objects] of pending) {
+    api.route('GET', `/api/${protocol}/${section}`, ({ query }) =>
+      listResponse(listedPending(objects().values(), kind), query),
+    );
+    api.route('GET', `/api/${protocol}/${section}/{name}`, ({ params }) => {
+      const name = params.name as string;
+      const object = find(`${protocol.toUpperCase()} ${kind}`, name, objects().get(name));
+      return pendingView(object, kind !== 'router');
+    });
+  }
+  api.route('GET', '/api/explain', ({ query }) => {
     const request = explainQuery(query);
     // The configured entry points: with --workers some listen in the workers, not here.
     const names = Object.keys(config.entryPoints);
     if (request.entryPoint !== null) find('entry point', request.entryPoint, config.entryPoints[request.entryPoint]);
     return explainRequest(app.runtime, request.entryPoint === null ? names : [request.entryPoint], request);
   });
-  routes.add('GET', '/api/stats', () => ({ ...telemetry.live.current(), history: telemetry.live.history() }));
-  routes.add('GET', '/api/live', ({ ctx }) => {
+  api.route('GET', '/api/stats', () => ({ ...telemetry.live.current(), history: telemetry.live.history() }));
+  api.route('GET', '/api/live', ({ ctx }) => {
     stream.open(ctx, [
       ['config', overview(view, config)],
       ['stats', telemetry.live.current()],
@@ -149,39 +159,16 @@ export function createInternalServices(
     return undefined;
   });
 
-  /** Answers the request here when the host or (for API changes) its origin is refused; true then. */
-  const refused = (ctx: RequestContext, api: boolean): boolean => {
-    const restriction = hostRestrictions.get(app);
-    const refusal =
-      (restriction === undefined ? null : hostRefusal(ctx.host, restriction.allowed, restriction.hint)) ??
-      (api ? stateChangeRefusal(ctx.req.method, ctx.req.headers, ctx.scheme) : null);
-    if (refusal === null) return false;
-    sendJson(ctx, refusal.status, { message: refusal.message });
-    return true;
-  };
-
   const terminating = config.ping?.terminatingStatusCode ?? 503;
   const handlers: Record<InternalServiceName, Handler> = {
-    'api@internal': (ctx) => {
-      if (!refused(ctx, true)) routes.handle(ctx);
-    },
+    'api@internal': (ctx) => api.handleApi(ctx),
     'ping@internal': (ctx) => {
       const status = app.stopping ? terminating : 200;
       const body = status === 200 ? 'OK' : 'Service Unavailable';
       ctx.res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
       ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
     },
-    'dashboard@internal': (ctx) => {
-      if (refused(ctx, false)) return;
-      const dashboard = dashboards.get(app);
-      if (dashboard !== undefined) return dashboard(ctx);
-      if (ctx.path === '/') {
-        ctx.res.writeHead(302, { location: '/dashboard/', 'content-length': 0 });
-        ctx.res.end();
-        return;
-      }
-      sendJson(ctx, 404, { message: 'dashboard not built' });
-    },
+    'dashboard@internal': (ctx) => api.handleDashboard(ctx),
     'prometheus@internal': (ctx) => {
       const registry = telemetry.prometheus;
       if (registry === null) return sendJson(ctx, 404, { message: 'metrics.prometheus is not enabled' });
@@ -194,5 +181,5 @@ export function createInternalServices(
       );
     },
   };
-  return new Map<string, Handler>(INTERNAL_SERVICE_NAMES.map((name) => [name, handlers[name]]));
+  return new Map<string, Handler>(offeredInternalServices(config).map((name) => [name, handlers[name]]));
 }

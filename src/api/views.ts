@@ -5,17 +5,20 @@
  * and `type`; `/api/rawdata` has the same objects keyed by name, without `name`/`provider`.
  */
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
+import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import {
   type ProviderFailure,
   qualify,
   type RuntimeConfiguration,
+  type RuntimeIssue,
   type RuntimeMiddleware,
   type RuntimeObject,
   type RuntimeRouter,
   type RuntimeService,
 } from '../server/runtime.js';
 import type { Listed } from './list-query.js';
+import { pendingByName } from './pending-views.js';
 
 /** What the views read from the running process. */
 export interface ConfigurationView {
@@ -24,6 +27,8 @@ export interface ConfigurationView {
   /** Provider names, in start order. */
   providerNames(): string[];
   failures(): ProviderFailure[];
+  /** Remarks about the static configuration (unknown or unhonoured keys), read once at start. */
+  staticWarnings(): readonly StaticWarning[];
 }
 
 type Json = Record<string, unknown>;
@@ -178,7 +183,6 @@ function counts(objects: Iterable<RuntimeObject<unknown>>): { total: number; war
 
 /** `/api/overview`: totals per kind, features, providers, and (Switchyard's addition) provider failures. */
 export function overview(view: ConfigurationView, config: StaticConfiguration): Json {
-  const none = { total: 0, warnings: 0, errors: 0 };
   const runtime = view.runtime;
   return {
     http: {
@@ -186,8 +190,12 @@ export function overview(view: ConfigurationView, config: StaticConfiguration): 
       services: counts(allServices(runtime)),
       middlewares: counts(runtime.middlewares.values()),
     },
-    tcp: { routers: none, services: none, middlewares: none },
-    udp: { routers: none, services: none },
+    tcp: {
+      routers: counts(runtime.tcp.routers.values()),
+      services: counts(runtime.tcp.services.values()),
+      middlewares: counts(runtime.tcp.middlewares.values()),
+    },
+    udp: { routers: counts(runtime.udp.routers.values()), services: counts(runtime.udp.services.values()) },
     features: {
       tracing: '',
       metrics: config.metrics.prometheus === undefined ? '' : 'Prometheus',
@@ -198,7 +206,27 @@ export function overview(view: ConfigurationView, config: StaticConfiguration): 
   };
 }
 
-/** `/api/rawdata`: every object by name. */
+/**
+ * Every remark that concerns no single object: the static configuration's (source `static`),
+ * then each provider's (unknown keys, sections not implemented).
+ */
+export function issuesList(view: ConfigurationView): RuntimeIssue[] {
+  const fromStatic = view.staticWarnings().map(
+    (w): RuntimeIssue => ({
+      severity: 'warning',
+      key: w.key,
+      message: w.message,
+      source: 'static',
+      ...(w.location === undefined ? {} : { location: w.location }),
+    }),
+  );
+  return [...fromStatic, ...view.runtime.issues];
+}
+
+/**
+ * `/api/rawdata`: every object by name, Traefik's keys (`routers` … `udpServices`), plus
+ * Switchyard's `issues` (issuesList).
+ */
 export function rawData(view: ConfigurationView): Json {
   const routers: Json = {};
   const services: Json = {};
@@ -210,7 +238,18 @@ export function rawData(view: ConfigurationView): Json {
     services[service.name] = serviceInfo(service, view.upstreams);
   for (const middleware of byName(view.runtime.middlewares.values()))
     middlewares[middleware.name] = middlewareInfo(middleware);
-  return { routers, middlewares, services };
+  const { tcp, udp } = view.runtime;
+  return {
+    routers,
+    middlewares,
+    services,
+    tcpRouters: pendingByName(tcp.routers.values()),
+    tcpMiddlewares: pendingByName(tcp.middlewares.values()),
+    tcpServices: pendingByName(tcp.services.values()),
+    udpRouters: pendingByName(udp.routers.values()),
+    udpServices: pendingByName(udp.services.values()),
+    issues: issuesList(view),
+  };
 }
 
 /** Go's time.Duration formatting (`60s`, `3m0s`, `1h0m0s`, `0s`, `500ms`). */

@@ -1,16 +1,20 @@
 /**
- * `switchyard check [--configFile F] [dynamic files…]`: validates the static configuration and
- * the dynamic files, builds the routing table as the proxy would, prints every problem with
- * where it is, and exits non-zero when any is an error.
+ * `switchyard check [--strict] [--configFile F] [dynamic files…]`: validates the static
+ * configuration and the dynamic files, builds the routing table as the proxy would, prints
+ * every problem with where it is, and exits non-zero when any is an error. Keys Switchyard does
+ * not implement are warnings (printed, exit 0); `--strict` makes any warning fail the check, for
+ * CI that must not accept a configuration part of which would be ignored.
  */
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import type { RuntimeObject } from '../server/runtime.js';
 import { collectConfiguration } from './collect.js';
 
-/** Validates configuration; exit code 0 when there is no error, 1 otherwise. */
-export async function checkCommand(args: string[]): Promise<number> {
+/** Validates configuration; exit code 0 when there is no error (and, with `--strict`, no warning), 1 otherwise. */
+export async function checkCommand(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
+  const strict = argv.includes('--strict');
+  const args = argv.filter((arg) => arg !== '--strict');
   let loaded: Awaited<ReturnType<typeof loadStaticConfiguration>>;
   try {
     loaded = await loadStaticConfiguration({ args, env: process.env, cwd: process.cwd() });
@@ -23,40 +27,49 @@ export async function checkCommand(args: string[]): Promise<number> {
   out(
     `${pc.green('✔')} static configuration (${source.path ?? source.kind}): ${Object.keys(config.entryPoints).length} entry points`,
   );
-  for (const warning of warnings) out(`${pc.yellow('!')} ${warning}`);
-
-  const collected = await collectConfiguration(config, rest);
   let errors = 0;
   let warningsCount = 0;
-  for (const failure of collected.failures) {
-    errors++;
-    out(`${pc.red('✖')} ${failure.location ?? failure.file}: ${failure.message}`);
-  }
+  const report = (error: boolean, line: string) => {
+    if (error) errors++;
+    else warningsCount++;
+    out(`${error ? pc.red('✖') : pc.yellow('!')} ${line}`);
+  };
+  for (const warning of warnings) report(false, warning);
+
+  const collected = await collectConfiguration(config, rest);
+  for (const failure of collected.failures) report(true, `${failure.location ?? failure.file}: ${failure.message}`);
+  const { runtime } = collected;
   const kinds = [
-    ['router', collected.runtime.routers],
-    ['service', collected.runtime.services],
-    ['middleware', collected.runtime.middlewares],
+    ['router', runtime.routers],
+    ['service', runtime.services],
+    ['middleware', runtime.middlewares],
+    ['TCP router', runtime.tcp.routers],
+    ['TCP service', runtime.tcp.services],
+    ['TCP middleware', runtime.tcp.middlewares],
+    ['TCP servers transport', runtime.tcp.serversTransports],
+    ['UDP router', runtime.udp.routers],
+    ['UDP service', runtime.udp.services],
   ] as const;
   for (const [kind, objects] of kinds) {
     for (const object of objects.values() as IterableIterator<RuntimeObject<unknown>>) {
       if (object.provider === 'internal') continue;
-      for (const message of object.errors) {
-        const where = object.location ? `${object.location}: ` : '';
-        if (object.status === 'disabled') {
-          errors++;
-          out(`${pc.red('✖')} ${where}${kind} "${object.name}": ${message}`);
-        } else {
-          warningsCount++;
-          out(`${pc.yellow('!')} ${where}${kind} "${object.name}": ${message}`);
-        }
-      }
+      const where = object.location ? `${object.location}: ` : '';
+      for (const message of object.errors)
+        report(object.status === 'disabled', `${where}${kind} "${object.name}": ${message}`);
     }
+  }
+  for (const issue of runtime.issues) {
+    const where = issue.location ? `${issue.location}: ` : '';
+    report(issue.severity === 'error', `${where}${issue.message}`);
   }
   const count = (map: Map<string, RuntimeObject<unknown>>) =>
     [...map.values()].filter((o) => o.provider !== 'internal').length;
+  const pending = count(runtime.tcp.routers) + count(runtime.udp.routers);
   out(
-    `${collected.files.length} dynamic file(s): ${count(collected.runtime.routers)} routers, ${count(collected.runtime.services)} services, ${count(collected.runtime.middlewares)} middlewares — ` +
-      `${errors === 0 ? pc.green('0 errors') : pc.red(`${errors} error(s)`)}, ${warningsCount} warning(s)`,
+    `${collected.files.length} dynamic file(s): ${count(runtime.routers)} routers, ${count(runtime.services)} services, ${count(runtime.middlewares)} middlewares` +
+      `${pending > 0 ? ` (and ${pending} TCP/UDP routers, not implemented yet)` : ''} — ` +
+      `${errors === 0 ? pc.green('0 errors') : pc.red(`${errors} error(s)`)}, ${warningsCount} warning(s)` +
+      `${strict && errors === 0 && warningsCount > 0 ? pc.red(' (--strict: warnings fail the check)') : ''}`,
   );
-  return errors === 0 ? 0 : 1;
+  return errors > 0 || (strict && warningsCount > 0) ? 1 : 0;
 }

@@ -3,7 +3,7 @@
  * files named on the command line, else the static file provider's), then merges and builds
  * it exactly as the running proxy would, without listening anywhere.
  */
-import { INTERNAL_SERVICE_NAMES } from '../api/index.js';
+import { offeredInternalServices } from '../api/index.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import { SwitchyardError } from '../errors.js';
@@ -75,7 +75,7 @@ export async function collectConfiguration(
   const runtime = mergeSnapshots([internalSnapshot(config), merged]);
   const entryPoints = entryPointOptions(config).map((e) => e.name);
   const transports = new TransportPool();
-  const internalServices = new Map(INTERNAL_SERVICE_NAMES.map((n) => [n, () => undefined]));
+  const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
   const built = buildRoutingTable(runtime, {
     entryPoints,
     defaultEntryPoints: entryPoints,

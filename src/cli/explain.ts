@@ -51,6 +51,12 @@ export async function explainCommand(args: string[]): Promise<number> {
   for (const failure of collected.failures) {
     out(`${pc.yellow('!')} not loaded: ${failure.location ?? failure.file}: ${failure.message}`);
   }
+  // TCP and UDP routers would see a connection before HTTP does; until they are implemented they
+  // are not considered, and saying so keeps the answer honest about a Traefik configuration.
+  const pending = [...collected.runtime.tcp.routers.keys(), ...collected.runtime.udp.routers.keys()];
+  if (pending.length > 0) {
+    out(`${pc.yellow('!')} not considered (TCP/UDP routing is not implemented yet): ${pending.join(', ')}`);
+  }
   const url = urlText.startsWith('/') ? new URL(urlText, 'http://localhost') : new URL(urlText);
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
   const entryPoints = entryPointOptions(config);

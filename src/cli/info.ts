@@ -13,7 +13,9 @@ Usage:
   switchyard [--configFile FILE] [--dotted.flags=value…]   run the proxy
   switchyard up [-f docker-compose.yml] [--scale SERVICE=N]… [flags]
                                                        run a compose file's services as local processes, routed
-  switchyard check [--configFile FILE] [dynamic files…]  validate static and dynamic configuration
+  switchyard check [--strict] [--configFile FILE] [dynamic files…]
+                                                       validate static and dynamic configuration
+                                                       (--strict: warnings, such as ignored keys, fail too)
   switchyard explain [--configFile FILE] [-X METHOD] [-H 'Name: value']… URL
                                                        show which router takes a request, and why others do not
   switchyard version

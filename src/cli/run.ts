@@ -7,7 +7,7 @@
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { installLastResort } from '../core/last-resort.js';
 import { createLogger } from '../logger.js';
-import { createSwitchyard } from '../server/create.js';
+import { assembleSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
 import type { Logger } from '../server/watcher.js';
 import { startPrimary } from '../server/workers/primary.js';
@@ -15,7 +15,11 @@ import { placeEntryPoints, resolveWorkerCount } from '../server/workers/protocol
 
 /** Runs the proxy until a termination signal; resolves with the exit code. */
 export async function runCommand(args: string[]): Promise<number> {
-  const { config, source, warnings } = await loadStaticConfiguration({ args, env: process.env, cwd: process.cwd() });
+  const { config, source, warnings, remarks } = await loadStaticConfiguration({
+    args,
+    env: process.env,
+    cwd: process.cwd(),
+  });
   const logger = createLogger(config.log);
   installLastResort(logger);
   for (const warning of warnings) logger.warn({}, warning);
@@ -24,7 +28,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (workers > 1) {
     const placement = placeEntryPoints(config);
     if (placement.workers.length > 0) {
-      const { app, pool } = await startPrimary(config, logger, workers, placement);
+      const { app, pool } = await startPrimary(config, logger, workers, placement, remarks);
       return untilSignal(app, logger, () => pool.stop());
     }
     logger.warn(
@@ -32,7 +36,7 @@ export async function runCommand(args: string[]): Promise<number> {
       'workers: every entry point serves the API, dashboard, ping or metrics, which stay in one process; running without workers',
     );
   }
-  const app = await createSwitchyard(config, logger);
+  const { app } = await assembleSwitchyard(config, logger, { staticWarnings: remarks });
   await app.start();
   return untilSignal(app, logger);
 }

@@ -12,7 +12,7 @@
  */
 
 import { resolve } from 'node:path';
-import { LOCAL_HOSTS, restrictApiHosts } from '../api/index.js';
+import { LOCAL_HOSTS } from '../api/index.js';
 import { parseAddress } from '../config/address.js';
 import type { StaticConfiguration } from '../config/static-loader.js';
 import { loadStaticConfiguration } from '../config/static-loader.js';
@@ -22,7 +22,7 @@ import { createLogger } from '../logger.js';
 import { messageLogger } from '../provider/index.js';
 import { formatBanner } from '../provider/process/banner.js';
 import { loadComposeProject, ProcessProvider, registerStackApi } from '../provider/process/index.js';
-import { createSwitchyard } from '../server/create.js';
+import { assembleSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { untilSignal } from './run.js';
 
@@ -228,14 +228,17 @@ export async function upCommand(args: string[]): Promise<number> {
   }
   const processLogger = messageLogger(logger, 'process');
   const provider = new ProcessProvider({ project, scale: options.scale, translation: docker, logger: processLogger });
-  const app = await createSwitchyard(config, logger, [provider]);
+  const { app, api } = await assembleSwitchyard(config, logger, {
+    providers: [provider],
+    staticWarnings: loaded.remarks,
+  });
   provider.useUpstreams(app.upstreams);
-  registerStackApi(app, provider);
+  registerStackApi(api, provider);
   // A page on another site whose name is re-pointed at this machine (DNS rebinding) still sends
   // its own Host; answering local names only keeps it away. A specific --host is local too.
   const allowedHosts = [...LOCAL_HOSTS, ...options.apiAllowedHosts];
   if (!EVERY_INTERFACE.has(host)) allowedHosts.push(host);
-  restrictApiHosts(app, allowedHosts, 'allow another name with `switchyard up --api-allowed-hosts NAME`');
+  api.restrictHosts(allowedHosts, 'allow another name with `switchyard up --api-allowed-hosts NAME`');
   if (EVERY_INTERFACE.has(host)) {
     logger.warn(
       { host },

@@ -1,7 +1,8 @@
 /**
  * Validates a provider's dynamic configuration object by object. Configuration errors are data:
  * a router, service, middleware or servers transport that fails validation is left out of the
- * result and reported as a ConfigIssue on its path, and everything else keeps working.
+ * result and reported as a ConfigIssue on its path, and everything else keeps working. The
+ * `tcp`, `udp` and `tls` sections are validated the same way, for shape only (objects by name).
  */
 
 import type { ConfigIssue } from '../provider/provider.js';
@@ -11,6 +12,7 @@ import {
   type DynamicConfiguration,
   dynamicConfigurationSchema,
   middlewareSchema,
+  pendingObjectSchema,
   routerSchema,
   serversTransportSchema,
   serviceSchema,
@@ -31,12 +33,36 @@ export interface DynamicValidationResult {
   issues: ConfigIssue[];
 }
 
-const SECTIONS = [
-  ['routers', 'router', routerSchema],
-  ['services', 'service', serviceSchema],
-  ['middlewares', 'middleware', middlewareSchema],
-  ['serversTransports', 'servers transport', serversTransportSchema],
-] as const;
+type Section = readonly [section: string, kind: string, schema: { safeParse: typeof routerSchema.safeParse }];
+
+/** The named sections of each root, with what one object is called in messages and its schema. */
+const SECTIONS: Record<string, readonly Section[]> = {
+  http: [
+    ['routers', 'router', routerSchema],
+    ['services', 'service', serviceSchema],
+    ['middlewares', 'middleware', middlewareSchema],
+    ['serversTransports', 'servers transport', serversTransportSchema],
+  ],
+  tcp: [
+    ['routers', 'TCP router', pendingObjectSchema],
+    ['services', 'TCP service', pendingObjectSchema],
+    ['middlewares', 'TCP middleware', pendingObjectSchema],
+    ['serversTransports', 'TCP servers transport', pendingObjectSchema],
+  ],
+  udp: [
+    ['routers', 'UDP router', pendingObjectSchema],
+    ['services', 'UDP service', pendingObjectSchema],
+  ],
+  tls: [
+    ['options', 'TLS options', pendingObjectSchema],
+    ['stores', 'TLS store', pendingObjectSchema],
+  ],
+};
+
+/** `a, b and c`. */
+function listWords(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -70,42 +96,51 @@ export function validateDynamicConfiguration(
     dynamicConfigurationSchema,
   ) as Record<string, unknown>;
   for (const path of unknownKeys(canonical, dynamicConfigurationSchema)) {
-    issue(path, `unknown key ${JSON.stringify(path[path.length - 1])}, ignored`, [], 'warning');
+    // The whole key path, so `observability` on one router can be found among many.
+    issue(path, `${formatKeyPath(path)}: unknown key or not supported by Switchyard, ignored`, [], 'warning');
   }
 
   const config: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(canonical)) if (key !== 'http') config[key] = value;
-  const http = canonical.http;
-  if (http !== undefined) {
-    if (!isPlainObject(http)) {
-      issue(['http'], 'http must be a mapping of routers, services, middlewares and serversTransports');
-    } else {
-      const validHttp: Record<string, unknown> = {};
-      for (const [section, kind, schema] of SECTIONS) {
-        const objects = http[section];
-        if (objects === undefined) continue;
-        if (!isPlainObject(objects)) {
-          issue(['http', section], `${section} must be a mapping of names to ${kind} definitions`);
+  for (const [key, value] of Object.entries(canonical)) if (SECTIONS[key] === undefined) config[key] = value;
+  for (const [root, sections] of Object.entries(SECTIONS)) {
+    const value = canonical[root];
+    if (value === undefined) continue;
+    const names = sections.map(([section]) => section);
+    if (root === 'tls') names.unshift('certificates');
+    if (!isPlainObject(value)) {
+      issue([root], `${root} must be a mapping of ${listWords(names)}`);
+      continue;
+    }
+    const validRoot: Record<string, unknown> = {};
+    for (const [section, kind, schema] of sections) {
+      const objects = value[section];
+      if (objects === undefined) continue;
+      if (!isPlainObject(objects)) {
+        issue([root, section], `${section} must be a mapping of names to ${kind} definitions`);
+        continue;
+      }
+      const valid: Record<string, unknown> = {};
+      for (const [name, definition] of Object.entries(objects)) {
+        const result = schema.safeParse(definition);
+        if (result.success) {
+          valid[name] = result.data;
           continue;
         }
-        const valid: Record<string, unknown> = {};
-        for (const [name, definition] of Object.entries(objects)) {
-          const result = schema.safeParse(definition);
-          if (result.success) {
-            valid[name] = result.data;
-            continue;
-          }
-          const problems = result.error.issues.map((i) => {
-            const field = formatKeyPath(i.path.filter((p): p is string | number => typeof p !== 'symbol'));
-            return field === '' ? i.message : `${field}: ${i.message}`;
-          });
-          const first = result.error.issues[0]?.path.filter((p): p is string | number => typeof p !== 'symbol') ?? [];
-          issue(['http', section, name], `${kind} ${JSON.stringify(name)}: ${problems.join('; ')}`, first);
-        }
-        validHttp[section] = valid;
+        const problems = result.error.issues.map((i) => {
+          const field = formatKeyPath(i.path.filter((p): p is string | number => typeof p !== 'symbol'));
+          return field === '' ? i.message : `${field}: ${i.message}`;
+        });
+        const first = result.error.issues[0]?.path.filter((p): p is string | number => typeof p !== 'symbol') ?? [];
+        issue([root, section, name], `${kind} ${JSON.stringify(name)}: ${problems.join('; ')}`, first);
       }
-      config.http = validHttp;
+      validRoot[section] = valid;
     }
+    if (root === 'tls' && value.certificates !== undefined) {
+      const certificates = value.certificates;
+      if (Array.isArray(certificates) && certificates.every(isPlainObject)) validRoot.certificates = certificates;
+      else issue(['tls', 'certificates'], 'certificates must be a list of mappings (certFile, keyFile, stores)');
+    }
+    config[root] = validRoot;
   }
   return { config: deepFreeze(config as DynamicConfiguration), issues };
 }

@@ -30,6 +30,7 @@ import {
   type StaticConfiguration,
   staticConfigurationSchema,
 } from './static-schema.js';
+import { unhonouredSettings } from './static-unimplemented.js';
 
 export type { StaticConfiguration } from './static-schema.js';
 
@@ -49,11 +50,23 @@ export interface StaticSource {
   path?: string;
 }
 
+/** A non-fatal remark about the static configuration, by the key it concerns. */
+export interface StaticWarning {
+  /** Dotted key path (`entryPoints.web.proxyProtocol`); empty when it is about the source itself. */
+  key: string;
+  /** The whole remark, key and location included (as in `warnings`). */
+  message: string;
+  location?: string;
+}
+
 /** The loaded configuration, its source, non-fatal remarks and the non-configuration arguments. */
 export interface StaticLoadResult {
   config: StaticConfiguration;
   source: StaticSource;
+  /** Each remark as one line (logs, `check`). */
   warnings: string[];
+  /** The same remarks with the key each concerns (`/api/rawdata`'s `issues`). */
+  remarks: StaticWarning[];
   /** Arguments that are not configuration flags (subcommand operands), in order. */
   rest: string[];
 }
@@ -110,6 +123,11 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
   const envTree = envToTree(env, ENV_PREFIXES, { accept: isConfigKey });
   const hasEnv = Object.keys(envTree.tree).length > 0;
   const warnings: string[] = [];
+  const remarks: StaticWarning[] = [];
+  const sourceWarning = (message: string) => {
+    warnings.push(message);
+    remarks.push({ key: '', message });
+  };
 
   let filePath: string | undefined;
   if (configFile !== undefined) {
@@ -120,9 +138,9 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
   }
 
   if (filePath !== undefined) {
-    if (hasFlags) warnings.push(`configuration flags are ignored: the configuration comes from ${filePath}`);
+    if (hasFlags) sourceWarning(`configuration flags are ignored: the configuration comes from ${filePath}`);
     if (hasEnv)
-      warnings.push(`configuration environment variables are ignored: the configuration comes from ${filePath}`);
+      sourceWarning(`configuration environment variables are ignored: the configuration comes from ${filePath}`);
     let text: string;
     try {
       text = await readFile(filePath, 'utf8');
@@ -130,22 +148,27 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
       throw new ConfigError(`cannot read ${filePath}: ${(error as Error).message}`, filePath, error);
     }
     const parsed = parseConfigText(text, filePath);
-    const config = buildStaticConfiguration(parsed.value, { locate: parsed.locate, warnings });
-    return { config, source: { kind: 'file', path: filePath }, warnings, rest: flags.rest };
+    const config = buildStaticConfiguration(parsed.value, { locate: parsed.locate, warnings, remarks });
+    return { config, source: { kind: 'file', path: filePath }, warnings, remarks, rest: flags.rest };
   }
   if (hasFlags) {
-    if (hasEnv) warnings.push('configuration environment variables are ignored: the configuration comes from flags');
-    const config = buildStaticConfiguration(flags.tree, { locate: originLocator(flags.origins), warnings });
-    return { config, source: { kind: 'flags' }, warnings, rest: flags.rest };
+    if (hasEnv) sourceWarning('configuration environment variables are ignored: the configuration comes from flags');
+    const config = buildStaticConfiguration(flags.tree, { locate: originLocator(flags.origins), warnings, remarks });
+    return { config, source: { kind: 'flags' }, warnings, remarks, rest: flags.rest };
   }
   if (hasEnv) {
-    const config = buildStaticConfiguration(envTree.tree, { locate: originLocator(envTree.origins), warnings });
-    return { config, source: { kind: 'env' }, warnings, rest: flags.rest };
+    const config = buildStaticConfiguration(envTree.tree, {
+      locate: originLocator(envTree.origins),
+      warnings,
+      remarks,
+    });
+    return { config, source: { kind: 'env' }, warnings, remarks, rest: flags.rest };
   }
   return {
-    config: buildStaticConfiguration({}, { warnings }),
+    config: buildStaticConfiguration({}, { warnings, remarks }),
     source: { kind: 'defaults' },
     warnings,
+    remarks,
     rest: flags.rest,
   };
 }
@@ -163,14 +186,18 @@ function originLocator(origins: Map<string, string>): Locator {
   };
 }
 
-function describe(path: readonly PropertyKey[], message: string, locate?: Locator): { text: string; location: string } {
+function describe(
+  path: readonly PropertyKey[],
+  message: string,
+  locate?: Locator,
+): { text: string; location: string; key: string } {
   const segments = path.filter((p): p is string | number => typeof p !== 'symbol');
   const keyPath = formatKeyPath(segments) || '(root)';
   const where = locate?.(segments);
-  if (where === undefined) return { text: `${keyPath}: ${message}`, location: keyPath };
+  if (where === undefined) return { text: `${keyPath}: ${message}`, location: keyPath, key: keyPath };
   // A file position reads best first; a flag or variable name reads best as a hint.
-  if (/:\d+:\d+$/.test(where)) return { text: `${where}: ${keyPath}: ${message}`, location: where };
-  return { text: `${keyPath}: ${message} (from ${where})`, location: where };
+  if (/:\d+:\d+$/.test(where)) return { text: `${where}: ${keyPath}: ${message}`, location: where, key: keyPath };
+  return { text: `${keyPath}: ${message} (from ${where})`, location: where, key: keyPath };
 }
 
 /**
@@ -179,9 +206,14 @@ function describe(path: readonly PropertyKey[], message: string, locate?: Locato
  */
 export function buildStaticConfiguration(
   raw: unknown,
-  options: { locate?: Locator; warnings?: string[] } = {},
+  options: { locate?: Locator; warnings?: string[]; remarks?: StaticWarning[] } = {},
 ): StaticConfiguration {
-  const { locate, warnings = [] } = options;
+  const { locate, warnings = [], remarks = [] } = options;
+  const warn = (path: readonly PropertyKey[], message: string) => {
+    const { text, location, key } = describe(path, message, locate);
+    warnings.push(text);
+    remarks.push(location === key ? { key, message: text } : { key, message: text, location });
+  };
   const tree = raw ?? {};
   if (typeof tree !== 'object' || Array.isArray(tree)) {
     throw new ConfigError('the static configuration must be a mapping of keys to values', locate?.([]));
@@ -193,12 +225,15 @@ export function buildStaticConfiguration(
     if (path.length === 1 && !ignored.has((path[0] as string).toLowerCase())) {
       errors.push(describe(path, 'unknown key', locate));
     } else {
-      warnings.push(describe(path, 'not supported by Switchyard, ignored', locate).text);
+      warn(path, 'not supported by Switchyard, ignored');
     }
   }
   if (errors.length === 0) {
     const result = staticConfigurationSchema.safeParse(canonical);
-    if (result.success) return deepFreeze(withImplicitEntryPoints(result.data, locate));
+    if (result.success) {
+      for (const { path, message } of unhonouredSettings(result.data)) warn(path, message);
+      return deepFreeze(withImplicitEntryPoints(result.data, locate));
+    }
     for (const issue of result.error.issues) errors.push(describe(issue.path, issue.message, locate));
   }
   const first = errors[0] as { location: string };

@@ -1,7 +1,8 @@
 /**
  * Builds a routing table from a runtime configuration. Every router is compiled on its own: a
  * bad rule, a missing service or a broken middleware disables that router (its error goes on
- * the runtime object, for the API and `check`) while the rest keeps routing.
+ * the runtime object, for the API and `check`) while the rest keeps routing. What is not
+ * implemented yet (TCP, UDP, TLS) is reported first (unimplemented.ts) and never routed.
  */
 
 import { buildMiddleware } from '../middlewares/index.js';
@@ -11,6 +12,7 @@ import { BuildOnce } from './build-once.js';
 import { type ServiceBuildDeps, ServiceBuilder } from './build-services.js';
 import { type Route, RoutingTable } from './routing-table.js';
 import { addError, qualify, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
+import { reportUnimplemented } from './unimplemented.js';
 
 /** What building a table needs besides the runtime configuration. */
 export interface TableBuildDeps extends ServiceBuildDeps {
@@ -28,6 +30,8 @@ export interface BuiltTable {
 
 /** Builds the routing table, recording errors and statuses on `runtime` as it goes. */
 export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuildDeps): BuiltTable {
+  // First, so a router with `tls` is disabled before it could be routed as plain HTTP.
+  reportUnimplemented(runtime);
   const services = new ServiceBuilder(runtime, deps);
   const middlewares = new MiddlewareBuilder(runtime);
   const routes = new Map<string, Route[]>();

@@ -1,5 +1,10 @@
-/** Assembles a Switchyard process from a validated static configuration. */
-import { createInternalServices, setDashboardHandler } from '../api/index.js';
+/**
+ * Assembles a Switchyard process from a validated static configuration. The assembler owns the
+ * internal API (an InternalApi) and hands it to what adds routes: `switchyard up`'s stack API
+ * and the worker pool receive it from here, never look it up from the Switchyard.
+ */
+import { createInternalServices, InternalApi } from '../api/index.js';
+import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import { createDashboardHandler } from '../dashboard/serve.js';
 import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
@@ -17,13 +22,29 @@ export interface DataPlaneSplit {
   remoteStatistics: RemoteStatistics;
 }
 
-/** Creates (but does not start) a Switchyard for this configuration, plus any extra providers. */
-export async function createSwitchyard(
+/** The assembled process: the Switchyard and its internal API. */
+export interface Assembly {
+  app: Switchyard;
+  /** The internal API; disabled (routes ignored) without an `api` section. */
+  api: InternalApi;
+}
+
+/** What `assembleSwitchyard` adds to the static configuration. */
+export interface AssemblyOptions {
+  /** Providers besides those of the static configuration (`switchyard up`'s process provider). */
+  providers?: Provider[];
+  split?: DataPlaneSplit;
+  /** Remarks made while loading the static configuration, for `/api/rawdata`'s `issues`. */
+  staticWarnings?: readonly StaticWarning[];
+}
+
+/** Creates (but does not start) a Switchyard for this configuration, with its internal API. */
+export async function assembleSwitchyard(
   config: StaticConfiguration,
   logger: Logger,
-  extraProviders: Provider[] = [],
-  split?: DataPlaneSplit,
-): Promise<Switchyard> {
+  options: AssemblyOptions = {},
+): Promise<Assembly> {
+  const { providers = [], split, staticWarnings = [] } = options;
   const internalServices = new Map();
   const telemetry = new Telemetry(config, logger);
   if (split !== undefined) telemetry.addRemote(split.remoteStatistics);
@@ -31,7 +52,7 @@ export async function createSwitchyard(
   const app = new Switchyard({
     entryPoints: entryPointOptions(config).filter((entry) => !remote.has(entry.name)),
     remoteEntryPoints: [...remote],
-    providers: [...(await createProviders(config, logger)), ...extraProviders],
+    providers: [...(await createProviders(config, logger)), ...providers],
     defaultTransport: defaultTransport(config),
     logger,
     throttleMs: config.providers.providersThrottleDuration,
@@ -39,7 +60,20 @@ export async function createSwitchyard(
     internalServices,
     observer: telemetry.observer,
   });
-  for (const [name, handler] of createInternalServices(app, config, telemetry)) internalServices.set(name, handler);
-  if (config.api?.dashboard !== false) setDashboardHandler(app, createDashboardHandler());
-  return app;
+  const api = new InternalApi(config.api !== undefined);
+  for (const [name, handler] of createInternalServices(app, config, telemetry, api, staticWarnings)) {
+    internalServices.set(name, handler);
+  }
+  if (config.api?.dashboard === true) api.serveDashboard(createDashboardHandler());
+  return { app, api };
+}
+
+/** Creates (but does not start) a Switchyard for this configuration, plus any extra providers. */
+export async function createSwitchyard(
+  config: StaticConfiguration,
+  logger: Logger,
+  extraProviders: Provider[] = [],
+  split?: DataPlaneSplit,
+): Promise<Switchyard> {
+  return (await assembleSwitchyard(config, logger, { providers: extraProviders, split })).app;
 }

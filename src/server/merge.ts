@@ -2,58 +2,106 @@
  * Merges the latest snapshot of every provider into one runtime configuration: names are
  * qualified with `@provider`, and the issues each provider found are attached to the objects
  * they concern (an object its provider could not validate appears disabled, with its error).
+ * Issues that concern no single object (an unknown key, a whole section) go to `issues`.
  */
 import type { ConfigIssue, ProviderSnapshot } from '../provider/provider.js';
-import type { RuntimeConfiguration, RuntimeObject } from './runtime.js';
+import { emptyRuntime, type RuntimeConfiguration, type RuntimeObject } from './runtime.js';
 
-type Kind = 'routers' | 'services' | 'middlewares' | 'serversTransports';
-const KINDS: readonly Kind[] = ['routers', 'services', 'middlewares', 'serversTransports'];
+/** The sections whose objects are named, as `[root, section]` of the dynamic configuration. */
+const NAMED_SECTIONS = [
+  ['http', 'routers'],
+  ['http', 'services'],
+  ['http', 'middlewares'],
+  ['http', 'serversTransports'],
+  ['tcp', 'routers'],
+  ['tcp', 'services'],
+  ['tcp', 'middlewares'],
+  ['tcp', 'serversTransports'],
+  ['udp', 'routers'],
+  ['udp', 'services'],
+  ['tls', 'options'],
+  ['tls', 'stores'],
+] as const;
+
+/** The runtime map of a `[root, section]`, or undefined for a section that has none. */
+function mapOf(
+  runtime: RuntimeConfiguration,
+  root: string,
+  section: string,
+): Map<string, RuntimeObject<unknown>> | undefined {
+  if (!NAMED_SECTIONS.some(([r, s]) => r === root && s === section)) return undefined;
+  // The HTTP maps sit at the top of the runtime configuration, the others under their root.
+  const holder = root === 'http' ? runtime : runtime[root as 'tcp' | 'udp' | 'tls'];
+  return (holder as unknown as Record<string, Map<string, RuntimeObject<unknown>>>)[section];
+}
 
 /** Builds a fresh runtime configuration from provider snapshots (statuses all start enabled). */
 export function mergeSnapshots(snapshots: Iterable<ProviderSnapshot>): RuntimeConfiguration {
-  const runtime: RuntimeConfiguration = {
-    routers: new Map(),
-    services: new Map(),
-    middlewares: new Map(),
-    serversTransports: new Map(),
-  };
+  const runtime = emptyRuntime();
   for (const snapshot of snapshots) {
-    const http = snapshot.config.http ?? {};
-    for (const kind of KINDS) {
-      const objects = (http as Record<string, Record<string, unknown> | undefined>)[kind] ?? {};
-      for (const [name, config] of Object.entries(objects)) {
-        const object = ensure(runtime, kind, name, snapshot.provider);
-        object.config = config;
-        const location = snapshot.origins?.[`http.${kind}.${name}`];
+    const config = snapshot.config as Record<string, Record<string, Record<string, unknown> | undefined> | undefined>;
+    for (const [root, section] of NAMED_SECTIONS) {
+      const objects = config[root]?.[section] ?? {};
+      for (const [name, definition] of Object.entries(objects)) {
+        const object = ensure(runtime, root, section, name, snapshot.provider);
+        object.config = definition;
+        const location = snapshot.origins?.[`${root}.${section}.${name}`];
         if (location !== undefined) object.location = location;
       }
+    }
+    for (const certificate of snapshot.config.tls?.certificates ?? []) {
+      runtime.tls.certificates.push({ provider: snapshot.provider, config: certificate });
     }
     for (const issue of snapshot.issues) attachIssue(runtime, issue, snapshot.provider);
   }
   return runtime;
 }
 
-function ensure(runtime: RuntimeConfiguration, kind: Kind, name: string, provider: string): RuntimeObject<unknown> {
+function ensure(
+  runtime: RuntimeConfiguration,
+  root: string,
+  section: string,
+  name: string,
+  provider: string,
+): RuntimeObject<unknown> {
   const qualified = `${name}@${provider}`;
-  const map = runtime[kind] as Map<string, RuntimeObject<unknown>>;
+  const map = mapOf(runtime, root, section) as Map<string, RuntimeObject<unknown>>;
   let object = map.get(qualified);
   if (object === undefined) {
     object = { name: qualified, provider, config: undefined, status: 'enabled', errors: [], usedBy: [] };
-    if (kind === 'routers') Object.assign(object, { using: [], priority: 0 });
-    if (kind === 'services' || kind === 'middlewares') Object.assign(object, { type: undefined });
+    if (root === 'http' && section === 'routers') Object.assign(object, { using: [], priority: 0 });
+    if (root === 'http' && (section === 'services' || section === 'middlewares')) {
+      Object.assign(object, { type: undefined });
+    }
     map.set(qualified, object);
   }
   return object;
 }
 
 function attachIssue(runtime: RuntimeConfiguration, issue: ConfigIssue, provider: string): void {
-  const [root, kind, name] = issue.path;
-  const message = issue.location ? `${issue.message} (${issue.location})` : issue.message;
-  if (root === 'http' && KINDS.includes(kind as Kind) && name !== undefined) {
-    const object = ensure(runtime, kind as Kind, name, provider);
+  const [root, section, name] = issue.path;
+  if (
+    root !== undefined &&
+    section !== undefined &&
+    name !== undefined &&
+    mapOf(runtime, root, section) !== undefined
+  ) {
+    const message = issue.location ? `${issue.message} (${issue.location})` : issue.message;
+    const object = ensure(runtime, root, section, name, provider);
     if (!object.errors.includes(message)) object.errors.push(message);
     if (issue.severity === 'error') object.status = 'disabled';
     else if (object.status === 'enabled') object.status = 'warning';
+    return;
   }
-  // Issues that concern no single object (e.g. a whole file) travel as provider failures.
+  // An issue about no single object (an unknown key, a malformed section) is kept on its own.
+  const key = issue.path.join('.');
+  const known = runtime.issues.some((i) => i.source === provider && i.key === key && i.message === issue.message);
+  if (known) return;
+  runtime.issues.push({
+    severity: issue.severity,
+    key,
+    message: issue.message,
+    source: provider,
+    ...(issue.location === undefined ? {} : { location: issue.location }),
+  });
 }

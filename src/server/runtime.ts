@@ -1,10 +1,13 @@
 /**
  * The runtime configuration: every router, service and middleware from every provider, with
  * its qualified name, status and errors. This is what the API shows and what `switchyard
- * check` prints; the routing table is built from it.
+ * check` prints; the routing table is built from it. TCP, UDP and TLS objects have their place
+ * here too, qualified like the rest, so the API and `check` show them while their protocols are
+ * not implemented yet (server/unimplemented.ts reports them); nothing routes them.
  */
 import type {
   MiddlewareConfig,
+  PendingObjectConfig,
   RouterConfig,
   ServersTransportConfig,
   ServiceConfig,
@@ -55,12 +58,76 @@ export interface ProviderFailure {
   since: string;
 }
 
+/** A TCP or UDP object, or a TLS option or store, as written (its fields are not read yet). */
+export type PendingObject = RuntimeObject<PendingObjectConfig>;
+
+/** The `tcp` section's objects by qualified name. */
+export interface RuntimeTcp {
+  routers: Map<string, PendingObject>;
+  services: Map<string, PendingObject>;
+  middlewares: Map<string, PendingObject>;
+  serversTransports: Map<string, PendingObject>;
+}
+
+/** The `udp` section's objects by qualified name. */
+export interface RuntimeUdp {
+  routers: Map<string, PendingObject>;
+  services: Map<string, PendingObject>;
+}
+
+/** A TLS certificate entry: a list item, so it has no name, only its provider. */
+export interface RuntimeCertificate {
+  provider: string;
+  config: PendingObjectConfig;
+}
+
+/** The `tls` section: certificates (a list), options and stores by qualified name. */
+export interface RuntimeTls {
+  certificates: RuntimeCertificate[];
+  options: Map<string, PendingObject>;
+  stores: Map<string, PendingObject>;
+}
+
+/**
+ * A problem that concerns no single object: an unknown key, a section that is not
+ * implemented. Shown in `/api/rawdata` (`issues`), the logs and `switchyard check`.
+ */
+export interface RuntimeIssue {
+  severity: 'error' | 'warning';
+  /** The key it is about, dotted (`tls.certificates`, `http.foo`); empty for a whole source. */
+  key: string;
+  message: string;
+  /** The provider whose configuration has it (`file`), or `static` for the static configuration. */
+  source: string;
+  location?: string;
+}
+
 /** All objects by qualified name. */
 export interface RuntimeConfiguration {
+  /** HTTP routers (`http.routers`); the HTTP maps keep their short names, as they came first. */
   routers: Map<string, RuntimeRouter>;
   services: Map<string, RuntimeService>;
   middlewares: Map<string, RuntimeMiddleware>;
   serversTransports: Map<string, RuntimeObject<ServersTransportConfig>>;
+  tcp: RuntimeTcp;
+  udp: RuntimeUdp;
+  tls: RuntimeTls;
+  /** Problems that concern no single object. */
+  issues: RuntimeIssue[];
+}
+
+/** An empty runtime configuration. */
+export function emptyRuntime(): RuntimeConfiguration {
+  return {
+    routers: new Map(),
+    services: new Map(),
+    middlewares: new Map(),
+    serversTransports: new Map(),
+    tcp: { routers: new Map(), services: new Map(), middlewares: new Map(), serversTransports: new Map() },
+    udp: { routers: new Map(), services: new Map() },
+    tls: { certificates: [], options: new Map(), stores: new Map() },
+    issues: [],
+  };
 }
 
 /** Records an error on an object and lowers its status. */

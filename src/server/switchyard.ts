@@ -166,10 +166,24 @@ export class Switchyard {
       ['router', runtime.routers],
       ['service', runtime.services],
       ['middleware', runtime.middlewares],
+      ['tcpRouter', runtime.tcp.routers],
+      ['tcpService', runtime.tcp.services],
+      ['tcpMiddleware', runtime.tcp.middlewares],
+      ['udpRouter', runtime.udp.routers],
+      ['udpService', runtime.udp.services],
     ] as const) {
       for (const object of map.values()) {
-        if (object.errors.length > 0) log.error({ [kind]: object.name, errors: object.errors }, `${kind} has errors`);
+        if (object.errors.length === 0) continue;
+        // A warning (an object shown but not served, an ignored key) is not an error.
+        if (object.status === 'disabled')
+          log.error({ [kind]: object.name, errors: object.errors }, `${kind} has errors`);
+        else log.warn({ [kind]: object.name, warnings: object.errors }, `${kind} has warnings`);
       }
+    }
+    for (const issue of runtime.issues) {
+      const fields = { source: issue.source, key: issue.key, location: issue.location };
+      if (issue.severity === 'error') log.error(fields, issue.message);
+      else log.warn(fields, issue.message);
     }
   }
 }

@@ -3,8 +3,9 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import type { InternalApi } from '../../src/api/internal-api.js';
 import { loadStaticConfiguration } from '../../src/config/static-loader.js';
-import { createSwitchyard } from '../../src/server/create.js';
+import { assembleSwitchyard } from '../../src/server/create.js';
 import type { Switchyard } from '../../src/server/switchyard.js';
 import type { Logger } from '../../src/server/watcher.js';
 
@@ -20,6 +21,8 @@ export function memoryLogger(): Logger & { lines: Array<{ level: string; obj: ob
 /** A running proxy for a test. */
 export interface TestProxy {
   app: Switchyard;
+  /** Its internal API (disabled unless the flags enable `api`). */
+  api: InternalApi;
   /** Base URL of the `web` entry point. */
   url: string;
   port: number;
@@ -35,17 +38,18 @@ export async function startProxy(dynamic: object, extraFlags: string[] = []): Pr
   const file = join(dir, 'dynamic.yml');
   let written = stringify(dynamic);
   await writeFile(file, written);
-  const { config } = await loadStaticConfiguration({
+  const { config, remarks } = await loadStaticConfiguration({
     args: ['--entryPoints.web.address=127.0.0.1:0', `--providers.file.filename=${file}`, ...extraFlags],
     env: {},
     cwd: dir,
     searchDirs: [],
   });
-  const app = await createSwitchyard(config, memoryLogger());
+  const { app, api } = await assembleSwitchyard(config, memoryLogger(), { staticWarnings: remarks });
   await app.start();
   const port = app.entryPoints.get('web')?.port ?? 0;
   return {
     app,
+    api,
     url: `http://127.0.0.1:${port}`,
     port,
     dir,

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { registerApiRoute } from '../../src/api/index.js';
 import { send, sendJson } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
@@ -21,7 +20,7 @@ describe('the API of plain switchyard with api.insecure', () => {
     port = proxy.app.entryPoints.get('traefik')?.port ?? 0;
     api = `http://127.0.0.1:${port}`;
     // Stands for any state-changing route (plain `run` has none of its own; `up` adds /api/stack/…).
-    registerApiRoute(proxy.app, 'POST', '/api/test/change', () => ({ changes: ++changes }));
+    proxy.api.route('POST', '/api/test/change', () => ({ changes: ++changes }));
   });
 
   after(async () => {

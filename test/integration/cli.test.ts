@@ -68,6 +68,77 @@ describe('the switchyard command', () => {
     assert.match(result.stdout, /0 errors/);
   });
 
+  it('check names each key Switchyard does not implement and exits 0; check --strict exits 1', async () => {
+    const staticFile = join(dir, 'traefik.yml');
+    const dynamicFile = join(dir, 'unimplemented.yml');
+    await writeFile(
+      staticFile,
+      [
+        'entryPoints:',
+        '  web:',
+        '    address: ":0"',
+        '    proxyProtocol:',
+        '      insecure: true',
+        '    http:',
+        '      redirections:',
+        '        entryPoint: { to: websecure }',
+        'certificatesResolvers:',
+        '  le: { acme: { email: a@b.test } }',
+        'providers:',
+        `  file: { filename: ${JSON.stringify(dynamicFile)} }`,
+        '  swarm: { endpoint: "tcp://127.0.0.1:2377" }',
+        'api:',
+        '  basePath: /traefik',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      dynamicFile,
+      [
+        'http:',
+        '  routers:',
+        '    app:',
+        '      rule: "Host(`a.test`)"',
+        '      service: app',
+        '      observability: { accessLogs: false }',
+        '  services:',
+        '    app: { loadBalancer: { servers: [{ url: "http://127.0.0.1:1" }] } }',
+        'tcp:',
+        '  routers:',
+        '    db: { rule: "HostSNI(`*`)", service: db }',
+        '  services:',
+        '    db: { loadBalancer: { servers: [{ address: "127.0.0.1:5432" }] } }',
+        'udp:',
+        '  routers:',
+        '    dns: { service: dns }',
+        'tls:',
+        '  options:',
+        '    modern: { minVersion: VersionTLS13 }',
+        '',
+      ].join('\n'),
+    );
+    const plain = await runCli(['check', '--configFile', staticFile], { cwd: dir });
+    assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+    for (const key of [
+      'entryPoints.web.proxyProtocol',
+      'entryPoints.web.http.redirections',
+      'certificatesResolvers',
+      'providers.swarm',
+      'api.basePath',
+      'http.routers.app.observability',
+      'tcp.routers.db',
+      'tcp.services.db',
+      'udp.routers.dns',
+      'tls.options.modern',
+    ]) {
+      assert.ok(plain.stdout.includes(key), `check does not name ${key}:\n${plain.stdout}`);
+    }
+    assert.match(plain.stdout, /0 errors, \d+ warning\(s\)/);
+    const strict = await runCli(['check', '--strict', '--configFile', staticFile], { cwd: dir });
+    assert.equal(strict.code, 1, strict.stdout + strict.stderr);
+    assert.match(strict.stdout, /--strict: warnings fail the check/);
+  });
+
   it('explain names the matching router and why a higher-priority one did not match', async () => {
     const file = join(dir, 'explain.yml');
     await writeFile(

@@ -138,6 +138,31 @@ describe('FileProvider', () => {
     assert.equal(byPath.get('http.routers.broken')?.location, `${join(dir, 'c-bad.yaml')}:4:7`);
   });
 
+  it('merges the tcp, udp and tls sections of a directory by name as well, and concatenates certificates', async () => {
+    const dir = await freshDir();
+    await writeFile(
+      join(dir, 'a.yml'),
+      'tcp:\n  routers:\n    db: { rule: "HostSNI(`a`)" }\ntls:\n  certificates:\n    - { certFile: a.crt, keyFile: a.key }\n',
+    );
+    await writeFile(
+      join(dir, 'b.yml'),
+      'tcp:\n  routers:\n    db: { rule: "HostSNI(`b`)" }\n    cache: { rule: "HostSNI(`c`)" }\nudp:\n  services:\n    dns: { loadBalancer: {} }\ntls:\n  certificates:\n    - { certFile: b.crt, keyFile: b.key }\n',
+    );
+    const provider = new FileProvider({ directory: dir });
+    const sink = new RecordingSink();
+    await provider.start(sink);
+    await provider.stop();
+    const snapshot = sink.published[0] as ProviderSnapshot;
+    assert.deepEqual(snapshot.config.tcp?.routers, { db: { rule: 'HostSNI(`a`)' }, cache: { rule: 'HostSNI(`c`)' } });
+    assert.deepEqual(Object.keys(snapshot.config.udp?.services ?? {}), ['dns']);
+    assert.deepEqual(
+      snapshot.config.tls?.certificates?.map((c) => c.certFile),
+      ['a.crt', 'b.crt'],
+    );
+    const duplicate = snapshot.issues.find((i) => i.path.join('.') === 'tcp.routers.db');
+    assert.match(duplicate?.message ?? '', /^TCP router "db" is also defined in /);
+  });
+
   it('reloads a watched directory when a file is added', async () => {
     const dir = await freshDir();
     await writeFile(join(dir, 'one.yml'), routerYaml('one', 'Path(`/1`)'));

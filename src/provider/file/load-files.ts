@@ -58,51 +58,83 @@ export async function listConfigFiles(directory: string): Promise<string[]> {
     .map((name) => join(directory, name));
 }
 
+/** What one object of a named section is called in the duplicate warning. */
 const KINDS: Record<string, string> = {
-  routers: 'router',
-  services: 'service',
-  middlewares: 'middleware',
-  serversTransports: 'servers transport',
+  'http.routers': 'router',
+  'http.services': 'service',
+  'http.middlewares': 'middleware',
+  'http.serversTransports': 'servers transport',
+  'tcp.routers': 'TCP router',
+  'tcp.services': 'TCP service',
+  'tcp.middlewares': 'TCP middleware',
+  'tcp.serversTransports': 'TCP servers transport',
+  'udp.routers': 'UDP router',
+  'udp.services': 'UDP service',
+  'tls.options': 'TLS options',
+  'tls.stores': 'TLS store',
 };
+
+/** The roots whose sections hold objects by name (merged name by name across files). */
+const ROOTS = ['http', 'tcp', 'udp', 'tls'];
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
 
 /**
  * Merges per-file configurations (in the order given) into the file provider's snapshot; the
- * first definition of a name wins and each later one is reported as a warning.
+ * first definition of a name wins and each later one is reported as a warning. TLS
+ * certificates, a list, are concatenated.
  */
 export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
   const issues: ConfigIssue[] = [];
   const merged: Record<string, unknown> = {};
-  const http: Record<string, Record<string, unknown>> = {};
+  const roots: Record<string, Record<string, unknown>> = {};
+  const certificates: unknown[] = [];
   const firstFile = new Map<string, string>();
   for (const loaded of files) {
     issues.push(...loaded.issues);
     for (const [key, value] of Object.entries(loaded.config)) {
-      if (key !== 'http' && !(key in merged)) merged[key] = value;
+      if (!ROOTS.includes(key) && !(key in merged)) merged[key] = value;
     }
-    for (const [section, objects] of Object.entries(loaded.config.http ?? {})) {
-      if (objects === null || typeof objects !== 'object') continue;
-      const target = http[section] ?? {};
-      http[section] = target;
-      for (const [name, definition] of Object.entries(objects as Record<string, unknown>)) {
-        const path = ['http', section, name];
-        const id = path.join('\u0000');
-        const first = firstFile.get(id);
-        if (first === undefined) {
-          firstFile.set(id, loaded.file);
-          target[name] = definition;
+    for (const root of ROOTS) {
+      const sections = (loaded.config as Record<string, unknown>)[root];
+      if (!isMapping(sections)) continue;
+      const into = roots[root] ?? {};
+      roots[root] = into;
+      for (const [section, objects] of Object.entries(sections)) {
+        if (root === 'tls' && section === 'certificates') {
+          if (Array.isArray(objects)) certificates.push(...objects);
           continue;
         }
-        const location = loaded.locate(path);
-        const message = `${KINDS[section] ?? section} ${JSON.stringify(name)} is also defined in ${loaded.file}; the definition in ${first} is used`;
-        issues.push(
-          location === undefined
-            ? { path, message, severity: 'warning' }
-            : { path, message, location, severity: 'warning' },
-        );
+        if (!isMapping(objects)) continue;
+        const target = (into[section] ?? {}) as Record<string, unknown>;
+        into[section] = target;
+        for (const [name, definition] of Object.entries(objects)) {
+          const path = [root, section, name];
+          const id = path.join('\u0000');
+          const first = firstFile.get(id);
+          if (first === undefined) {
+            firstFile.set(id, loaded.file);
+            target[name] = definition;
+            continue;
+          }
+          const location = loaded.locate(path);
+          const kind = KINDS[`${root}.${section}`] ?? section;
+          const message = `${kind} ${JSON.stringify(name)} is also defined in ${loaded.file}; the definition in ${first} is used`;
+          issues.push(
+            location === undefined
+              ? { path, message, severity: 'warning' }
+              : { path, message, location, severity: 'warning' },
+          );
+        }
       }
     }
   }
-  if (Object.keys(http).length > 0) merged.http = http;
+  if (certificates.length > 0) roots.tls = { ...roots.tls, certificates };
+  for (const [root, sections] of Object.entries(roots)) {
+    if (Object.keys(sections).length > 0) merged[root] = sections;
+  }
   return { provider: 'file', config: deepFreeze(merged as DynamicConfiguration), issues };
 }
 

@@ -12,8 +12,7 @@
  * the API, the POSTs need `Content-Type: application/json` and the API's own origin
  * (src/api/request-guard.ts).
  */
-import { ApiError, ApiResponse, readJsonBody, registerApiRoute } from '../../api/index.js';
-import type { Switchyard } from '../../server/switchyard.js';
+import { ApiError, ApiResponse, type InternalApi, readJsonBody } from '../../api/index.js';
 import type { ProcessProvider } from './process-provider.js';
 import type { ReplicaView } from './stack-view.js';
 
@@ -31,15 +30,15 @@ function refuseWhileStopping(provider: ProcessProvider): void {
   if (provider.isStopping) throw new ApiError(409, 'the stack is stopping');
 }
 
-/** Adds the `/api/stack` routes for this provider to the app's API. */
-export function registerStackApi(app: Switchyard, provider: ProcessProvider): void {
-  registerApiRoute(app, 'GET', '/api/stack', () => provider.view());
-  registerApiRoute(app, 'GET', '/api/stack/services/{name}', ({ params }) => {
+/** Adds the `/api/stack` routes for this provider to the process's internal API. */
+export function registerStackApi(api: InternalApi, provider: ProcessProvider): void {
+  api.route('GET', '/api/stack', () => provider.view());
+  api.route('GET', '/api/stack/services/{name}', ({ params }) => {
     const service = provider.service(params.name as string);
     if (service === undefined) throw new ApiError(404, `no such service: ${params.name}`);
     return service;
   });
-  registerApiRoute(app, 'POST', '/api/stack/services/{name}/scale', async ({ ctx, params }) => {
+  api.route('POST', '/api/stack/services/{name}/scale', async ({ ctx, params }) => {
     const name = params.name as string;
     if (provider.service(name) === undefined) throw new ApiError(404, `no such service: ${name}`);
     refuseWhileStopping(provider);
@@ -51,7 +50,7 @@ export function registerStackApi(app: Switchyard, provider: ProcessProvider): vo
     return new ApiResponse(provider.scale(name, count), 202);
   });
   for (const action of ['stop', 'start'] as const) {
-    registerApiRoute(app, 'POST', `/api/stack/replicas/{id}/${action}`, ({ params }) => {
+    api.route('POST', `/api/stack/replicas/{id}/${action}`, ({ params }) => {
       const id = params.id as string;
       if (!provider.hasReplica(id)) throw new ApiError(404, `no such replica: ${id}`);
       refuseWhileStopping(provider);

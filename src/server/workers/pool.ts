@@ -9,7 +9,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { registerApiRoute } from '../../api/index.js';
+import type { InternalApi } from '../../api/internal-api.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import type { Switchyard } from '../switchyard.js';
 import type { Logger } from '../watcher.js';
@@ -81,8 +81,8 @@ export class WorkerPool {
     this.statistics = new WorkerStatistics(entryPoints.workers);
   }
 
-  /** Follows the primary's reloads and health, and adds `/api/workers` when the API is on. */
-  attach(app: Switchyard): void {
+  /** Follows the primary's reloads and health, and adds `/api/workers` to the API (ignored when it is off). */
+  attach(app: Switchyard, api: InternalApi): void {
     this.app = app;
     app.onReload(() => {
       this.statistics.prune(app);
@@ -92,11 +92,7 @@ export class WorkerPool {
     });
     this.healthTimer = setInterval(() => this.pushHealth(), HEALTH_POLL_MS);
     this.healthTimer.unref();
-    try {
-      registerApiRoute(app, 'GET', '/api/workers', () => this.describe());
-    } catch {
-      // No internal API configured: nothing to register.
-    }
+    api.route('GET', '/api/workers', () => this.describe());
     if (this.config.accessLog?.filePath !== undefined) {
       // Log rotation signals the primary; every worker writes the access log too.
       process.on('SIGUSR1', () => {

@@ -3,8 +3,9 @@
  * checks, API, dashboard, metrics and the entry points they use) in this process, and N worker
  * processes for every other entry point.
  */
+import type { StaticWarning } from '../../config/static-loader.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
-import { createSwitchyard } from '../create.js';
+import { assembleSwitchyard } from '../create.js';
 import type { Switchyard } from '../switchyard.js';
 import type { Logger } from '../watcher.js';
 import { WorkerPool } from './pool.js';
@@ -22,15 +23,16 @@ export async function startPrimary(
   logger: Logger,
   count: number,
   placement: EntryPointPlacement,
+  staticWarnings: readonly StaticWarning[] = [],
 ): Promise<Primary> {
   const graceMs = 10_000;
   // The pool is the statistics source of the primary's telemetry, and follows its reloads.
   const pool = new WorkerPool(config, logger, count, placement, graceMs);
-  const app = await createSwitchyard(config, logger, [], {
-    remoteEntryPoints: placement.workers,
-    remoteStatistics: pool.statistics,
+  const { app, api } = await assembleSwitchyard(config, logger, {
+    split: { remoteEntryPoints: placement.workers, remoteStatistics: pool.statistics },
+    staticWarnings,
   });
-  pool.attach(app);
+  pool.attach(app, api);
   await app.start();
   try {
     await pool.start();

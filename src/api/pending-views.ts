@@ -1,0 +1,63 @@
+/**
+ * How TCP and UDP objects look in the API while their protocols are not implemented (issue 12):
+ * Traefik's shape for them (configuration as written, `status`, `error`, then `name` and
+ * `provider`; services and middlewares add `type`), so `/api/tcp/…` and `/api/udp/…` answer
+ * what a Traefik client expects, each object carrying the warning that it is not served.
+ */
+import { type PendingObject, qualify } from '../server/runtime.js';
+import type { Listed } from './list-query.js';
+
+type Json = Record<string, unknown>;
+
+/** A TCP or UDP object without name/provider (rawdata). */
+export function pendingInfo(object: PendingObject): Json {
+  const out: Json = { ...(object.config as Json | undefined) };
+  out.status = object.status;
+  if (object.errors.length > 0) out.error = [...object.errors];
+  if (object.usedBy.length > 0) out.usedBy = [...object.usedBy].sort();
+  return out;
+}
+
+/** A TCP or UDP object with name and provider; `typed` adds Traefik's lower-case `type` (services, middlewares). */
+export function pendingView(object: PendingObject, typed: boolean): Json {
+  const out = pendingInfo(object);
+  out.name = object.name;
+  out.provider = object.provider;
+  const type = typed && object.config !== undefined ? Object.keys(object.config)[0] : undefined;
+  if (type !== undefined) out.type = type.toLowerCase();
+  return out;
+}
+
+/** The qualified service of a TCP or UDP router, for the `serviceName` filter. */
+function serviceOf(object: PendingObject): string | undefined {
+  const service = object.config?.service;
+  return typeof service === 'string' ? qualify(service, object.provider) : undefined;
+}
+
+/** The qualified middlewares of a TCP router, for the `middlewareName` filter. */
+function middlewaresOf(object: PendingObject): string[] {
+  const middlewares = object.config?.middlewares;
+  const list = typeof middlewares === 'string' ? middlewares.split(',') : Array.isArray(middlewares) ? middlewares : [];
+  return list.filter((m): m is string => typeof m === 'string').map((m) => qualify(m.trim(), object.provider));
+}
+
+/** The objects of one map for a list endpoint (routers also filter by service, middleware and rule). */
+export function listedPending(objects: Iterable<PendingObject>, kind: 'router' | 'service' | 'middleware'): Listed[] {
+  return [...objects].map((object) => {
+    const listed: Listed = { name: object.name, status: object.status, view: pendingView(object, kind !== 'router') };
+    if (kind === 'router') {
+      const rule = object.config?.rule;
+      if (typeof rule === 'string') listed.searchAlso = rule;
+      listed.service = serviceOf(object);
+      listed.middlewares = middlewaresOf(object);
+    }
+    return listed;
+  });
+}
+
+/** Objects of one map by name, sorted, for `/api/rawdata`. */
+export function pendingByName(objects: Iterable<PendingObject>): Json {
+  const out: Json = {};
+  for (const object of [...objects].sort((a, b) => (a.name < b.name ? -1 : 1))) out[object.name] = pendingInfo(object);
+  return out;
+}

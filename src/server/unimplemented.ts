@@ -1,0 +1,93 @@
+/**
+ * Reports what a configuration asks for that Switchyard does not implement yet (issue 12): TCP
+ * and UDP objects, the `tls` section, and TLS on HTTP routers. Every table build calls it (the
+ * running process, workers, `check`, `explain`), whatever the provider, so none of it is
+ * silently ignored and none of it is routed as plain HTTP.
+ *
+ * Statuses, as a Traefik user reads them: a TCP or UDP object is a `warning` (it is shown and
+ * counted, nothing is served in its place, and the HTTP routers keep working), while an HTTP
+ * router with `tls` is `disabled`, because serving it over plain HTTP would answer in clear
+ * text requests meant to be encrypted, on every entry point it names.
+ */
+import { addError, type PendingObject, qualify, type RuntimeConfiguration } from './runtime.js';
+
+/** What each pending section is, for the message: `<key>: <what> not implemented yet; <consequence>`. */
+const PENDING = [
+  ['tcp', 'routers', 'TCP routing is', 'this router is not served'],
+  ['tcp', 'services', 'TCP services are', 'nothing is sent to this service'],
+  ['tcp', 'middlewares', 'TCP middlewares are', 'ignored'],
+  ['tcp', 'serversTransports', 'TCP servers transports are', 'ignored'],
+  ['udp', 'routers', 'UDP routing is', 'this router is not served'],
+  ['udp', 'services', 'UDP services are', 'nothing is sent to this service'],
+  ['tls', 'options', 'TLS is', 'ignored'],
+  ['tls', 'stores', 'TLS is', 'ignored'],
+] as const;
+
+/** The name as its provider wrote it (`db@file` → `db`), for key paths the user can find. */
+function shortName(object: { name: string; provider: string }): string {
+  const suffix = `@${object.provider}`;
+  return object.name.endsWith(suffix) ? object.name.slice(0, -suffix.length) : object.name;
+}
+
+/**
+ * True when a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); only
+ * `false` (a label's `tls=false`) does not: when in doubt, not serving beats serving in clear.
+ */
+function wantsTls(tls: unknown): boolean {
+  if (tls === undefined || tls === false) return false;
+  return !(typeof tls === 'string' && tls.trim().toLowerCase() === 'false');
+}
+
+/** Marks each object that is not implemented (status and message) and lists the TLS section in `issues`. */
+export function reportUnimplemented(runtime: RuntimeConfiguration): void {
+  for (const [root, section, what, consequence] of PENDING) {
+    const map = (runtime[root] as unknown as Record<string, Map<string, PendingObject>>)[section];
+    for (const object of map?.values() ?? []) {
+      const key = `${root}.${section}.${shortName(object)}`;
+      const message = `${key}: ${what} not implemented yet; ${consequence}`;
+      addError(object, message, 'warning');
+      // TLS options and stores have no API endpoint of their own: the issues list shows them.
+      if (root === 'tls') runtime.issues.push({ severity: 'warning', key, message, source: object.provider });
+    }
+  }
+  linkUsers(runtime.tcp.routers, runtime.tcp.services, runtime.tcp.middlewares);
+  linkUsers(runtime.udp.routers, runtime.udp.services, new Map());
+  const certificates = new Map<string, number>();
+  for (const certificate of runtime.tls.certificates) {
+    certificates.set(certificate.provider, (certificates.get(certificate.provider) ?? 0) + 1);
+  }
+  for (const [provider, count] of certificates) {
+    runtime.issues.push({
+      severity: 'warning',
+      key: 'tls.certificates',
+      message: `tls.certificates: TLS is not implemented yet; ${count} certificate(s) ignored`,
+      source: provider,
+    });
+  }
+  for (const router of runtime.routers.values()) {
+    if (router.config === undefined || !wantsTls(router.config.tls)) continue;
+    addError(
+      router,
+      `http.routers.${shortName(router)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP`,
+    );
+  }
+}
+
+/** Fills `usedBy` of TCP/UDP services and middlewares from their routers, as Traefik's API shows it. */
+function linkUsers(
+  routers: Map<string, PendingObject>,
+  services: Map<string, PendingObject>,
+  middlewares: Map<string, PendingObject>,
+): void {
+  const use = (target: PendingObject | undefined, user: string) => {
+    if (target !== undefined && !target.usedBy.includes(user)) target.usedBy.push(user);
+  };
+  for (const router of routers.values()) {
+    const { service, middlewares: names } = router.config ?? {};
+    if (typeof service === 'string') use(services.get(qualify(service, router.provider)), router.name);
+    const list = typeof names === 'string' ? names.split(',') : Array.isArray(names) ? names : [];
+    for (const name of list) {
+      if (typeof name === 'string') use(middlewares.get(qualify(name.trim(), router.provider)), router.name);
+    }
+  }
+}
