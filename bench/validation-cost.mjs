@@ -6,8 +6,8 @@
 // `SWITCHYARD_REF=<checkout with a built dist/>` the reference build's reader is timed too.
 //   npm run build && node bench/validation-cost.mjs [--iterations 2000000]
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '2000000' } } });
@@ -53,7 +53,18 @@ const { requestProblem } = await load(root, 'server/request-checks.js');
 const { refusedEscape, sanitizePath } = await load(root, 'rules/sanitize-path.js');
 const request = {
   httpVersionMajor: 1,
-  rawHeaders: ['Host', 'localhost:8000', 'User-Agent', 'Mozilla/5.0', 'Accept', '*/*', 'Accept-Encoding', 'gzip', 'Cookie', 'sy_session=abc'],
+  rawHeaders: [
+    'Host',
+    'localhost:8000',
+    'User-Agent',
+    'Mozilla/5.0',
+    'Accept',
+    '*/*',
+    'Accept-Encoding',
+    'gzip',
+    'Cookie',
+    'sy_session=abc',
+  ],
   headers: { host: 'localhost:8000' },
 };
 const paths = ['/api/departures', '/static/app.js', '/api/session'];
