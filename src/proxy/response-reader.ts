@@ -43,7 +43,6 @@ const EMPTY = Buffer.alloc(0);
 /** Most 1xx answers accepted before the final response. */
 const MAX_INFORMATIONAL = 16;
 
-
 /** tchar of RFC 9110 §5.6.2, by character code. */
 const TOKEN = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
