@@ -10,6 +10,9 @@ export { parseDynamicFile, validateDynamicConfiguration } from './config/dynamic
 export { decodeLabels, labelsToTree, treeToLabels } from './config/labels.js';
 export { loadStaticConfiguration } from './config/static-loader.js';
 export type { StaticConfiguration } from './config/static-schema.js';
+export type { ConfigIssue } from './core/config-issue.js';
+export type { Logger } from './core/logger.js';
+export type { Handler, RequestContext } from './core/request-context.js';
 export {
   ConfigError,
   ConfigParseError,

@@ -1,10 +1,10 @@
+import type { RequestContext } from '../core/request-context.js';
 /**
  * A small route table for `api@internal`: method + path pattern (`/api/http/routers/{name}`)
  * to a handler returning a JSON body. Other parts of Switchyard add their own routes (e.g.
  * `switchyard up` adds `/api/stack/...`) through `add`. Names in paths are URL-decoded
  * (`api%40internal` → `api@internal`).
  */
-import type { RequestContext } from '../middlewares/types.js';
 
 /** What an API handler receives. */
 export interface ApiRequest {

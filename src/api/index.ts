@@ -7,8 +7,8 @@
  */
 import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
+import type { Handler } from '../core/request-context.js';
 import type { Telemetry } from '../metrics/telemetry.js';
-import type { Handler } from '../middlewares/types.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
 import { ApiError, sendJson } from './api-routes.js';

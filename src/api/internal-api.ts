@@ -5,7 +5,8 @@
  * a Switchyard through a side table. A disabled API (no `api` section in the static
  * configuration) records nothing: `route` is a no-op, so callers never test whether it is on.
  */
-import type { Handler, RequestContext } from '../middlewares/types.js';
+
+import type { Handler, RequestContext } from '../core/request-context.js';
 import { compileAllowedHosts, type HostFilter, hostRefusal } from './allowed-hosts.js';
 import { type ApiHandler, ApiRoutes, sendJson } from './api-routes.js';
 import { stateChangeRefusal } from './request-guard.js';

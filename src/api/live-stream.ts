@@ -9,7 +9,7 @@
  * stream never holds the proxy back.
  */
 import type { ServerResponse } from 'node:http';
-import type { RequestContext } from '../middlewares/types.js';
+import type { RequestContext } from '../core/request-context.js';
 
 /** Bytes queued to one client beyond which it skips events. */
 const SLOW_CLIENT_BYTES = 256 * 1024;

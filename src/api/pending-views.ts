@@ -4,7 +4,9 @@
  * `provider`; services and middlewares add `type`), so `/api/tcp/…` and `/api/udp/…` answer
  * what a Traefik client expects, each object carrying the warning that it is not served.
  */
-import { type PendingObject, qualify } from '../server/runtime.js';
+
+import { qualify } from '../core/names.js';
+import type { PendingObject } from '../server/runtime.js';
 import type { Listed } from './list-query.js';
 
 type Json = Record<string, unknown>;

@@ -7,15 +7,15 @@
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
-import {
-  type ProviderFailure,
-  qualify,
-  type RuntimeConfiguration,
-  type RuntimeIssue,
-  type RuntimeMiddleware,
-  type RuntimeObject,
-  type RuntimeRouter,
-  type RuntimeService,
+import { qualify } from '../core/names.js';
+import type {
+  ProviderFailure,
+  RuntimeConfiguration,
+  RuntimeIssue,
+  RuntimeMiddleware,
+  RuntimeObject,
+  RuntimeRouter,
+  RuntimeService,
 } from '../server/runtime.js';
 import type { Listed } from './list-query.js';
 import { pendingByName } from './pending-views.js';

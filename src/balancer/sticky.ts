@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { StickyConfig } from '../config/dynamic-schema.js';
-import type { RequestContext } from '../middlewares/types.js';
+import type { RequestContext } from '../core/request-context.js';
 import type { Candidate } from './strategy.js';
 
 /** The cookie value for a server URL or child service name. */

@@ -5,10 +5,10 @@
  */
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
+import { qualify } from '../core/names.js';
 import { formatExplanation } from '../rules/index.js';
 import { type EntryPointVerdict, explainRequest, parseHeaderArgs } from '../server/explain-request.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
-import { qualify } from '../server/runtime.js';
 import { entryPointOptions } from '../server/settings.js';
 import { collectConfiguration } from './collect.js';
 

@@ -6,10 +6,10 @@
 
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { installLastResort } from '../core/last-resort.js';
+import type { Logger } from '../core/logger.js';
 import { createLogger } from '../logger.js';
 import { assembleSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
-import type { Logger } from '../server/watcher.js';
 import { startPrimary } from '../server/workers/primary.js';
 import { placeEntryPoints, resolveWorkerCount } from '../server/workers/protocol.js';
 

@@ -13,6 +13,7 @@
 
 import { resolve } from 'node:path';
 import { LOCAL_HOSTS } from '../api/index.js';
+import { registerStackApi } from '../api/stack-api.js';
 import { parseAddress } from '../config/address.js';
 import type { StaticConfiguration } from '../config/static-loader.js';
 import { loadStaticConfiguration } from '../config/static-loader.js';
@@ -21,7 +22,7 @@ import { ConfigError, ListenError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { messageLogger } from '../provider/index.js';
 import { formatBanner } from '../provider/process/banner.js';
-import { loadComposeProject, ProcessProvider, registerStackApi } from '../provider/process/index.js';
+import { loadComposeProject, ProcessProvider } from '../provider/process/index.js';
 import { assembleSwitchyard } from '../server/create.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { untilSignal } from './run.js';

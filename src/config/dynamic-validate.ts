@@ -5,7 +5,7 @@
  * `tcp`, `udp` and `tls` sections are validated the same way, for shape only (objects by name).
  */
 
-import type { ConfigIssue } from '../provider/provider.js';
+import type { ConfigIssue } from '../core/config-issue.js';
 import { canonicalizeKeys } from './canonicalize.js';
 import { type Locator, parseConfigText } from './config-file.js';
 import {

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Handler, RequestContext } from '../middlewares/types.js';
+import type { Handler, RequestContext } from '../core/request-context.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -7,9 +7,9 @@
  */
 
 import type { AccessLogConfig } from '../config/static-schema.js';
+import type { Logger } from '../core/logger.js';
+import type { RequestContext } from '../core/request-context.js';
 import { ConfigError } from '../errors.js';
-import type { RequestContext } from '../middlewares/types.js';
-import type { Logger } from '../server/watcher.js';
 import { LineWriter } from './line-writer.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

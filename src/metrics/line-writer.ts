@@ -7,7 +7,7 @@
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Logger } from '../server/watcher.js';
+import type { Logger } from '../core/logger.js';
 
 /** Bytes waiting in the output stream beyond which new lines are dropped. */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;

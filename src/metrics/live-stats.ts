@@ -5,8 +5,8 @@
  * 10 seconds, and hands the resulting `stats` event to its listeners (the live stream).
  */
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
+import { qualify } from '../core/names.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
-import { qualify } from '../server/runtime.js';
 import { latencyQuantile } from './latency-histogram.js';
 import {
   C_BYTES_IN,

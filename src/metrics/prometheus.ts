@@ -12,8 +12,8 @@
 import { createRequire } from 'node:module';
 import type { Metric, Registry } from 'prom-client';
 import type { PrometheusConfig } from '../config/static-schema.js';
+import { qualify } from '../core/names.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
-import { qualify } from '../server/runtime.js';
 import type { LiveView } from './live-stats.js';
 import {
   C_RETRIES,

@@ -4,7 +4,8 @@
  * Map lookup on a name the request already carries (no key building); Prometheus series are
  * found by a numeric key. `snapshot()` turns it all into plain, mergeable JSON.
  */
-import type { RequestContext } from '../middlewares/types.js';
+
+import type { RequestContext } from '../core/request-context.js';
 import { latencyBucket } from './latency-histogram.js';
 import { RecentRing } from './recent-ring.js';
 import {

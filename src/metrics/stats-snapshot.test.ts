@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RequestContext } from '../middlewares/types.js';
+import type { RequestContext } from '../core/request-context.js';
 import { LATENCY_BUCKETS, latencyBucket, latencyQuantile } from './latency-histogram.js';
 import { StatsRecorder } from './stats-recorder.js';
 import {

@@ -5,10 +5,10 @@
  */
 import type { Registry } from 'prom-client';
 import type { StaticConfiguration } from '../config/static-schema.js';
-import type { RequestContext } from '../middlewares/types.js';
+import type { Logger } from '../core/logger.js';
+import type { RequestContext } from '../core/request-context.js';
 import type { RequestObserver } from '../server/entry-point.js';
 import type { Switchyard } from '../server/switchyard.js';
-import type { Logger } from '../server/watcher.js';
 import { AccessLog } from './access-log.js';
 import { LiveStats, type LiveView, namesInUse } from './live-stats.js';
 import { createPrometheusRegistry } from './prometheus.js';

@@ -3,62 +3,10 @@
  * table is built: `build(options)` returns a wrapper `(next) => handler`, so a request runs
  * through plain function calls with no per-request closures.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodType } from 'zod';
+import type { Handler, RequestContext, RetryHandle } from '../core/request-context.js';
 
-/** The per-request state shared by middlewares and the proxy. One object per request. */
-export interface RequestContext {
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  /** The request path as it will be forwarded (escaped form, no query); middlewares rewrite it. */
-  path: string;
-  /** The raw query string without `?` ('' when absent); middlewares may rewrite it. */
-  query: string;
-  /** Host of the request, lower-case, without port (for rules and redirects). */
-  readonly host: string;
-  /** `http` or `https`, as seen by the client (for redirects and X-Forwarded-Proto). */
-  readonly scheme: 'http' | 'https';
-  /** The entry point that accepted the connection. */
-  readonly entryPoint: string;
-  /** Qualified name of the matched router. */
-  router: string;
-  /**
-   * Response headers to add after the upstream answers, set by middlewares (e.g. `headers`).
-   * An empty value removes the header. `null` when none (the common case).
-   */
-  responseHeaders: Array<[name: string, value: string]> | null;
-  /** Prefixes removed by stripPrefix-like middlewares, for X-Forwarded-Prefix. */
-  strippedPrefix: string | null;
-  /** Qualified name of the load-balancer service that handled the request (statistics). */
-  service?: string;
-  /** URL of the upstream server the request was sent to (statistics, access log). */
-  serverUrl?: string;
-  /** For an `Upgrade` request: the bytes the client sent after the head (Node's `head`). */
-  upgradeHead?: Buffer | null;
-  /** Times the request was sent again to another server. */
-  retries?: number;
-  /** Set by the retry middleware: the load balancer asks it whether to send the request again. */
-  retry?: RetryHandle | null;
-  /** Attempts made so far under the retry middleware (1 for the first). */
-  attempt?: number;
-  /** URLs of upstream servers that failed this request, so a retry goes to another one first. */
-  failedUpstreams?: string[] | null;
-  /** The request body read into memory (retry, mirroring), sent instead of streaming `req`. */
-  bufferedBody?: Buffer | null;
-}
-
-/** What the retry middleware offers the load balancer (see middlewares/retry.ts). */
-export interface RetryHandle {
-  /**
-   * Called when the upstream failed before any response byte reached the client. Returns true
-   * when the request will be sent again (later, through the rest of the chain), false when the
-   * failure must be answered now.
-   */
-  retryAfterFailure(ctx: RequestContext, error: NodeJS.ErrnoException): boolean;
-}
-
-/** A request handler: middlewares and, at the end of the chain, the service. */
-export type Handler = (ctx: RequestContext) => void;
+export type { Handler, RequestContext, RetryHandle };
 
 /** A built middleware: wraps the next handler. */
 export type MiddlewareWrapper = (next: Handler) => Handler;

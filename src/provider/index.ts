@@ -1,6 +1,6 @@
 /** Builds the configured providers from the static configuration. */
 import type { StaticConfiguration } from '../config/static-schema.js';
-import type { Logger } from '../server/watcher.js';
+import type { Logger } from '../core/logger.js';
 import { FileProvider } from './file/file-provider.js';
 import type { Provider, ProviderLogger } from './provider.js';
 

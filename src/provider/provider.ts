@@ -5,17 +5,8 @@
  * the objects they concern (API, dashboard, logs, `switchyard check`).
  */
 import type { DynamicConfiguration } from '../config/dynamic-schema.js';
+import type { ConfigIssue } from '../core/config-issue.js';
 import type { SwitchyardError } from '../errors.js';
-
-/** One problem found in a provider's configuration, attached to the object at `path`. */
-export interface ConfigIssue {
-  /** Key path of the faulty object or field, e.g. `['http', 'routers', 'api', 'rule']`. */
-  path: string[];
-  message: string;
-  /** `file:line:column` (files) or another human locator (`container web-1`). */
-  location?: string;
-  severity: 'error' | 'warning';
-}
 
 /** A complete configuration from one provider; names are not yet qualified with `@provider`. */
 export interface ProviderSnapshot {

@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
 import { caughtAtBoundary } from '../core/last-resort.js';
-import type { RequestContext } from '../middlewares/types.js';
+import type { RequestContext } from '../core/request-context.js';
 import { hasRequestBody } from './buffered-body.js';
 import type { ReadLease } from './read-lease.js';
 import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';

@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { hostname } from 'node:os';
-import type { RequestContext } from '../middlewares/types.js';
+import type { RequestContext } from '../core/request-context.js';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 
 const SERVER_NAME = hostname();

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { RequestContext } from '../middlewares/types.js';
+import type { RequestContext } from '../core/request-context.js';
 import type { ForwardSettings } from './forward.js';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 import { buildRequestHeaders, plainAddress, requestUri } from './request-headers.js';

@@ -5,13 +5,15 @@
  * implemented yet (TCP, UDP, TLS) is reported first (unimplemented.ts) and never routed.
  */
 
+import { qualify } from '../core/names.js';
+import type { Handler } from '../core/request-context.js';
 import { buildMiddleware } from '../middlewares/index.js';
-import type { Handler, MiddlewareWrapper } from '../middlewares/types.js';
+import type { MiddlewareWrapper } from '../middlewares/types.js';
 import { compileRuleMatcher } from '../rules/index.js';
 import { BuildOnce } from './build-once.js';
 import { type ServiceBuildDeps, ServiceBuilder } from './build-services.js';
 import { type Route, RoutingTable } from './routing-table.js';
-import { addError, qualify, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
+import { addError, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
 import { reportUnimplemented } from './unimplemented.js';
 
 /** What building a table needs besides the runtime configuration. */

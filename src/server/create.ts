@@ -6,13 +6,13 @@
 import { createInternalServices, InternalApi } from '../api/index.js';
 import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
+import type { Logger } from '../core/logger.js';
 import { createDashboardHandler } from '../dashboard/serve.js';
 import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
 import { defaultTransport, entryPointOptions, internalSnapshot } from './settings.js';
 import { Switchyard } from './switchyard.js';
-import type { Logger } from './watcher.js';
 
 /** How the process shares the data plane with worker processes (`--workers`). */
 export interface DataPlaneSplit {

@@ -7,15 +7,15 @@ import { createServer, type IncomingMessage, type Server, ServerResponse } from 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { caughtAtBoundary } from '../core/last-resort.js';
+import type { Logger } from '../core/logger.js';
+import type { RequestContext } from '../core/request-context.js';
 import { ListenError } from '../errors.js';
-import type { RequestContext } from '../middlewares/types.js';
 import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
 import { asksForH2c, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
-import type { Logger } from './watcher.js';
 
 /** Entry point settings resolved from the static configuration (durations in ms). */
 export interface EntryPointOptions {

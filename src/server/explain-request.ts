@@ -3,8 +3,10 @@
  * rule evaluated node by node, up to the one that takes the request. Shared by
  * `switchyard explain` (text) and `/api/explain` (JSON), so both always agree.
  */
+
+import { qualify } from '../core/names.js';
 import { compileRuleMatcher, explainRule, type RuleExplanation, toMatchInput } from '../rules/index.js';
-import { qualify, type RuntimeConfiguration } from './runtime.js';
+import type { RuntimeConfiguration } from './runtime.js';
 
 /** One router tried on an entry point. */
 export interface ExplainedRouter {

@@ -4,7 +4,9 @@
  * they concern (an object its provider could not validate appears disabled, with its error).
  * Issues that concern no single object (an unknown key, a whole section) go to `issues`.
  */
-import type { ConfigIssue, ProviderSnapshot } from '../provider/provider.js';
+
+import type { ConfigIssue } from '../core/config-issue.js';
+import type { ProviderSnapshot } from '../provider/provider.js';
 import { emptyRuntime, type RuntimeConfiguration, type RuntimeObject } from './runtime.js';
 
 /** The sections whose objects are named, as `[root, section]` of the dynamic configuration. */

@@ -3,7 +3,8 @@
  * builder and swapped atomically; never mutated once built, so requests in flight finish on
  * the table they started with.
  */
-import type { Handler } from '../middlewares/types.js';
+
+import type { Handler } from '../core/request-context.js';
 import type { MatchInput, RuleMatcher } from '../rules/index.js';
 
 /** A compiled router: its rule and the handler (middlewares then service). */

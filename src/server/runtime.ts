@@ -135,14 +135,3 @@ export function addError(object: RuntimeObject<unknown>, message: string, status
   if (!object.errors.includes(message)) object.errors.push(message);
   if (status === 'disabled' || object.status === 'enabled') object.status = status;
 }
-
-/** Qualifies a reference made by an object of `provider`: `x` → `x@provider`, `x@p` unchanged. */
-export function qualify(name: string, provider: string): string {
-  return name.includes('@') ? name : `${name}@${provider}`;
-}
-
-/** The provider part of a qualified name. */
-export function providerOf(qualified: string): string {
-  const at = qualified.lastIndexOf('@');
-  return at === -1 ? '' : qualified.slice(at + 1);
-}

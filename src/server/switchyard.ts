@@ -6,7 +6,8 @@
 import { Drainer } from '../balancer/drain.js';
 import { HealthChecker } from '../balancer/health-check.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
-import type { Handler } from '../middlewares/types.js';
+import type { Logger } from '../core/logger.js';
+import type { Handler } from '../core/request-context.js';
 import type { Provider, ProviderSnapshot } from '../provider/provider.js';
 import { type TransportOptions, TransportPool } from '../proxy/transport.js';
 import { buildRoutingTable } from './build-table.js';
@@ -14,7 +15,7 @@ import { EntryPoint, type EntryPointOptions, type RequestObserver } from './entr
 import { mergeSnapshots } from './merge.js';
 import { RoutingTable } from './routing-table.js';
 import type { RuntimeConfiguration } from './runtime.js';
-import { ConfigurationWatcher, type Logger } from './watcher.js';
+import { ConfigurationWatcher } from './watcher.js';
 
 /** Everything the process needs, resolved from the static configuration. */
 export interface SwitchyardOptions {

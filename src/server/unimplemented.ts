@@ -9,7 +9,9 @@
  * router with `tls` is `disabled`, because serving it over plain HTTP would answer in clear
  * text requests meant to be encrypted, on every entry point it names.
  */
-import { addError, type PendingObject, qualify, type RuntimeConfiguration } from './runtime.js';
+
+import { qualify } from '../core/names.js';
+import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
 
 /** What each pending section is, for the message: `<key>: <what> not implemented yet; <consequence>`. */
 const PENDING = [

@@ -2,17 +2,11 @@
  * Collects provider snapshots: keeps the latest per provider, drops one equal to the last,
  * and coalesces bursts (a compose stack starting emits many) into one rebuild.
  */
+
+import type { Logger } from '../core/logger.js';
 import type { SwitchyardError } from '../errors.js';
 import type { ProviderSink, ProviderSnapshot } from '../provider/provider.js';
 import type { ProviderFailure } from './runtime.js';
-
-/** Minimal logger shape used by the control plane. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
 
 /** Latest snapshot per provider, and the providers' current failures. */
 export class ConfigurationWatcher {

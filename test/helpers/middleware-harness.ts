@@ -5,13 +5,9 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Handler, RequestContext } from '../../src/core/request-context.js';
 import { buildMiddleware } from '../../src/middlewares/registry.js';
-import type {
-  Handler,
-  MiddlewareBuildContext,
-  MiddlewareWrapper,
-  RequestContext,
-} from '../../src/middlewares/types.js';
+import type { MiddlewareBuildContext, MiddlewareWrapper } from '../../src/middlewares/types.js';
 import { normalizeHost } from '../../src/rules/index.js';
 
 /** What the terminal handler saw, as JSON. */

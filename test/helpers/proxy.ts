@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { InternalApi } from '../../src/api/internal-api.js';
 import { loadStaticConfiguration } from '../../src/config/static-loader.js';
+import type { Logger } from '../../src/core/logger.js';
 import { assembleSwitchyard } from '../../src/server/create.js';
 import type { Switchyard } from '../../src/server/switchyard.js';
-import type { Logger } from '../../src/server/watcher.js';
 
 /** A logger that keeps what it is told, for assertions. */
 export function memoryLogger(): Logger & { lines: Array<{ level: string; obj: object; msg?: string }> } {

@@ -4,7 +4,7 @@
  *   node scripts/build-dashboard.mjs --watch & npx tsx src/dashboard/dev/fake-server.ts [port]
  */
 import { createServer, type ServerResponse } from 'node:http';
-import type { RequestContext } from '../../middlewares/types.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { createDashboardHandler } from '../serve.js';
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);

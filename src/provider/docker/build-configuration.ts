@@ -5,7 +5,7 @@
  */
 import type { DynamicConfiguration, RouterConfig, ServerConfig, ServiceConfig } from '../../config/dynamic-schema.js';
 import type { DockerProviderConfig } from '../../config/static-schema.js';
-import type { ConfigIssue } from '../provider.js';
+import type { ConfigIssue } from '../../core/config-issue.js';
 import { type ConstraintPredicate, compileConstraints } from './constraints.js';
 import {
   type ContainerInspect,

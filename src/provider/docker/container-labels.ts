@@ -18,8 +18,8 @@ import {
 } from '../../config/dynamic-schema.js';
 import { decodeLabels } from '../../config/labels.js';
 import { normalizeForSchema, unknownKeys } from '../../config/schema-walk.js';
+import type { ConfigIssue } from '../../core/config-issue.js';
 import { findMiddlewareType } from '../../middlewares/registry.js';
-import type { ConfigIssue } from '../provider.js';
 
 /** The label prefixes read, in order of precedence. */
 export const LABEL_PREFIXES = ['switchyard', 'traefik'] as const;

@@ -6,7 +6,7 @@
  * with the names of the containers involved, while every other object keeps working.
  */
 import type { ServerConfig, ServiceConfig } from '../../config/dynamic-schema.js';
-import type { ConfigIssue } from '../provider.js';
+import type { ConfigIssue } from '../../core/config-issue.js';
 
 /** The kinds of object a container can define. */
 export type ObjectKind = 'routers' | 'services' | 'middlewares' | 'serversTransports';

@@ -10,8 +10,9 @@ import { configFormat, parseConfigText } from '../../config/config-file.js';
 import type { DynamicConfiguration } from '../../config/dynamic-schema.js';
 import { validateDynamicConfiguration } from '../../config/dynamic-validate.js';
 import { deepFreeze } from '../../config/freeze.js';
+import type { ConfigIssue } from '../../core/config-issue.js';
 import { ProviderError } from '../../errors.js';
-import type { ConfigIssue, ProviderSnapshot } from '../provider.js';
+import type { ProviderSnapshot } from '../provider.js';
 
 /** What to read: `directory` wins when both are set, as in Traefik. */
 export interface FileSource {

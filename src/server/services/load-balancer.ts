@@ -7,7 +7,7 @@
 import type { PassiveHealthPolicy } from '../../balancer/passive-health.js';
 import type { StickyCookie } from '../../balancer/sticky.js';
 import { eligible, type Strategy } from '../../balancer/strategy.js';
-import type { RequestContext } from '../../middlewares/types.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { hasRequestBody } from '../../proxy/buffered-body.js';
 import { type ForwardSettings, forward } from '../../proxy/forward.js';
 import { plainAddress } from '../../proxy/request-headers.js';

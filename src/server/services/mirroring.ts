@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
-import type { RequestContext } from '../../middlewares/types.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { bufferableLength, hasRequestBody, readBody } from '../../proxy/buffered-body.js';
 import type { ServiceHandle } from './handle.js';
 

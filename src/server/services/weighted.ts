@@ -7,7 +7,7 @@ import { StickyCookie } from '../../balancer/sticky.js';
 import { eligible } from '../../balancer/strategy.js';
 import { WeightedRoundRobin } from '../../balancer/wrr.js';
 import type { StickyConfig } from '../../config/dynamic-schema.js';
-import type { RequestContext } from '../../middlewares/types.js';
+import type { RequestContext } from '../../core/request-context.js';
 import { sendError } from '../../proxy/responses.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
 

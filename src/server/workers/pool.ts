@@ -11,8 +11,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { InternalApi } from '../../api/internal-api.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
+import type { Logger } from '../../core/logger.js';
 import type { Switchyard } from '../switchyard.js';
-import type { Logger } from '../watcher.js';
 import { type FromWorker, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 import { totalRequests, WorkerStatistics } from './worker-stats.js';
 

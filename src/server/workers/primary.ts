@@ -5,9 +5,9 @@
  */
 import type { StaticWarning } from '../../config/static-loader.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
+import type { Logger } from '../../core/logger.js';
 import { assembleSwitchyard } from '../create.js';
 import type { Switchyard } from '../switchyard.js';
-import type { Logger } from '../watcher.js';
 import { WorkerPool } from './pool.js';
 import type { EntryPointPlacement } from './protocol.js';
 

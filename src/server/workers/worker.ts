@@ -8,13 +8,13 @@
 
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import { installLastResort } from '../../core/last-resort.js';
+import type { Logger } from '../../core/logger.js';
 import { createLogger } from '../../logger.js';
 import { namesInUse } from '../../metrics/live-stats.js';
 import { Telemetry } from '../../metrics/telemetry.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
 import { defaultTransport, entryPointOptions } from '../settings.js';
 import { Switchyard } from '../switchyard.js';
-import type { Logger } from '../watcher.js';
 import { type FromWorker, type InitMessage, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 
 /** How often statistics go to the primary (ms). */

@@ -12,9 +12,10 @@
  * the API, the POSTs need `Content-Type: application/json` and the API's own origin
  * (src/api/request-guard.ts).
  */
-import { ApiError, ApiResponse, type InternalApi, readJsonBody } from '../../api/index.js';
-import type { ProcessProvider } from './process-provider.js';
-import type { ReplicaView } from './stack-view.js';
+
+import type { ProcessProvider } from '../provider/process/process-provider.js';
+import type { ReplicaView } from '../provider/process/stack-view.js';
+import { ApiError, ApiResponse, type InternalApi, readJsonBody } from './index.js';
 
 const MAX_REPLICAS = 64;
 
