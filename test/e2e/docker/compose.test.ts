@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { send, waitFor } from '../../helpers/http.js';
 import { freePort } from '../../helpers/ports.js';
-import { repoRoot, waitForValue } from '../../helpers/up.js';
 import { describeFigures, type LoadFigures, startSteadyLoad } from '../../helpers/steady-load.js';
+import { repoRoot, waitForValue } from '../../helpers/up.js';
 
 const ROOT = repoRoot();
 const STATE_DIR = process.env.SWITCHYARD_DOCKERD_STATE ?? '/tmp/switchyard-dockerd';
