@@ -3,6 +3,11 @@
  * removed server is marked `draining` so no balancer, old or new, picks it again; its in-flight
  * requests finish (up to a grace period); then its pooled keep-alive connections are closed and
  * its state forgotten. A server that comes back before that simply stops draining.
+ *
+ * A dial to a leaving server that has not connected after DIAL_PATIENCE_MS is cut at once rather
+ * than counted as a request to wait for: a stopped container's address stops answering at all
+ * (the SYN is dropped while the neighbour entry is still cached), so such a dial would hang until
+ * the grace period or the dial timeout. Nothing was sent, so the request moves to another server.
  */
 import type { UpstreamRegistry, UpstreamState } from './upstream-state.js';
 
@@ -10,6 +15,8 @@ import type { UpstreamRegistry, UpstreamState } from './upstream-state.js';
 export interface ConnectionPools {
   /** Closes pooled connections to `hostname:port` (idle ones, in-use ones too when `all`). */
   closeSocketsTo(hostname: string, port: number, all: boolean): number;
+  /** Fails dials to `hostname:port` pending for `minAgeMs` or more; their requests were never sent. */
+  abortDialsTo(hostname: string, port: number, now: number, minAgeMs: number): number;
 }
 
 /** Gives the pools whose connections may lead to a server. */
@@ -17,6 +24,12 @@ export type AgentSource = () => Iterable<ConnectionPools>;
 
 /** How often a draining server is looked at (ms). */
 const POLL_MS = 25;
+
+/**
+ * How long a dial to a leaving server may take before it is abandoned (ms). A reachable server on
+ * a LAN or loopback connects in well under a millisecond; this only spares slow links.
+ */
+export const DIAL_PATIENCE_MS = 100;
 
 /** Closes pooled connections to `hostname:port` in every pool source. */
 export function closeSocketsTo(pools: Iterable<ConnectionPools>, hostname: string, port: number, all: boolean): number {
@@ -81,14 +94,18 @@ export class Drainer {
   private poll(url: string): void {
     const entry = this.draining.get(url);
     if (entry === undefined) return;
-    const overdue = Date.now() - entry.since >= this.graceMs;
+    const now = Date.now();
+    const target = endpoint(url);
+    // Another configured URL may lead to the same host and port (a path prefix): keep its pool.
+    const leaving = target !== null && !this.liveEndpoints.has(`${target.hostname}:${target.port}`);
+    if (leaving && entry.state.inFlight > 0) {
+      for (const pool of this.agents()) pool.abortDialsTo(target.hostname, target.port, now, DIAL_PATIENCE_MS);
+    }
+    const overdue = now - entry.since >= this.graceMs;
     if (entry.state.inFlight > 0 && !overdue) return;
     clearInterval(entry.timer);
     this.draining.delete(url);
-    const target = endpoint(url);
-    // Another configured URL may lead to the same host and port (a path prefix): keep its pool.
-    if (target !== null && !this.liveEndpoints.has(`${target.hostname}:${target.port}`))
-      closeSocketsTo(this.agents(), target.hostname, target.port, overdue);
+    if (leaving) closeSocketsTo(this.agents(), target.hostname, target.port, overdue);
     // Only forget the state if no newer configuration brought the server back meanwhile.
     if (this.upstreams.peek(url) === entry.state) this.upstreams.delete(url);
   }

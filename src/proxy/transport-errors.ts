@@ -7,6 +7,8 @@
 export const NEVER_SENT: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'SY_DIAL_TIMEOUT',
+  // A dial to a leaving server that the drain gave up on (UpstreamPool.abortDials).
+  'SY_DIAL_ABORTED',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',

@@ -76,6 +76,15 @@ export class Transport {
     return closed;
   }
 
+  /** Fails dials to `hostname:port` pending for `minAgeMs` or more (UpstreamPool.abortDials). */
+  abortDialsTo(hostname: string, port: number, now: number, minAgeMs: number): number {
+    let aborted = 0;
+    for (const pool of this.pools.values()) {
+      if (pool.hostname === hostname && pool.port === port) aborted += pool.abortDials(now, minAgeMs);
+    }
+    return aborted;
+  }
+
   /** Closes every connection, in use or not (shutdown). */
   destroy(): void {
     this.retired = true;

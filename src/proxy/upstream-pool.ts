@@ -47,6 +47,8 @@ export class UpstreamConnection {
   readonly reader = new ResponseReader();
   /** Requests sent on this connection so far (more than one means it was reused). */
   requests = 0;
+  /** When the dial began (ms since epoch): a drain cuts dials that take too long (abortDials). */
+  readonly openedAt = Date.now();
   idleSince = 0;
   /** Position in the pool's idle list, -1 when in use. */
   idleIndex = -1;
@@ -316,6 +318,21 @@ export class UpstreamPool {
       this.sweeper = null;
     }
     return closed;
+  }
+
+  /**
+   * Fails the connections still dialing that began at least `minAgeMs` before `now`, with
+   * `SY_DIAL_ABORTED`: their request cannot have reached the server, so it may go to another
+   * one. Used for servers that are leaving; returns how many were cut.
+   */
+  abortDials(now: number, minAgeMs: number): number {
+    let aborted = 0;
+    for (const connection of [...this.all]) {
+      if (!connection.socket.connecting || now - connection.openedAt < minAgeMs) continue;
+      connection.fail(Object.assign(new Error('dial to a leaving server abandoned'), { code: 'SY_DIAL_ABORTED' }));
+      aborted++;
+    }
+    return aborted;
   }
 
   /** Closes idle connections that outlived the idle timeout. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Agent } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { send, waitFor } from '../helpers/http.js';
@@ -185,6 +186,91 @@ describe('servers leaving the configuration', () => {
     assert.equal(response.text, 'finished');
     await waitFor(() => slow.openConnections() === 0, { what: 'the drained server to be disconnected' });
     await slow.close();
+  });
+});
+
+/**
+ * A server whose address no longer answers connections, like a stopped container's IP (its SYNs
+ * are dropped): a process listening with a backlog of 1, frozen with SIGSTOP, its accept queue
+ * filled by the test. A dial to it stays pending until something gives up on it.
+ */
+const FROZEN = `
+const server = require('node:net').createServer();
+server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+  process.stdout.write(server.address().port + '\\n');
+  process.kill(process.pid, 'SIGSTOP');
+});
+`;
+
+/** Whether a TCP dial to `port` connects within `ms`. */
+function dials(port: number, ms: number): Promise<{ connected: boolean; socket: Socket }> {
+  const socket = connect(port, '127.0.0.1');
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ connected: false, socket }), ms);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      resolve({ connected: true, socket });
+    });
+    socket.once('error', () => {
+      clearTimeout(timer);
+      resolve({ connected: false, socket });
+    });
+  });
+}
+
+describe('a server whose address stops answering while it leaves', () => {
+  let child: ChildProcess;
+  let frozenUrl: string;
+  const fillers: Socket[] = [];
+  let healthy: Backend;
+  let proxy: TestProxy;
+  const config = (urls: string[]) => ({
+    http: {
+      routers: { r: { rule: 'PathPrefix(`/`)', service: 's' } },
+      services: { s: { loadBalancer: { servers: urls.map((url) => ({ url })) } } },
+    },
+  });
+
+  before(async () => {
+    child = spawn(process.execPath, ['-e', FROZEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.stdout?.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim())));
+    });
+    frozenUrl = `http://127.0.0.1:${port}`;
+    // Fill the accept queue until a dial stays pending: from then on the kernel drops new SYNs.
+    for (let i = 0; i < 16; i++) {
+      const { connected, socket } = await dials(port, 200);
+      fillers.push(socket);
+      if (!connected) break;
+    }
+    healthy = await startBackend('healthy');
+    proxy = await startProxy(config([frozenUrl, healthy.url]));
+  });
+
+  after(async () => {
+    await proxy.stop(0);
+    for (const socket of fillers) socket.destroy();
+    child.kill('SIGKILL');
+    await healthy.close();
+  });
+
+  it('moves a request still dialing that server to another one as soon as it leaves, not after the grace period', async () => {
+    const frozen = proxy.app.upstreams.get(frozenUrl);
+    // Round robin: of two requests, one dials the frozen server and stays there.
+    const pending = [send(proxy.url), send(proxy.url)];
+    await waitFor(() => frozen.inFlight === 1, { timeout: 2000, what: 'a request dialing the frozen server' });
+    const removedAt = Date.now();
+    await proxy.update(config([healthy.url]));
+    const responses = await Promise.all(pending);
+    const waited = Date.now() - removedAt;
+    for (const response of responses) {
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['x-backend'], 'healthy');
+    }
+    // The grace period is 10 s and the dial timeout 30 s: the dial was abandoned instead.
+    assert.ok(waited < 2000, `answered ${waited} ms after the server left`);
+    assert.equal(frozen.inFlight, 0);
   });
 });
 

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startCli } from '../helpers/cli.js';
 import { send, sendJson, waitFor } from '../helpers/http.js';
+import { describeFigures, type LoadFigures, startSteadyLoad } from '../helpers/steady-load.js';
 import {
   ensureAppsBuilt,
   isAlive,
@@ -30,6 +31,24 @@ async function scale(up: RunningUp, service: string, replicas: number): Promise<
     body: JSON.stringify({ replicas }),
   });
   assert.equal(status, 202);
+}
+
+/** POSTs to the stack API as a same-origin JSON client would (no Origin header). */
+function stackPost(up: RunningUp, path: string) {
+  return send(`${up.stackApi}/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+  });
+}
+
+/** One replica as `/api/stack` shows it. */
+async function replica(up: RunningUp, id: string) {
+  for (const service of (await up.stack()).services) {
+    const found = service.replicas.find((r) => r.id === id);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Waits until the service lists exactly `count` replicas, all running. */
@@ -195,6 +214,48 @@ describe('switchyard up on the seed compose file', () => {
     );
     for (let i = 0; i < 4; i++) assert.equal(servedBy((await send(`${up.web}api`)).headers), 'dynamic-server-2');
     assert.equal((await send(`${up.stackApi}/replicas/dynamic-server-1/start`, JSON_POST)).status, 202);
+    await settled(up, 'dynamic-server', 2);
+  });
+
+  test('loses no request of a steady load while a replica is stopped and started, then 3 → 1 scale-down', async () => {
+    await scale(up, 'dynamic-server', 3);
+    await settled(up, 'dynamic-server', 3);
+    const load = startSteadyLoad({
+      url: `${up.web}api/departures?limit=2`,
+      minRequests: 4000,
+      maxRequests: 40_000,
+      maxMs: 90_000,
+    });
+    let figures: LoadFigures;
+    try {
+      await load.sentAtLeast(500, 10_000);
+      // Restart: one replica drained and stopped, then started again and back in rotation.
+      assert.equal((await stackPost(up, 'replicas/dynamic-server-2/stop')).status, 202);
+      await waitFor(async () => (await replica(up, 'dynamic-server-2'))?.state === 'stopped', {
+        timeout: 15_000,
+        what: 'dynamic-server-2 to stop',
+      });
+      const servedBefore = load.figures.servedBy.get('dynamic-server-2') ?? 0;
+      assert.equal((await stackPost(up, 'replicas/dynamic-server-2/start')).status, 202);
+      await settled(up, 'dynamic-server', 3);
+      await waitFor(() => (load.figures.servedBy.get('dynamic-server-2') ?? 0) > servedBefore, {
+        timeout: 10_000,
+        what: 'the restarted replica to serve again',
+      });
+      // Scale-down: two replicas drained and stopped at once.
+      await scale(up, 'dynamic-server', 1);
+      await settled(up, 'dynamic-server', 1, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      figures = await load.finish();
+    }
+    console.log(`restart and scale-down under load: ${describeFigures(figures)}`);
+    const problems = `${describeFigures(figures)}: ${figures.problems.join('; ')}`;
+    assert.equal(figures.failed, 0, problems);
+    assert.equal(figures.timedOut, 0, problems);
+    assert.ok(figures.sent >= 4000, problems);
+    // Back to two replicas for the next test.
+    await scale(up, 'dynamic-server', 2);
     await settled(up, 'dynamic-server', 2);
   });
 

@@ -12,12 +12,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { send, waitFor } from '../../helpers/http.js';
 import { freePort } from '../../helpers/ports.js';
+import { describeFigures, type LoadFigures, startSteadyLoad } from '../../helpers/steady-load.js';
 import { repoRoot, waitForValue } from '../../helpers/up.js';
 
 const ROOT = repoRoot();
@@ -267,40 +267,51 @@ describe('the seed scenario with docker-compose on a real engine', { skip }, () 
     });
   });
 
-  step('fails no request while the service is scaled down to 1 under load', 300_000, async () => {
-    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-    let sent = 0;
-    let failed = 0;
-    const errors: string[] = [];
-    let scaling = true;
-    const started = Date.now();
-    // Bounded: at least 1,000 requests and until scaling is over (+2 s), at most 20,000 or 120 s.
-    const more = () => sent < 20_000 && Date.now() - started < 120_000 && (scaling || sent < 1000);
-    const worker = async () => {
-      while (more()) {
-        sent++;
-        try {
-          const res = await send(web('/api'), { agent });
-          if (res.status !== 200) {
-            failed++;
-            if (errors.length < 5) errors.push(`status ${res.status}: ${res.text.slice(0, 120)}`);
-          }
-        } catch (error) {
-          failed++;
-          if (errors.length < 5) errors.push((error as Error).message);
-        }
-      }
-    };
-    const load = Promise.all([worker(), worker(), worker(), worker()]);
-    await sleep(300);
-    const ran = await compose(['up', '-d', '--no-build', '--no-recreate', '--scale', 'dynamic-server=1'], 150_000);
-    await sleep(2000);
-    scaling = false;
-    await load;
-    agent.destroy();
-    console.log(`# scale-down load: ${sent} requests in ${Date.now() - started} ms, ${failed} failed`);
-    assert.equal(ran.code, 0, ran.out);
-    assert.equal(failed, 0, `${failed} of ${sent} requests failed: ${errors.join('; ')}`);
+  /**
+   * Runs `change` under a steady loop of GETs on /api: about 1,000 requests before it, at least
+   * `minRequests` in all and 2 s more after it; none may fail or go unanswered for 5 s.
+   */
+  async function underLoad(what: string, minRequests: number, change: () => Promise<void>): Promise<void> {
+    const load = startSteadyLoad({ url: web('/api'), minRequests, maxRequests: 30_000, maxMs: 180_000 });
+    let figures: LoadFigures;
+    try {
+      await load.sentAtLeast(1000, 60_000);
+      await change();
+      await sleep(2000);
+    } finally {
+      figures = await load.finish();
+    }
+    const by = [...figures.servedBy].map(([id, n]) => `${id.slice(0, 12)}×${n}`).join(' ');
+    console.log(`# ${what}: ${describeFigures(figures)} (served by ${by})`);
+    const problems = `${describeFigures(figures)}: ${figures.problems.join('; ')}`;
+    assert.equal(figures.failed, 0, problems);
+    assert.equal(figures.timedOut, 0, problems);
+  }
+
+  step('fails no request while one replica is stopped and started again under load', 300_000, async () => {
+    const ids = await containers('dynamic-server');
+    assert.equal(ids.length, 3);
+    const victim = ids[ids.length - 1] as string;
+    await underLoad('stop/start of one replica', 3000, async () => {
+      const stop = await run('docker', ['stop', '-t', '10', victim], env, 60_000);
+      assert.equal(stop.code, 0, stop.out);
+      const start = await run('docker', ['start', victim], env, 60_000);
+      assert.equal(start.code, 0, start.out);
+      // Back in rotation once its health check passes (the X-Served-By of a container starts with its id).
+      await waitFor(async () => (await servedBy(6)).some((id) => id.startsWith(victim.slice(0, 12))), {
+        timeout: 60_000,
+        interval: 500,
+        what: 'the restarted replica to serve again',
+      });
+    });
+  });
+
+  step('fails no request while the service is scaled down from 3 to 1 under load', 300_000, async () => {
+    let ran: Ran | undefined;
+    await underLoad('scale-down 3 → 1', 3000, async () => {
+      ran = await compose(['up', '-d', '--no-build', '--no-recreate', '--scale', 'dynamic-server=1'], 150_000);
+    });
+    assert.equal(ran?.code, 0, ran?.out);
     assert.equal(new Set(await servedBy(4)).size, 1);
   });
 
