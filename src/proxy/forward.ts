@@ -18,7 +18,7 @@ import type { ReadLease } from './read-lease.js';
 import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
-import { cutBeforeAnswer } from './transport-errors.js';
+import { cutBeforeAnswer, IDEMPOTENT } from './transport-errors.js';
 import type { ConnectionUser, UpstreamConnection } from './upstream-pool.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
@@ -158,8 +158,11 @@ class Exchange implements ConnectionUser {
       return;
     }
     if (!this.bodySent) stopReadingBody(this);
-    // A pooled keep-alive socket that the server closed just as we reused it: nothing reached
-    // the application, so a request without a streamed body is sent once more on a fresh socket.
+    // A pooled keep-alive socket that the server closed just as we reused it: most likely nothing
+    // reached the application, so the request is sent once more on a fresh socket — but only
+    // when sending it twice is harmless (an idempotent method or an Idempotency-Key, as Go's
+    // transport decides), its body can be sent again, and the server is not leaving (a draining
+    // or paused server would take the second try too: the balancer sends it elsewhere instead).
     if (
       this.reused &&
       !this.resent &&
@@ -167,7 +170,9 @@ class Exchange implements ConnectionUser {
       !connection.pool.retired &&
       !this.streamsBody &&
       !connection.reader.started &&
-      cutBeforeAnswer(error)
+      !target.state.draining &&
+      cutBeforeAnswer(error) &&
+      replayable(ctx.req)
     ) {
       this.resent = true;
       ctx.retries = (ctx.retries ?? 0) + 1;
@@ -290,6 +295,11 @@ function stopReadingBody(exchange: Exchange): void {
   req.removeListener('end', onRequestEnd);
   // Whatever is left of the body is read and dropped so the client connection stays usable.
   if (!req.readableEnded) req.resume();
+}
+
+/** Whether sending the request twice is harmless (RFC 9110 §9.2.2, or an Idempotency-Key). */
+function replayable(req: IncomingMessage): boolean {
+  return IDEMPOTENT.has(req.method ?? 'GET') || req.headers['idempotency-key'] !== undefined;
 }
 
 function onHeaderTimeout(exchange: Exchange): void {

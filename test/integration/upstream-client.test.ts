@@ -164,3 +164,39 @@ describe('upstream HTTP/1.1 client', () => {
     assert.equal(echo.openConnections(), 1);
   });
 });
+
+describe('upstream HTTP/1.1 client: replaying a request cut on a reused connection', () => {
+  it('sends a GET again but not a POST, which the server may have acted on (as Go does)', async () => {
+    // Answers the first request of each connection, then cuts the connection on the next one.
+    const seen: string[] = [];
+    const upstream = await rawUpstream((head, socket) => {
+      seen.push(head.slice(0, head.indexOf(' ')));
+      const s = socket as Socket & { served?: boolean };
+      if (s.served) {
+        socket.destroy();
+        return;
+      }
+      s.served = true;
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    });
+    const proxy = await startProxy({
+      http: {
+        routers: { r: { rule: 'PathPrefix(`/`)', service: 's' } },
+        services: { s: { loadBalancer: { servers: [{ url: upstream.url }] } } },
+      },
+    });
+    try {
+      assert.equal((await send(`${proxy.url}/a`)).status, 200, 'opens the pooled connection');
+      // GET on the pooled connection: cut, sent again on a fresh one, answered.
+      assert.equal((await send(`${proxy.url}/b`)).status, 200);
+      assert.deepEqual(seen, ['GET', 'GET', 'GET']);
+      // POST on the (fresh, now pooled) connection: cut, and not sent again.
+      const post = await send(`${proxy.url}/c`, { method: 'POST' });
+      assert.equal(post.status, 502);
+      assert.deepEqual(seen, ['GET', 'GET', 'GET', 'POST']);
+    } finally {
+      await proxy.stop();
+      upstream.server.close();
+    }
+  });
+});
