@@ -20,6 +20,7 @@ const OPTIONS = {
   connections: [20, 'steady load: keep-alive connections at most'],
   rate: [300, 'steady load: requests per second'],
   backends: [3, 'backends at start (scale events move between this and one more)'],
+  'reload-every': [1, 'seconds between configuration reloads (0: none, to tell their cost apart)'],
   'scale-every': [10, 'seconds between scale events'],
   'hostile-every': [3, 'seconds between hostile/aborting clients (cases run in turn)'],
   'warmup-minutes': [1, 'minutes left out of the RSS/fd comparison'],
@@ -135,13 +136,15 @@ const readLoad = () => {
   }
 };
 // Requests that fail once the proxy is gone are the crash's consequence: told apart in the summary.
+let stoppingProxy = false;
 proxy.exitPromise.then(() => {
+  if (stoppingProxy) return; // our own SIGTERM at the end
   proxyDeath = { at: Date.now(), code: proxy.exitCode, signal: proxy.signal, load: readLoad() };
 });
 const cases = CASES.filter((c) => poison || !c.poison);
 console.log(
   `# soak: ${opt.minutes} min, Switchyard pid ${proxy.pid} on ${web}, ${opt.rate} req/s over ≤${opt.connections} connections, ` +
-    `reload every 1 s, scale every ${opt['scale-every']} s, one of ${cases.length} hostile cases every ${opt['hostile-every']} s` +
+    `reload every ${opt['reload-every']} s, scale every ${opt['scale-every']} s, one of ${cases.length} hostile cases every ${opt['hostile-every']} s` +
     `${poison ? '' : ' (--no-poison)'}; node ${process.version}, ${os.cpus().length} CPUs`,
 );
 
@@ -152,11 +155,12 @@ const counts = { reloads: 0, added: 0, removed: 0, unconfirmed: 0 };
 const hostile = new Map(cases.map((c) => [c.name, { pass: 0, fail: 0, outcomes: new Map() }]));
 let lastCase = null;
 
-const reloader = setInterval(() => {
+const reload = () => {
   variant = 1 - variant;
   writeDynamic();
   counts.reloads++;
-}, 1000);
+};
+const reloader = opt['reload-every'] > 0 ? setInterval(reload, opt['reload-every'] * 1000) : null;
 
 /** Poll the API until the pool's server list does (or does not) include `url`; false after 5 s. */
 async function confirmed(url, present) {
@@ -293,6 +297,7 @@ await stopProcess(load);
 await Promise.race([Promise.all(loops), sleep(10_000)]);
 const finalLoad = readLoad();
 const proxyAlive = !proxy.exited;
+stoppingProxy = true;
 await stopProcess(proxy);
 for (const b of pool) await stopProcess(b.handle);
 await stopProcess(odd);
@@ -320,7 +325,7 @@ if (finalLoad.failed > 0) {
   const reasons = Object.entries(finalLoad.reasons).map(([k, v]) => `${k} ×${v}`);
   console.log(`  by reason: ${reasons.join(', ')}; last: ${JSON.stringify(finalLoad.lastFailure)}`);
   const before = proxyDeath ? proxyDeath.load.failed : finalLoad.failed;
-  if (proxyDeath) console.log(`  of which ${finalLoad.failed - before} after the proxy died`);
+  if (proxyDeath) console.log(`  of which ${finalLoad.failed - before} at or after its death`);
   if (before > 0) failures.push(`${before} steady requests failed${proxyDeath ? ' while the proxy was alive' : ''}`);
 }
 console.log(
@@ -332,9 +337,8 @@ console.log('hostile and aborting clients (pass/runs, expected → seen):');
 for (const c of cases) {
   const h = hostile.get(c.name);
   const seen = [...h.outcomes].map(([o, n]) => `${o} ×${n}`).join('; ') || 'not run';
-  console.log(
-    `  ${h.fail ? 'FAIL' : 'ok  '} ${c.name.padEnd(34)} ${h.pass}/${h.pass + h.fail}  expected ${c.expect} → ${seen}`,
-  );
+  const mark = h.fail ? 'FAIL' : h.pass ? 'ok  ' : '-   ';
+  console.log(`  ${mark} ${c.name.padEnd(34)} ${h.pass}/${h.pass + h.fail}  expected ${c.expect} → ${seen}`);
   if (h.fail)
     failures.push(`hostile case "${c.name}": ${h.fail} of ${h.pass + h.fail} answered otherwise than ${c.expect}`);
 }
@@ -364,6 +368,10 @@ if (full.length >= 2) {
   if (fdBad) failures.push(`open fds grew by ${fdGrew}`);
 } else console.log('RSS/fds: fewer than 2 full minutes, no growth comparison');
 
+// The proxy logs at ERROR level only: anything there is worth a look.
+const logLines = fs.existsSync(proxyLog) ? fs.readFileSync(proxyLog, 'utf8').split('\n').filter(Boolean).length : 0;
+console.log(`proxy log: ${logLines} lines at ERROR level or above${logLines ? ` (${proxyLog})` : ''}`);
+if (logLines && !proxyDeath) keepTemp = true;
 if (failures.length || keepTemp) console.log(`configs and process logs kept in ${dir}`);
 else fs.rmSync(dir, { recursive: true, force: true });
 console.log(failures.length ? `verdict: FAIL\n${failures.map((f) => `  - ${f}`).join('\n')}` : 'verdict: PASS');
