@@ -8,11 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { waitReady } from './lib/check.mjs';
 import { cpuSecondsBetween, cpuTicks, freePort, killAllSync, startProcess, stopProcess, tail } from './lib/procs.mjs';
 import { dynamicYaml, staticYaml, writeAtomically } from './lib/soak-config.mjs';
 import { CASES, runCase } from './lib/soak-hostile.mjs';
-import { openFds, promEventLoopLag, quantile, rssMiB, servedUrls, startPinger } from './lib/soak-probe.mjs';
+import { openFds, promFigures, quantile, rssMiB, servedUrls, startPinger } from './lib/soak-probe.mjs';
 import { switchyardCommand } from './lib/systems.mjs';
 
 const OPTIONS = {
@@ -91,11 +92,12 @@ const odd = startProcess(
   },
 );
 let variant = 0;
-const writeDynamic = () =>
-  writeAtomically(
-    dynamicFile,
-    dynamicYaml({ servers: pool.map((b) => b.url), oddUrl: `http://127.0.0.1:${oddPort}`, variant }),
-  );
+let writes = 0;
+function writeDynamic() {
+  writes++;
+  const servers = pool.map((b) => b.url);
+  writeAtomically(dynamicFile, dynamicYaml({ servers, oddUrl: `http://127.0.0.1:${oddPort}`, variant }));
+}
 writeDynamic();
 const webPort = await freePort();
 const apiPort = await freePort();
@@ -165,6 +167,7 @@ const reloader = opt['reload-every'] > 0 ? setInterval(reload, opt['reload-every
 /** Poll the API until the pool's server list does (or does not) include `url`; false after 5 s. */
 async function confirmed(url, present) {
   for (let until = Date.now() + 5000; Date.now() < until; await sleep(100)) {
+    if (proxyDeath) return false; // the crash is reported; this is only its consequence
     const urls = await servedUrls(apiBase, 'pool@file');
     if (urls && urls.includes(url) === present) return true;
   }
@@ -213,7 +216,28 @@ async function hostileLoop() {
 
 // --- per-minute figures -------------------------------------------------------------------------
 const pinger = startPinger(`${apiBase}/ping`);
-let minute = { rss: [], fds: [], cpu: cpuTicks(proxy.pid), at: started, load: readLoad(), counts: { ...counts } };
+// The same machine's scheduling noise, seen by this process: a control for the ping figures
+// (on 2 shared cores a busy neighbour shows up in both).
+const ownDelay = monitorEventLoopDelay({ resolution: 10 });
+ownDelay.enable();
+// Switchyard's registry has no default Node.js metrics today; the lag column appears if it ever does.
+const promAtStart = await promFigures(`${apiBase}/metrics`);
+const promHasLag = promAtStart.lag !== null;
+if (!promHasLag)
+  console.log('# /metrics has no nodejs_eventloop_lag_seconds: event-loop delay from /ping latency only');
+// Tables the proxy built (its reload counter) against files written: writes close together
+// (a scale event next to a reload) may be coalesced into one build, so fewer is normal.
+const built = { atStart: promAtStart.reloads, last: promAtStart.reloads, writesAtStart: writes };
+let minute = {
+  rss: [],
+  fds: [],
+  cpu: cpuTicks(proxy.pid),
+  at: started,
+  load: readLoad(),
+  counts: { ...counts },
+  writes,
+  built: built.last,
+};
 let hostileBefore = { pass: 0, fail: 0 };
 const minutes = [];
 const sampler = setInterval(() => {
@@ -230,7 +254,12 @@ async function closeMinute(partial) {
   const now = Date.now();
   const loadNow = readLoad();
   const ping = pinger.take();
-  const lag = proxyDeath ? null : await promEventLoopLag(`${apiBase}/metrics`);
+  const prom = proxyDeath ? { reloads: null, lag: null } : await promFigures(`${apiBase}/metrics`);
+  const lag = prom.lag;
+  if (prom.reloads !== null) built.last = prom.reloads;
+  const builtNow = prom.reloads === null || minute.built === null ? null : prom.reloads - minute.built;
+  const own = ownDelay.percentile(99) / 1e6;
+  ownDelay.reset();
   const cpu = proxyDeath
     ? null
     : (cpuSecondsBetween(minute.cpu, cpuTicks(proxy.pid)) / ((now - minute.at) / 1000)) * 100;
@@ -245,10 +274,12 @@ async function closeMinute(partial) {
   console.log(
     `[${clock(now - started)}]${partial ? '*' : ' '} ok ${loadNow.ok - minute.load.ok} failed ${loadNow.failed - minute.load.failed}` +
       ` | reloads ${d('reloads')} scale ${d('added') + d('removed')} (${pool.length} servers)` +
+      ` writes ${writes - minute.writes} built ${builtNow ?? '—'}` +
       ` | hostile ok ${h.pass - hostileBefore.pass} bad ${h.fail - hostileBefore.fail}` +
       ` | RSS ${fmt(record.rss)} MiB fds ${record.fds ?? '—'}` +
       ` | ping min ${fmt(quantile(ping.samples, 0), 2)} p99 ${fmt(quantile(ping.samples, 0.99), 2)} ms` +
-      `${ping.failures ? ` (${ping.failures} failed)` : ''} lag ${lag === null ? '—' : `${(lag * 1000).toFixed(1)} ms`}` +
+      `${ping.failures ? ` (${ping.failures} failed)` : ''} (soak's own loop p99 ${own.toFixed(1)})` +
+      `${promHasLag ? ` lag ${lag === null ? '—' : `${(lag * 1000).toFixed(1)} ms`}` : ''}` +
       ` | CPU ${fmt(cpu, 0)} %`,
   );
   hostileBefore = h;
@@ -259,10 +290,14 @@ async function closeMinute(partial) {
     at: now,
     load: loadNow,
     counts: { ...counts },
+    writes,
+    built: prom.reloads,
   };
 }
 
-const loops = [scaleLoop(), hostileLoop()];
+// A loop that throws (a backend that would not start) ends the soak's verdict, not the soak.
+const harnessErrors = [];
+const loops = [scaleLoop(), hostileLoop()].map((p) => p.catch((e) => harnessErrors.push(e.message)));
 const deadline = started + seconds * 1000;
 let stopReason = 'time';
 while (Date.now() < deadline) {
@@ -297,6 +332,10 @@ await stopProcess(load);
 await Promise.race([Promise.all(loops), sleep(10_000)]);
 const finalLoad = readLoad();
 const proxyAlive = !proxy.exited;
+if (proxyAlive) {
+  await sleep(500); // the last write's debounce
+  built.last = (await promFigures(`${apiBase}/metrics`)).reloads ?? built.last;
+}
 stoppingProxy = true;
 await stopProcess(proxy);
 for (const b of pool) await stopProcess(b.handle);
@@ -330,7 +369,8 @@ if (finalLoad.failed > 0) {
 }
 console.log(
   `reloads ${counts.reloads}; scale events ${counts.added + counts.removed} (${counts.added} added, ${counts.removed} removed)` +
-    `; a server list not shown by the API within 5 s: ${counts.unconfirmed}`,
+    `; a server list not shown by the API within 5 s: ${counts.unconfirmed}` +
+    `; files written ${writes - built.writesAtStart}, tables built ${built.atStart === null ? '—' : built.last - built.atStart}`,
 );
 if (counts.unconfirmed > 0) failures.push(`${counts.unconfirmed} scale events not applied within 5 s`);
 console.log('hostile and aborting clients (pass/runs, expected → seen):');
@@ -368,6 +408,7 @@ if (full.length >= 2) {
   if (fdBad) failures.push(`open fds grew by ${fdGrew}`);
 } else console.log('RSS/fds: fewer than 2 full minutes, no growth comparison');
 
+for (const e of harnessErrors) failures.push(`soak harness error: ${e}`);
 // The proxy logs at ERROR level only: anything there is worth a look.
 const logLines = fs.existsSync(proxyLog) ? fs.readFileSync(proxyLog, 'utf8').split('\n').filter(Boolean).length : 0;
 console.log(`proxy log: ${logLines} lines at ERROR level or above${logLines ? ` (${proxyLog})` : ''}`);

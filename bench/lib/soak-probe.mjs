@@ -80,11 +80,17 @@ export function startPinger(url, everyMs = 250) {
   };
 }
 
-/** Value of `nodejs_eventloop_lag_seconds` in a Prometheus text page, or null when absent. */
-export async function promEventLoopLag(url) {
+/**
+ * From the Prometheus page: `switchyard_config_reloads_total` (tables the proxy built, to set
+ * against the files the soak wrote) and `nodejs_eventloop_lag_seconds`; null where absent.
+ */
+export async function promFigures(url) {
   const r = await fetchText(url, false, 3000);
-  const m = r.status === 200 ? /^nodejs_eventloop_lag_seconds(?:\{[^}]*\})?\s+(\S+)/m.exec(r.body) : null;
-  return m ? Number(m[1]) : null;
+  const value = (name) => {
+    const m = r.status === 200 ? new RegExp(`^${name}(?:\\{[^}]*\\})?\\s+(\\S+)`, 'm').exec(r.body) : null;
+    return m ? Number(m[1]) : null;
+  };
+  return { reloads: value('switchyard_config_reloads_total'), lag: value('nodejs_eventloop_lag_seconds') };
 }
 
 /** The server URLs of a service as the proxy's API reports them, or null when unreadable. */
