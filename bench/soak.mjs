@@ -370,7 +370,7 @@ if (finalLoad.failed > 0) {
 console.log(
   `reloads ${counts.reloads}; scale events ${counts.added + counts.removed} (${counts.added} added, ${counts.removed} removed)` +
     `; a server list not shown by the API within 5 s: ${counts.unconfirmed}` +
-    `; files written ${writes - built.writesAtStart}, tables built ${built.atStart === null ? '—' : built.last - built.atStart}`,
+    `; files written ${writes - built.writesAtStart}, tables built ${built.atStart === null || proxyDeath ? '— (unreadable)' : built.last - built.atStart}`,
 );
 if (counts.unconfirmed > 0) failures.push(`${counts.unconfirmed} scale events not applied within 5 s`);
 console.log('hostile and aborting clients (pass/runs, expected → seen):');
