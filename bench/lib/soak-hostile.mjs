@@ -49,7 +49,13 @@ function upstreamOpen(oddPort, id) {
       res.on('data', (c) => {
         body += c;
       });
-      res.on('end', () => resolve(JSON.parse(body).open));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body).open);
+        } catch {
+          resolve(null); // unreadable: asked again until the deadline
+        }
+      });
     });
     req.on('error', () => resolve(null));
   });
