@@ -66,8 +66,10 @@ const logFile = path.join(dir, 'processes.log');
 const proxyLog = path.join(dir, 'proxy.log');
 const dynamicFile = path.join(dir, 'dynamic.yml');
 const loadStatsFile = path.join(dir, 'load.json');
-const clock = (ms) =>
-  `${String(Math.floor(ms / 60_000)).padStart(2, '0')}:${String(Math.floor(ms / 1000) % 60).padStart(2, '0')}`;
+const clock = (ms) => {
+  const secs = Math.round(ms / 1000); // a minute's line comes a few ms early or late: 07:00, not 06:59
+  return `${String(Math.floor(secs / 60)).padStart(2, '0')}:${String(secs % 60).padStart(2, '0')}`;
+};
 
 // --- processes ------------------------------------------------------------------------------
 let backendCount = 0;
