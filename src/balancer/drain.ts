@@ -20,7 +20,7 @@ export interface ConnectionPools {
 }
 
 /** Gives the pools whose connections may lead to a server. */
-export type AgentSource = () => Iterable<ConnectionPools>;
+export type TransportSource = () => Iterable<ConnectionPools>;
 
 /** How often a draining server is looked at (ms). */
 const POLL_MS = 25;
@@ -58,7 +58,7 @@ export class Drainer {
 
   constructor(
     private readonly upstreams: UpstreamRegistry,
-    private readonly agents: AgentSource,
+    private readonly transports: TransportSource,
     /** Longest wait for in-flight requests to a removed server (ms). */
     private readonly graceMs: number,
   ) {}
@@ -99,13 +99,13 @@ export class Drainer {
     // Another configured URL may lead to the same host and port (a path prefix): keep its pool.
     const leaving = target !== null && !this.liveEndpoints.has(`${target.hostname}:${target.port}`);
     if (leaving && entry.state.inFlight > 0) {
-      for (const pool of this.agents()) pool.abortDialsTo(target.hostname, target.port, now, DIAL_PATIENCE_MS);
+      for (const pool of this.transports()) pool.abortDialsTo(target.hostname, target.port, now, DIAL_PATIENCE_MS);
     }
     const overdue = now - entry.since >= this.graceMs;
     if (entry.state.inFlight > 0 && !overdue) return;
     clearInterval(entry.timer);
     this.draining.delete(url);
-    if (leaving) closeSocketsTo(this.agents(), target.hostname, target.port, overdue);
+    if (leaving) closeSocketsTo(this.transports(), target.hostname, target.port, overdue);
     // Only forget the state if no newer configuration brought the server back meanwhile.
     if (this.upstreams.peek(url) === entry.state) this.upstreams.delete(url);
   }

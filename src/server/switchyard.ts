@@ -68,7 +68,7 @@ export class Switchyard {
   constructor(readonly options: SwitchyardOptions) {
     this.watcher = new ConfigurationWatcher(() => this.rebuild(), options.throttleMs ?? 50, options.logger);
     this.health = new HealthChecker(this.upstreams, options.logger);
-    this.drainer = new Drainer(this.upstreams, () => this.pooledAgents(), options.graceMs ?? 10_000);
+    this.drainer = new Drainer(this.upstreams, () => this.transports.values(), options.graceMs ?? 10_000);
     for (const entry of options.entryPoints) {
       this.entryPoints.set(entry.name, new EntryPoint(entry, this.table, options.logger, options.observer ?? null));
     }
@@ -157,9 +157,6 @@ export class Switchyard {
   }
 
   /** Every transport that may hold pooled connections to an upstream. */
-  private pooledAgents(): Iterable<import('../proxy/transport.js').Transport> {
-    return this.transports.values();
-  }
 
   private logConfigurationErrors(runtime: RuntimeConfiguration): void {
     const log = this.options.logger;
