@@ -16,6 +16,7 @@ import type { RequestContext } from '../core/request-context.js';
 import { hasRequestBody } from './buffered-body.js';
 import type { ReadLease } from './read-lease.js';
 import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';
+import { withOverrides } from './response-overrides.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
 import { cutBeforeAnswer, IDEMPOTENT } from './transport-errors.js';
@@ -311,29 +312,6 @@ function onHeaderTimeout(exchange: Exchange): void {
 
 function onClientDrain(this: WithExchange<ServerResponse>): void {
   this[EXCHANGE]?.connection?.socket.resume();
-}
-
-/** Upstream response headers plus the middlewares' additions, as a raw list. */
-function withOverrides(headers: string[], overrides: Array<[string, string]>): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (isOverridden(overrides, name.toLowerCase())) continue;
-    out.push(name, headers[i + 1] as string);
-  }
-  for (const [name, value] of overrides) if (value !== '') out.push(name, value);
-  return out;
-}
-
-function isOverridden(overrides: Array<[string, string]>, lower: string): boolean {
-  // Vary accumulates (a CORS middleware adds `Origin` to what the server varies on).
-  if (lower === 'vary') return false;
-  for (const [name, value] of overrides) {
-    // Set-Cookie may repeat: a sticky cookie adds to the server's cookies instead of replacing
-    // them (an empty value still removes them).
-    if (name.toLowerCase() === lower && (value === '' || lower !== 'set-cookie')) return true;
-  }
-  return false;
 }
 
 /** The client's response closed: either it finished, or the client went away mid-way. */

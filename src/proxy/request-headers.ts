@@ -4,54 +4,12 @@
  * X-Forwarded-* headers unless the peer is trusted (`forwardedHeaders.trustedIPs`), so values
  * still present here are trusted and are kept (X-Forwarded-For is appended to).
  */
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { hostname } from 'node:os';
 import type { RequestContext } from '../core/request-context.js';
 import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
 
 const SERVER_NAME = hostname();
-
-/** What the header builder needs to know about the request. */
-export interface ForwardingFacts {
-  remoteAddress: string;
-  scheme: 'http' | 'https';
-  /** Local port the client connected to, for X-Forwarded-Port when the Host has none. */
-  localPort: number;
-  /** Host header to send upstream, or null to keep the client's (passHostHeader). */
-  upstreamHost: string | null;
-  /** Keep Connection/Upgrade for a protocol upgrade. */
-  upgrade: string | null;
-}
-
-/** The outgoing request headers for a proxied request. */
-export function buildRequestHeaders(incoming: IncomingHttpHeaders, facts: ForwardingFacts): OutgoingHttpHeaders {
-  const named = connectionTokens(incoming.connection);
-  const out: OutgoingHttpHeaders = {};
-  for (const name in incoming) {
-    if (HOP_BY_HOP.has(name)) {
-      // "TE: trailers" is the one TE value that may be forwarded (gRPC relies on it).
-      if (name === 'te' && incoming.te === 'trailers') out.te = 'trailers';
-      continue;
-    }
-    if (named?.has(name)) continue;
-    out[name] = incoming[name];
-  }
-  const remote = facts.remoteAddress;
-  const prior = incoming['x-forwarded-for'];
-  out['x-forwarded-for'] = prior ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remote}` : remote;
-  const host = incoming.host ?? '';
-  if (out['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = facts.scheme;
-  if (out['x-forwarded-host'] === undefined) out['x-forwarded-host'] = host;
-  if (out['x-forwarded-port'] === undefined) out['x-forwarded-port'] = portOf(host, facts.scheme, facts.localPort);
-  out['x-forwarded-server'] = SERVER_NAME;
-  if (out['x-real-ip'] === undefined) out['x-real-ip'] = remote;
-  if (facts.upstreamHost !== null) out.host = facts.upstreamHost;
-  if (facts.upgrade !== null) {
-    out.connection = 'Upgrade';
-    out.upgrade = facts.upgrade;
-  }
-  return out;
-}
 
 /** Characters that would end a header line early (request smuggling). */
 const LINE_BREAK = /[\r\n\0]/;
@@ -63,10 +21,12 @@ const INVALID_PATH = /[^\u0021-\u00ff]/;
 const NO_IMPLICIT_LENGTH = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
 
 /**
- * The request head sent upstream by the proxy's own client, as one latin1 string: the same
- * header set as `buildRequestHeaders` (without building the object), and the body framing:
- * `bodyLength` ≥ 0 sends that Content-Length, -1 keeps the client's (streamed as is), -2 sends
- * the body chunked. Throws on a header value or path that would break the framing.
+ * The request head sent upstream, as one latin1 string — the only place request headers are
+ * built, for plain requests and upgrades alike: the client's headers minus hop-by-hop ones and
+ * those `Connection` names, the X-Forwarded-* family, and the body framing: `bodyLength` ≥ 0
+ * sends that Content-Length, -1 keeps the client's (streamed as is), -2 sends the body chunked.
+ * With `upgrade`, asks the server to switch to that protocol. Throws on a header value or path
+ * that would break the framing.
  */
 export function buildRequestHead(
   method: string,
@@ -77,6 +37,7 @@ export function buildRequestHead(
   localPort: number,
   upstreamHost: string | null,
   bodyLength: number,
+  upgrade: string | null = null,
 ): string {
   if (INVALID_PATH.test(path)) throw new TypeError('request path contains unescaped characters');
   const connection = incoming.connection;
@@ -128,6 +89,10 @@ export function buildRequestHead(
       head += `content-length: ${bodyLength}\r\n`;
   } else if (bodyLength === -2) head += 'transfer-encoding: chunked\r\n';
   else if (!hasLength && !NO_IMPLICIT_LENGTH.has(method)) head += 'content-length: 0\r\n';
+  if (upgrade !== null) {
+    if (LINE_BREAK.test(upgrade)) throw new TypeError('invalid value for header "upgrade"');
+    head += `connection: Upgrade\r\nupgrade: ${upgrade}\r\n`;
+  }
   return `${head}\r\n`;
 }
 

@@ -22,6 +22,12 @@ export interface ResponseSink {
   onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void;
   /** The message ended (after the last body chunk, or with no body at all). */
   onResponseEnd(): void;
+  /**
+   * The server switched protocols (101, only when `begin` allowed an upgrade): its headers
+   * (hop-by-hop removed), the protocol it named in `Upgrade`, and the first tunnel bytes that
+   * came with the head (a copy). The reader reads nothing more on this connection.
+   */
+  onSwitchingProtocols?(message: string, headers: string[], protocol: string, rest: Buffer): void;
 }
 
 /** Largest response head accepted (Node's default `maxHeaderSize`). */
@@ -36,6 +42,8 @@ enum Mode {
   Trailers = 5,
   UntilClose = 6,
   Done = 7,
+  /** After a 101: the connection carries another protocol; nothing is parsed any more. */
+  Switched = 8,
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -82,11 +90,17 @@ export class ResponseReader {
   private expectBody = true;
   /** 1xx answers received before the final one. */
   private informational = 0;
+  /** Whether a 101 Switching Protocols may end this exchange (an upgrade request). */
+  private upgrade = false;
   /** Whether the connection can carry another request once this message is complete. */
   keepAlive = true;
 
-  /** Starts reading the answer to a new request. `expectBody` is false for HEAD. */
-  begin(expectBody: boolean): void {
+  /**
+   * Starts reading the answer to a new request. `expectBody` is false for HEAD; `upgrade` lets a
+   * 101 end the exchange (the request asked for a protocol upgrade).
+   */
+  begin(expectBody: boolean, upgrade = false): void {
+    this.upgrade = upgrade;
     this.mode = Mode.Head;
     this.pending = EMPTY;
     this.remaining = 0;
@@ -137,9 +151,10 @@ export class ResponseReader {
           if (end - offset > MAX_HEAD_BYTES) return protocolError('header overflow', 'HPE_HEADER_OVERFLOW');
           const head = chunk.toString('latin1', offset, end);
           offset = end + 4;
-          const error = this.parseHead(head, sink);
+          const error = this.parseHead(head, sink, chunk, offset);
           if (error !== null) return error;
           // parseHead moved the mode on.
+          if ((this.mode as Mode) === Mode.Switched) return null;
           if ((this.mode as Mode) === Mode.Done) {
             if (offset < chunk.length) this.keepAlive = false;
             sink.onResponseEnd();
@@ -228,6 +243,8 @@ export class ResponseReader {
           // Bytes nobody asked for: the connection's framing can no longer be trusted.
           this.keepAlive = false;
           return null;
+        case Mode.Switched:
+          return null;
       }
     }
     return null;
@@ -244,7 +261,13 @@ export class ResponseReader {
     return this.mode === Mode.Done;
   }
 
-  private parseHead(head: string, sink: ResponseSink): NodeJS.ErrnoException | null {
+  /** Whether the server switched protocols (the connection is a tunnel now). */
+  get switched(): boolean {
+    return this.mode === Mode.Switched;
+  }
+
+  /** Parses a head; `chunk` from `rest` on is what followed it (tunnel bytes after a 101). */
+  private parseHead(head: string, sink: ResponseSink, chunk: Buffer, rest: number): NodeJS.ErrnoException | null {
     // Field names must be tokens; field values and the reason phrase may hold HTAB, SP, VCHAR
     // and obs-text only (no CTL, no CR or LF but the line ends). What passes here is what
     // `res.writeHead` accepts, so nothing a server sends can make it throw. Checked with
@@ -262,6 +285,7 @@ export class ResponseReader {
     let keepAlive = minor >= 1;
     const headers: string[] = [];
     let connection: string | undefined;
+    let protocol = '';
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
@@ -298,6 +322,9 @@ export class ResponseReader {
         case 'connection':
           connection = connection === undefined ? value : `${connection}, ${value}`;
           continue;
+        case 'upgrade':
+          protocol = value;
+          continue;
         default:
           if (HOP_BY_HOP.has(lower)) continue;
       }
@@ -307,7 +334,15 @@ export class ResponseReader {
       // 1xx informational answers (100 Continue, 103 Early Hints) are not relayed; the final
       // answer follows on the same connection. 101 is only valid for an upgrade. A server that
       // sends them without end would hold the request forever.
-      if (status === 101) return protocolError('unexpected 101 Switching Protocols');
+      if (status === 101) {
+        if (!this.upgrade || protocol === '' || sink.onSwitchingProtocols === undefined)
+          return protocolError('unexpected 101 Switching Protocols');
+        this.mode = Mode.Switched;
+        this.keepAlive = false;
+        removeNamedByConnection(headers, connection);
+        sink.onSwitchingProtocols(message, headers, protocol, Buffer.from(chunk.subarray(rest)));
+        return null;
+      }
       if (++this.informational > MAX_INFORMATIONAL) return protocolError('too many 1xx responses');
       this.mode = Mode.Head;
       return null;
@@ -316,12 +351,7 @@ export class ResponseReader {
       const lowerConnection = connection.toLowerCase();
       if (lowerConnection.includes('close')) keepAlive = false;
       else if (minor === 0 && lowerConnection.includes('keep-alive')) keepAlive = true;
-      const named = connectionTokens(connection);
-      if (named !== null) {
-        for (let i = headers.length - 2; i >= 0; i -= 2) {
-          if (named.has((headers[i] as string).toLowerCase())) headers.splice(i, 2);
-        }
-      }
+      removeNamedByConnection(headers, connection);
     }
     this.keepAlive = keepAlive;
     if (!this.expectBody || status === 204 || status === 304) this.mode = Mode.Done;
@@ -360,6 +390,15 @@ function emitBody(sink: ResponseSink, chunk: Buffer, start: number, end: number,
   } else {
     const lease = takeLease(end - start);
     sink.onResponseBody(lease.fill(chunk.subarray(start, end)), last, lease);
+  }
+}
+
+/** Removes the headers a Connection header names (hop-by-hop by declaration). */
+function removeNamedByConnection(headers: string[], connection: string | undefined): void {
+  const named = connectionTokens(connection);
+  if (named === null) return;
+  for (let i = headers.length - 2; i >= 0; i -= 2) {
+    if (named.has((headers[i] as string).toLowerCase())) headers.splice(i, 2);
   }
 }
 

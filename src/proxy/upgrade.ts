@@ -1,93 +1,198 @@
 /**
- * Protocol upgrades (WebSocket and any other `Upgrade`): the request goes upstream on its own
- * connection; on `101 Switching Protocols` the two sockets are spliced together, otherwise the
- * upstream's answer is relayed as an ordinary response.
+ * Protocol upgrades (WebSocket and any other `Upgrade`), through the same client as every other
+ * request: the head comes from `buildRequestHead`, the answer is read by `ResponseReader`, and
+ * the connection comes from the server's pool (a fresh one, never reused), so dial and read
+ * timeouts, passive health, the middlewares' response headers, draining and retired transports
+ * apply as they do to plain requests. On `101 Switching Protocols` the two sockets become a
+ * tunnel with backpressure both ways; any other answer is relayed as an ordinary response.
  */
-import type { IncomingMessage } from 'node:http';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { RequestContext } from '../core/request-context.js';
 import type { ForwardSettings } from './forward.js';
-import { connectionTokens, HOP_BY_HOP } from './hop-by-hop.js';
-import { buildRequestHeaders, plainAddress, requestUri } from './request-headers.js';
+import type { ReadLease } from './read-lease.js';
+import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';
+import { withOverrides } from './response-overrides.js';
 import { sendError } from './responses.js';
+import type { ConnectionUser, UpstreamConnection } from './upstream-pool.js';
 import type { UpstreamTarget } from './upstream-target.js';
+
+/** One upgrade request on its way to one server, then its tunnel. */
+class UpgradeExchange implements ConnectionUser {
+  private readonly client: Socket;
+  private responding = false;
+  private tunnel = false;
+  private released = false;
+
+  constructor(
+    readonly ctx: RequestContext,
+    readonly target: UpstreamTarget,
+    readonly settings: ForwardSettings,
+    readonly connection: UpstreamConnection,
+  ) {
+    this.client = ctx.req.socket;
+  }
+
+  /** The server declined the upgrade: its answer is relayed as a plain response. */
+  onResponseHead(status: number, message: string, headers: string[]): void {
+    const { ctx, settings } = this;
+    this.responding = true;
+    settings.passive?.answered(this.target.state, status, Date.now());
+    const overrides = ctx.responseHeaders;
+    ctx.res.writeHead(status, message, overrides === null ? headers : withOverrides(headers, overrides));
+  }
+
+  onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void {
+    const written = lease === null ? undefined : lease.release;
+    if (last) this.ctx.res.end(chunk, written);
+    else this.ctx.res.write(chunk, written);
+  }
+
+  onResponseEnd(): void {
+    if (!this.ctx.res.writableEnded) this.ctx.res.end();
+    // The connection was opened for this request alone: it is never pooled.
+    this.connection.finish(false);
+    this.release();
+  }
+
+  onSwitchingProtocols(message: string, headers: string[], protocol: string, rest: Buffer): void {
+    const { ctx, client, connection } = this;
+    this.responding = true;
+    this.tunnel = true;
+    this.settings.passive?.answered(this.target.state, 101, Date.now());
+    const overrides = ctx.responseHeaders;
+    const relayed = overrides === null ? headers : withOverrides(headers, overrides);
+    let head = `HTTP/1.1 101 ${message || 'Switching Protocols'}\r\n`;
+    for (let i = 0; i < relayed.length; i += 2) head += `${relayed[i]}: ${relayed[i + 1]}\r\n`;
+    client.write(`${head}connection: Upgrade\r\nupgrade: ${protocol}\r\n\r\n`, 'latin1');
+    if (rest.length > 0) client.write(rest);
+    ctx.res.statusCode = 101;
+    const upstream = connection.socket;
+    const early = ctx.upgradeHead;
+    if (early != null && early.length > 0) upstream.write(early);
+    (client as TunnelSocket)[EXCHANGE] = this;
+    client.on('data', onClientData);
+    client.on('drain', onClientDrain);
+    client.on('end', onClientEnd);
+    client.on('close', onClientClose);
+    client.on('error', onClientError);
+    client.resume();
+  }
+
+  onTunnelData(data: Buffer): void {
+    // The client reads slower than the server sends: stop reading the server until it drains.
+    if (!this.client.write(data)) this.connection.socket.pause();
+  }
+
+  onConnectionDrain(): void {
+    if (this.tunnel) this.client.resume();
+  }
+
+  awaitsServer(): boolean {
+    return true;
+  }
+
+  onConnectionError(error: NodeJS.ErrnoException): void {
+    if (this.tunnel) {
+      // The server side of the tunnel closed: the client side ends too, after what was already
+      // written to it (a WebSocket close frame) is flushed.
+      closeGracefully(this.client);
+      this.release();
+      return;
+    }
+    this.release();
+    if (this.responding) {
+      this.ctx.res.destroy(error);
+      return;
+    }
+    this.target.state.failures++;
+    const timeout = error.code === 'SY_RESPONSE_HEADER_TIMEOUT' || error.code === 'SY_UPSTREAM_READ_TIMEOUT';
+    sendError(this.ctx.res, timeout ? 504 : 502);
+  }
+
+  /** The client went away (before or during the tunnel): the server connection goes too. */
+  clientGone(): void {
+    if (this.tunnel) closeGracefully(this.connection.socket);
+    else if (!this.connection.closed) this.connection.destroy();
+    this.release();
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.target.state.inFlight--;
+  }
+}
+
+const EXCHANGE = Symbol('switchyard.upgradeExchange');
+
+/** How long a tunnel's half-closed side may linger before it is cut. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** Ends a tunnel side after its pending writes, and cuts it if the peer never closes. */
+function closeGracefully(socket: Socket): void {
+  if (socket.destroyed) return;
+  socket.end();
+  setTimeout(destroySocket, CLOSE_GRACE_MS, socket).unref();
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
+type TunnelSocket = Socket & { [EXCHANGE]?: UpgradeExchange };
+
+function onClientData(this: TunnelSocket, data: Buffer): void {
+  const exchange = this[EXCHANGE];
+  if (exchange === undefined) return;
+  if (!exchange.connection.socket.write(data)) this.pause();
+}
+
+function onClientDrain(this: TunnelSocket): void {
+  this[EXCHANGE]?.connection.socket.resume();
+}
+
+/**
+ * The client finished sending (FIN). Node's HTTP sockets allow half-open connections, so no
+ * 'close' follows by itself: the end is passed on to the server, whose close ends the tunnel.
+ */
+function onClientEnd(this: TunnelSocket): void {
+  const exchange = this[EXCHANGE];
+  if (exchange !== undefined) closeGracefully(exchange.connection.socket);
+}
+
+function onClientClose(this: TunnelSocket): void {
+  this[EXCHANGE]?.clientGone();
+}
+
+function onClientError(this: TunnelSocket): void {
+  this.destroy();
+}
 
 /** Forwards an upgrade request in `ctx` (which carries `upgradeHead`) to `target`. */
 export function forwardUpgrade(ctx: RequestContext, target: UpstreamTarget, settings: ForwardSettings): void {
   const req = ctx.req;
   const client = req.socket;
-  const headers = buildRequestHeaders(req.headers, {
-    remoteAddress: plainAddress(client.remoteAddress),
-    scheme: ctx.scheme,
-    localPort: client.localPort ?? 0,
-    upstreamHost: settings.passHostHeader ? null : target.authority,
-    upgrade: String(req.headers.upgrade ?? ''),
-  });
-  const path = target.basePath + requestUri(ctx);
-  const https = target.protocol === 'https:';
+  const head = buildRequestHead(
+    req.method ?? 'GET',
+    target.basePath + requestUri(ctx),
+    req.headers,
+    plainAddress(client.remoteAddress),
+    ctx.scheme,
+    client.localPort ?? 0,
+    settings.passHostHeader ? null : target.authority,
+    -1,
+    String(req.headers.upgrade ?? ''),
+  );
   ctx.serverUrl = target.url;
   target.state.requests++;
   target.state.inFlight++;
-  let released = false;
-  const release = () => {
-    if (!released) {
-      released = true;
-      target.state.inFlight--;
-    }
-  };
-  const upstreamReq = (https ? httpsRequest : httpRequest)({
-    host: target.hostname,
-    port: target.port,
-    method: req.method,
-    path,
-    headers,
-    setHost: false,
-    rejectUnauthorized: !settings.transport.options.insecureSkipVerify,
+  // A fresh connection: a tunnel must not inherit a pooled socket, nor return to the pool.
+  const connection = target.pool(settings.transport).open();
+  const exchange = new UpgradeExchange(ctx, target, settings, connection);
+  connection.begin(exchange, req.method !== 'HEAD', true);
+  // Before the answer, a client that leaves takes the server connection with it.
+  ctx.res.once('close', () => {
+    if (!exchange.connection.reader.switched) exchange.clientGone();
   });
-  upstreamReq.on('upgrade', (upstreamRes: IncomingMessage, upstream: Duplex, upstreamHead: Buffer) => {
-    client.write(switchingHead(upstreamRes));
-    if (upstreamHead.length > 0) client.write(upstreamHead);
-    const head = ctx.upgradeHead;
-    if (head && head.length > 0) upstream.write(head);
-    ctx.res.statusCode = 101;
-    const close = () => {
-      upstream.destroy();
-      client.destroy();
-      release();
-    };
-    upstream.on('error', close).on('close', close);
-    client.on('error', close).on('close', close);
-    upstream.pipe(client);
-    client.pipe(upstream);
-  });
-  upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
-    // The server declined the upgrade: relay its answer as a normal response, without its
-    // hop-by-hop headers and those its Connection header names.
-    const raw = upstreamRes.rawHeaders;
-    const named = connectionTokens(upstreamRes.headers.connection);
-    const out: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const lower = (raw[i] as string).toLowerCase();
-      if (!HOP_BY_HOP.has(lower) && named?.has(lower) !== true) out.push(raw[i] as string, raw[i + 1] as string);
-    }
-    ctx.res.writeHead(upstreamRes.statusCode ?? 502, out);
-    upstreamRes.pipe(ctx.res);
-    ctx.res.once('close', release);
-  });
-  upstreamReq.on('error', () => {
-    target.state.failures++;
-    release();
-    sendError(ctx.res, 502);
-  });
-  client.once('close', () => upstreamReq.destroy());
-  upstreamReq.end();
-}
-
-function switchingHead(upstreamRes: IncomingMessage): string {
-  let head = `HTTP/1.1 101 ${upstreamRes.statusMessage || 'Switching Protocols'}\r\n`;
-  const raw = upstreamRes.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) head += `${raw[i]}: ${raw[i + 1]}\r\n`;
-  return `${head}\r\n`;
+  connection.socket.write(head, 'latin1');
 }

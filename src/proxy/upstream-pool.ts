@@ -24,6 +24,8 @@ export interface ConnectionUser extends ResponseSink {
    * is still coming from the client (a slow client is the entry point's readTimeout's business).
    */
   awaitsServer(): boolean;
+  /** Bytes of the other protocol after a 101 (a copy the user may keep). */
+  onTunnelData?(data: Buffer): void;
 }
 
 /** How a pool opens and keeps connections. */
@@ -60,11 +62,11 @@ export class UpstreamConnection {
     readonly pool: UpstreamPool,
   ) {}
 
-  /** Reads the answer to the request the user is about to write. */
-  begin(user: ConnectionUser, expectBody: boolean): void {
+  /** Reads the answer to the request the user is about to write; `upgrade` lets it switch protocols. */
+  begin(user: ConnectionUser, expectBody: boolean, upgrade = false): void {
     this.user = user;
     this.requests++;
-    this.reader.begin(expectBody);
+    this.reader.begin(expectBody, upgrade);
   }
 
   /**
@@ -98,6 +100,11 @@ export class UpstreamConnection {
     if (user === null) {
       // Bytes from the server while no request is waiting: its framing is off; stop using it.
       this.destroy();
+      return;
+    }
+    if (this.reader.switched) {
+      // A tunnel (WebSocket…): bytes pass through; the shared read buffer is reused, so copy.
+      user.onTunnelData?.(shared ? Buffer.from(data) : data);
       return;
     }
     let error: NodeJS.ErrnoException | null;
@@ -147,6 +154,12 @@ export class UpstreamConnection {
 
   onResponseEnd(): void {
     this.user?.onResponseEnd();
+  }
+
+  onSwitchingProtocols(message: string, headers: string[], protocol: string, rest: Buffer): void {
+    // A tunnel may stay silent as long as its two ends like: no read timeout any more.
+    this.socket.setTimeout(0);
+    this.user?.onSwitchingProtocols?.(message, headers, protocol, rest);
   }
 }
 
