@@ -69,4 +69,19 @@ describe('layers', () => {
     }
     assert.deepEqual(violations, []);
   });
+
+  it('the neutral label translation imports no provider (providers import it)', () => {
+    const labels = join(srcRoot, 'provider', 'labels');
+    const violations: string[] = [];
+    for (const file of sources(labels)) {
+      for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+        const target = resolve(dirname(file), match[1] as string);
+        const rel = relative(join(srcRoot, 'provider'), target).split('\\').join('/');
+        if (!rel.startsWith('..') && !rel.startsWith('labels/')) {
+          violations.push(`${relative(srcRoot, file)} imports provider/${rel}`);
+        }
+      }
+    }
+    assert.deepEqual(violations, []);
+  });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { composeReplica, inspectFixture } from '../../../test/helpers/docker-fixtures.js';
 import { ConfigError } from '../../errors.js';
 import { buildDockerConfiguration } from './build-configuration.js';
-import { composeReplica, inspectFixture } from './test-fixtures.js';
 
 const http = (result: ReturnType<typeof buildDockerConfiguration>) => result.config.http!;
 const servers = (result: ReturnType<typeof buildDockerConfiguration>, service: string) =>

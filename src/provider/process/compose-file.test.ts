@@ -3,9 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildDockerConfiguration } from '../docker/build-configuration.js';
 import { loadComposeProject } from './compose-file.js';
-import { replicaContainer } from './containers.js';
 import { interpolateString } from './interpolate.js';
 
 let dir: string;
@@ -76,29 +74,4 @@ test('an invalid x-switchyard extension is an error naming the key', async () =>
   );
   await assert.rejects(compose('services:\n  api:\n    x-switchyard:\n      comand: node a.js\n'), /x-switchyard/);
   await assert.rejects(loadComposeProject(join(dir, 'missing.yml')), /no such file \(use -f FILE/);
-});
-
-test('replicas translate like Docker containers: one service, servers on 127.0.0.1 at their assigned ports', () => {
-  const labels = {
-    'switchyard.enable': 'true',
-    'switchyard.http.routers.api.rule': 'PathPrefix(`/api`)',
-    'switchyard.http.services.api.loadBalancer.server.port': '3000',
-  };
-  const containers = [41001, 41002].map((port, i) =>
-    replicaContainer({ project: 'demo', service: 'dynamic-server', index: i + 1, port, labels }),
-  );
-  const { config, issues } = buildDockerConfiguration(containers, { exposedByDefault: false });
-  assert.deepEqual(issues, []);
-  assert.deepEqual(config.http?.routers?.api?.rule, 'PathPrefix(`/api`)');
-  assert.deepEqual(
-    config.http?.services?.api?.loadBalancer?.servers?.map((s) => s.url),
-    ['http://127.0.0.1:41001', 'http://127.0.0.1:41002'],
-  );
-});
-
-test('without labels a replica gets Docker defaults: service <service>-<project> on its only port', () => {
-  const container = replicaContainer({ project: 'demo', service: 'web', index: 1, port: 42000, labels: {} });
-  const { config } = buildDockerConfiguration([container]);
-  assert.deepEqual(config.http?.services?.['web-demo']?.loadBalancer?.servers, [{ url: 'http://127.0.0.1:42000' }]);
-  assert.equal(config.http?.routers?.['web-demo']?.rule, 'Host(`web-demo`)');
 });

@@ -1,8 +1,8 @@
 /**
  * The process provider: the embedded engine behind `switchyard up`. It supervises the replicas of
  * every compose service that has an `x-switchyard` extension and publishes, after each change, a
- * complete snapshot made by the Docker provider's own label translation over the replicas that
- * are ready. It also answers the stack API: scale a service, stop or start a replica.
+ * complete snapshot made by the label translation (the Docker provider's, ../labels/) over the
+ * replicas that are ready, each a Workload. It also answers the stack API: scale a service, stop or start a replica.
  *
  * Removing a replica never fails a request: it leaves the rotation first (its upstream state is
  * marked draining, which every balancer honours at once, and a snapshot without it is published),
@@ -11,18 +11,19 @@
 import type { UpstreamRegistry } from '../../balancer/upstream-state.js';
 import { ConfigError } from '../../errors.js';
 import {
-  buildDockerConfiguration,
-  type CompiledDockerOptions,
-  compileDockerOptions,
-  type DockerTranslationOptions,
-} from '../docker/build-configuration.js';
+  buildLabelConfiguration,
+  type CompiledLabelOptions,
+  compileLabelOptions,
+  type LabelTranslationOptions,
+} from '../labels/build-configuration.js';
+import type { Workload } from '../labels/workload.js';
 import { type Provider, type ProviderLogger, type ProviderSink, silentLogger } from '../provider.js';
 import type { ComposeProject, ProcessServiceSpec } from './compose-file.js';
-import { replicaContainer } from './containers.js';
 import { type LineSink, OutputMultiplexer } from './log-prefix.js';
 import { OrphanGuard } from './orphan-guard.js';
 import { PortAllocator } from './ports.js';
 import { Replica, type ReplicaHooks } from './replica.js';
+import { replicaWorkload } from './replica-workload.js';
 import { type ServiceView, type StackView, serviceView } from './stack-view.js';
 
 /** How `up` configures the provider. */
@@ -31,7 +32,7 @@ export interface ProcessProviderOptions {
   /** `--scale SERVICE=N`, overriding the file's replica counts. */
   scale?: Record<string, number>;
   /** `providers.docker` options that shape the label translation (exposedByDefault, defaultRule…). */
-  translation?: DockerTranslationOptions;
+  translation?: LabelTranslationOptions;
   /** Where replicas' prefixed output goes (default: stdout). */
   output?: LineSink;
   logger?: ProviderLogger;
@@ -57,7 +58,7 @@ export class ProcessProvider implements Provider {
   private readonly ports = new PortAllocator();
   private readonly guard = new OrphanGuard();
   private readonly output: OutputMultiplexer;
-  private readonly translation: CompiledDockerOptions;
+  private readonly translation: CompiledLabelOptions;
   private readonly logger: ProviderLogger;
   private readonly hooks: ReplicaHooks;
   private readonly drainTimeoutMs: number;
@@ -74,7 +75,7 @@ export class ProcessProvider implements Provider {
     this.output = new OutputMultiplexer(output, (output as { isTTY?: boolean }).isTTY === true);
     // Network and host-port choices are Docker's business; locally the address is always 127.0.0.1.
     const { network: _network, useBindPortIP: _bind, ...translation } = options.translation ?? {};
-    this.translation = compileDockerOptions(translation);
+    this.translation = compileLabelOptions(translation);
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.hooks = {
       project: this.project.name,
@@ -249,14 +250,14 @@ export class ProcessProvider implements Provider {
 
   private publish(): void {
     if (this.sink === undefined) return;
-    const containers = [];
+    const workloads: Workload[] = [];
     for (const replica of this.replicasById.values()) {
       if (replica.state !== 'running' || replica.port === undefined) continue;
       // A port is never reused, but a URL coming back must not inherit a stale draining flag.
       const state = this.upstreams?.peek(replica.url as string);
       if (state !== undefined) state.draining = false;
-      containers.push(
-        replicaContainer({
+      workloads.push(
+        replicaWorkload({
           project: this.project.name,
           service: replica.spec.name,
           index: replica.index,
@@ -265,7 +266,7 @@ export class ProcessProvider implements Provider {
         }),
       );
     }
-    const result = buildDockerConfiguration(containers, this.translation);
+    const result = buildLabelConfiguration(workloads, this.translation);
     for (const warning of result.warnings) {
       if (this.warned.has(warning)) continue;
       this.warned.add(warning);
@@ -276,14 +277,14 @@ export class ProcessProvider implements Provider {
 
   /** The routers a service's labels define (for the banner and the API), from one sample replica. */
   private routesOf(spec: ProcessServiceSpec): { router: string; rule: string }[] {
-    const sample = replicaContainer({
+    const sample = replicaWorkload({
       project: this.project.name,
       service: spec.name,
       index: 1,
       port: 1,
       labels: spec.labels,
     });
-    const routers = buildDockerConfiguration([sample], this.translation).config.http?.routers ?? {};
+    const routers = buildLabelConfiguration([sample], this.translation).config.http?.routers ?? {};
     return Object.entries(routers).map(([router, config]) => ({ router, rule: config.rule ?? '' }));
   }
 }

@@ -3,7 +3,7 @@
  * from `GET /containers/{id}/json` (only the fields the translation reads). A TypeScript module
  * rather than JSON files, so the compiled tests in dist/ find them too.
  */
-import type { ContainerInspect } from './container-inspect.js';
+import type { ContainerInspect } from '../../src/provider/docker/container-inspect.js';
 
 /** What a fixture may vary. */
 export interface FixtureOptions {

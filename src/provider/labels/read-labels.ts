@@ -1,9 +1,9 @@
 /**
- * Reads one container's labels into configuration: picks the prefix (`switchyard.` wins over
+ * Reads one workload's labels into configuration: picks the prefix (`switchyard.` wins over
  * `traefik.`), decodes the dotted keys into a tree, matches keys case-insensitively against the
  * dynamic-configuration schema and validates each router, service and middleware on its own, so
  * one bad label disables only the object it belongs to. Every fault becomes a ConfigIssue that
- * names the container and, when known, the label.
+ * names the workload and, when known, the label.
  */
 import type { ZodType } from 'zod';
 import { canonicalizeKeys } from '../../config/canonicalize.js';
@@ -24,7 +24,7 @@ import { findMiddlewareType } from '../../middlewares/registry.js';
 /** The label prefixes read, in order of precedence. */
 export const LABEL_PREFIXES = ['switchyard', 'traefik'] as const;
 
-/** `loadbalancer.server.*`: how the container itself becomes a server of a service. */
+/** `loadbalancer.server.*`: how the workload itself becomes a server of a service. */
 export interface ServerSpec {
   port?: string;
   scheme?: string;
@@ -39,9 +39,9 @@ export interface LabelService {
   server: ServerSpec;
 }
 
-/** What one container's labels say. */
-export interface ContainerLabels {
-  /** The prefix the labels were read under, or undefined when the container has none. */
+/** What one workload's labels say. */
+export interface WorkloadLabels {
+  /** The prefix the labels were read under, or undefined when the workload has none. */
   prefix: string | undefined;
   /** The `enable` label, undefined when absent. */
   enable: boolean | undefined;
@@ -53,7 +53,7 @@ export interface ContainerLabels {
   serversTransports: Map<string, Record<string, unknown>>;
   /** Whether the labels define TCP or UDP objects (which Switchyard does not route yet). */
   hasTcpOrUdp: boolean;
-  /** True when the labels could not be decoded at all; the container then contributes nothing. */
+  /** True when the labels could not be decoded at all; the workload then contributes nothing. */
   broken: boolean;
   issues: ConfigIssue[];
   warnings: string[];
@@ -75,9 +75,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Reads the labels of the container called `name` (used in issue locations). */
-export function readContainerLabels(name: string, labels: Record<string, string>): ContainerLabels {
-  const result: ContainerLabels = {
+/** Reads the labels of the workload `source` describes (`container web-1`, for issues and warnings). */
+export function readWorkloadLabels(source: string, labels: Record<string, string>): WorkloadLabels {
+  const result: WorkloadLabels = {
     prefix: undefined,
     enable: undefined,
     network: undefined,
@@ -96,10 +96,10 @@ export function readContainerLabels(name: string, labels: Record<string, string>
   result.prefix = prefix;
   if (present.length > 1) {
     result.warnings.push(
-      `container ${name} has both switchyard.* and traefik.* labels: the switchyard.* labels are used and the traefik.* labels are ignored`,
+      `${source} has both switchyard.* and traefik.* labels: the switchyard.* labels are used and the traefik.* labels are ignored`,
     );
   }
-  const location = `container ${name}`;
+  const location = source;
   let tree: Record<string, unknown>;
   let origins: Map<string, string>;
   try {
@@ -133,9 +133,9 @@ export function readContainerLabels(name: string, labels: Record<string, string>
       if (network && typeof network[1] === 'string') result.network = network[1];
     } else if (lower === 'tcp' || lower === 'udp') {
       result.hasTcpOrUdp = true;
-      result.warnings.push(`container ${name}: ${lower} labels are ignored (Switchyard routes HTTP only)`);
+      result.warnings.push(`${source}: ${lower} labels are ignored (Switchyard routes HTTP only)`);
     } else if (lower !== 'http' && lower !== 'tls') {
-      result.warnings.push(`container ${name}: unknown label section ${prefix}.${key} is ignored`);
+      result.warnings.push(`${source}: unknown label section ${prefix}.${key} is ignored`);
     }
   }
 
@@ -205,7 +205,7 @@ function asRecord(value: unknown): Record<string, unknown> {
   return isObject(value) ? value : {};
 }
 
-/** Takes `loadBalancer.server` out of a service: it describes the container, not the service. */
+/** Takes `loadBalancer.server` out of a service: it describes the workload, not the service. */
 function splitServer(service: Record<string, unknown>): { service: Record<string, unknown>; server: unknown } {
   const lb = service.loadBalancer;
   if (!isObject(lb)) return { service, server: undefined };

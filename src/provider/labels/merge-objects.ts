@@ -1,14 +1,14 @@
 /**
- * Merges the objects that several containers define under one name, as Traefik's provider merge
+ * Merges the objects that several workloads define under one name, as Traefik's provider merge
  * does: identical definitions are one object; services that differ only in their servers are one
  * service whose servers are the union (this is how the replicas of a compose service become one
  * load-balanced service); anything else is a conflict, and the object is left out and reported
- * with the names of the containers involved, while every other object keeps working.
+ * with the names of the workloads involved, while every other object keeps working.
  */
 import type { ServerConfig, ServiceConfig } from '../../config/dynamic-schema.js';
 import type { ConfigIssue } from '../../core/config-issue.js';
 
-/** The kinds of object a container can define. */
+/** The kinds of object a workload's labels can define. */
 export type ObjectKind = 'routers' | 'services' | 'middlewares' | 'serversTransports';
 
 const SINGULAR: Record<ObjectKind, string> = {
@@ -22,7 +22,8 @@ interface Entry {
   config: Record<string, unknown>;
   /** Canonical JSON of the definition (for services: without the servers). */
   key: string;
-  containers: string[];
+  /** Who defines it, by kind (`container` → names), for the conflict message. */
+  owners: Map<string, string[]>;
   conflict: boolean;
 }
 
@@ -42,8 +43,8 @@ function withoutServers(service: ServiceConfig): unknown {
   return { ...service, loadBalancer };
 }
 
-/** Accumulates the objects of many containers, then yields one configuration and its conflicts. */
-export class ContainerConfigurationMerger {
+/** Accumulates the objects of many workloads, then yields one configuration and its conflicts. */
+export class LabelObjectMerger {
   private readonly entries: Record<ObjectKind, Map<string, Entry>> = {
     routers: new Map(),
     services: new Map(),
@@ -51,16 +52,23 @@ export class ContainerConfigurationMerger {
     serversTransports: new Map(),
   };
 
-  /** Adds one object that container `container` defines. */
-  add(kind: ObjectKind, name: string, config: Record<string, unknown>, container: string): void {
+  /** Adds one object that `owner` (a workload's kind and name) defines. */
+  add(kind: ObjectKind, name: string, config: Record<string, unknown>, owner: { kind: string; name: string }): void {
     const key = stableStringify(kind === 'services' ? withoutServers(config as ServiceConfig) : config);
     const map = this.entries[kind];
     const existing = map.get(name);
     if (existing === undefined) {
-      map.set(name, { config: structuredClone(config), key, containers: [container], conflict: false });
+      map.set(name, {
+        config: structuredClone(config),
+        key,
+        owners: new Map([[owner.kind, [owner.name]]]),
+        conflict: false,
+      });
       return;
     }
-    if (!existing.containers.includes(container)) existing.containers.push(container);
+    const names = existing.owners.get(owner.kind) ?? [];
+    if (!names.includes(owner.name)) names.push(owner.name);
+    existing.owners.set(owner.kind, names);
     if (existing.key !== key) {
       existing.conflict = true;
       return;
@@ -83,17 +91,21 @@ export class ContainerConfigurationMerger {
     return out;
   }
 
-  /** One error per conflicting object, naming the containers that define it. */
+  /** One error per conflicting object, naming the workloads that define it. */
   conflicts(): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     for (const kind of Object.keys(this.entries) as ObjectKind[]) {
       for (const [name, entry] of this.entries[kind]) {
         if (!entry.conflict) continue;
-        const containers = [...entry.containers].sort();
+        // `containers one, two` (and `and replicas …` should kinds ever mix).
+        const owners = [...entry.owners.keys()]
+          .sort()
+          .map((ownerKind) => `${ownerKind}s ${[...entry.owners.get(ownerKind)!].sort().join(', ')}`)
+          .join(' and ');
         issues.push({
           path: ['http', kind, name],
-          message: `${SINGULAR[kind]} ${JSON.stringify(name)} is defined with different configurations by containers ${containers.join(', ')}; it is disabled until they agree`,
-          location: `containers ${containers.join(', ')}`,
+          message: `${SINGULAR[kind]} ${JSON.stringify(name)} is defined with different configurations by ${owners}; it is disabled until they agree`,
+          location: owners,
           severity: 'error',
         });
       }

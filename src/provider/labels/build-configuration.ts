@@ -1,0 +1,217 @@
+/**
+ * The label translation: workloads (labels plus where and how they run) in, one dynamic
+ * configuration out, following Traefik v3's label conventions (docs/configuration.md, "Docker
+ * provider"). Pure, so it is tested with Workload fixtures; the Docker provider and `switchyard up`
+ * only extract workloads from their own world and call it.
+ */
+import type { DynamicConfiguration, RouterConfig, ServerConfig, ServiceConfig } from '../../config/dynamic-schema.js';
+import type { DockerProviderConfig } from '../../config/static-schema.js';
+import type { ConfigIssue } from '../../core/config-issue.js';
+import { type ConstraintPredicate, compileConstraints } from './constraints.js';
+import { compileDefaultRule, type DefaultRuleTemplate } from './default-rule.js';
+import { LabelObjectMerger, type ObjectKind } from './merge-objects.js';
+import { type LabelService, readWorkloadLabels } from './read-labels.js';
+import { defaultServiceName, describeWorkload, isServing, type Workload } from './workload.js';
+import { joinHostPort, resolveServerAddress } from './workload-address.js';
+
+/** Traefik's default for `providers.docker.defaultRule`. */
+export const DEFAULT_RULE = 'Host(`{{ normalize .Name }}`)';
+
+/** The provider options the translation uses (Traefik's `providers.docker`), plus draining. */
+export interface LabelTranslationOptions
+  extends Partial<
+    Pick<
+      DockerProviderConfig,
+      'exposedByDefault' | 'defaultRule' | 'network' | 'constraints' | 'allowEmptyServices' | 'useBindPortIP'
+    >
+  > {
+  /** Ids of workloads being stopped: they receive no new traffic even though still running. */
+  draining?: ReadonlySet<string>;
+}
+
+/** The options compiled once: template and constraints parsed, defaults applied. */
+export interface CompiledLabelOptions {
+  readonly compiled: true;
+  exposedByDefault: boolean;
+  defaultRule: DefaultRuleTemplate;
+  network: string | undefined;
+  constraints: ConstraintPredicate;
+  allowEmptyServices: boolean;
+  useBindPortIP: boolean;
+}
+
+/** What the translation produced: the configuration, the problems on its objects, and general warnings. */
+export interface LabelConfigurationResult {
+  config: DynamicConfiguration;
+  issues: ConfigIssue[];
+  warnings: string[];
+}
+
+/** Applies defaults and compiles the default rule and constraints; throws ConfigError when they are invalid. */
+export function compileLabelOptions(options: LabelTranslationOptions = {}): CompiledLabelOptions {
+  return {
+    compiled: true,
+    exposedByDefault: options.exposedByDefault ?? true,
+    defaultRule: compileDefaultRule(options.defaultRule ?? DEFAULT_RULE),
+    network: options.network,
+    constraints: compileConstraints(options.constraints),
+    allowEmptyServices: options.allowEmptyServices ?? false,
+    useBindPortIP: options.useBindPortIP ?? false,
+  };
+}
+
+/**
+ * Translates workloads into one dynamic configuration. Options may be raw (compiled here, and a
+ * bad template or constraint throws ConfigError) or already compiled by compileLabelOptions.
+ */
+export function buildLabelConfiguration(
+  workloads: readonly Workload[],
+  options: LabelTranslationOptions | (CompiledLabelOptions & { draining?: ReadonlySet<string> }) = {},
+): LabelConfigurationResult {
+  const compiled = 'compiled' in options ? options : compileLabelOptions(options);
+  const draining = options.draining ?? new Set<string>();
+  const issues: ConfigIssue[] = [];
+  const warnings: string[] = [];
+  const merger = new LabelObjectMerger();
+  // Server faults are judged after merging: fatal only if no replica could provide a server.
+  const serverFaults = new Map<string, ConfigIssue[]>();
+
+  const sorted = [...workloads].sort((a, b) => compare(a.name, b.name));
+  for (const workload of sorted) {
+    const { name, labels } = workload;
+    if (!workload.running) continue;
+    if (!compiled.constraints(labels)) continue;
+    const location = describeWorkload(workload);
+    const read = readWorkloadLabels(location, labels);
+    warnings.push(...read.warnings);
+    const serviceName = defaultServiceName(workload);
+    // Label faults that concern no single object are shown on the object the workload would create.
+    const anchored = read.issues.map((issue) =>
+      issue.path.length >= 3 ? issue : { ...issue, path: ['http', 'services', serviceName] },
+    );
+    if (read.broken) {
+      issues.push(...anchored);
+      continue;
+    }
+    if (!(read.enable ?? compiled.exposedByDefault)) continue;
+    issues.push(...anchored);
+    const serving = isServing(workload) && !draining.has(workload.id);
+    if (!serving && !compiled.allowEmptyServices) continue;
+
+    const owner = { kind: workload.kind, name };
+    const tcpOnly = read.hasTcpOrUdp && read.routers.size === 0 && read.services.size === 0;
+    const services = new Map<string, LabelService>(read.services);
+    if (services.size === 0 && !tcpOnly) services.set(serviceName, { config: { loadBalancer: {} }, server: {} });
+    const routers = new Map<string, RouterConfig>(read.routers);
+    if (routers.size === 0 && !tcpOnly) {
+      if (services.size === 1) routers.set(serviceName, {});
+      else warnings.push(`${location}: no router is created because its labels define several services`);
+    }
+
+    for (const [routerName, router] of routers) {
+      const config: RouterConfig = { ...router };
+      if (config.rule === undefined || config.rule.trim() === '') {
+        let rule = '';
+        try {
+          rule = compiled.defaultRule.render({ Name: serviceName, ContainerName: name, Labels: labels });
+        } catch (error) {
+          issues.push(
+            routerIssue(routerName, `the default rule cannot be rendered: ${(error as Error).message}`, location),
+          );
+          continue;
+        }
+        if (rule.trim() === '') {
+          issues.push(routerIssue(routerName, 'the default rule rendered an empty rule; set a rule label', location));
+          continue;
+        }
+        config.rule = rule;
+      }
+      if (config.service === undefined) {
+        if (services.size !== 1) {
+          issues.push(
+            routerIssue(
+              routerName,
+              `the router names no service and the ${workload.kind} defines ${services.size}; set routers.${routerName}.service`,
+              location,
+            ),
+          );
+          continue;
+        }
+        config.service = [...services.keys()][0]!;
+      }
+      merger.add('routers', routerName, config as Record<string, unknown>, owner);
+    }
+
+    for (const [svcName, { config, server }] of services) {
+      const service: ServiceConfig = structuredClone(config);
+      if (service.loadBalancer !== undefined && service.loadBalancer.servers === undefined) {
+        service.loadBalancer.servers = [];
+        if (serving) {
+          const built = buildServer(workload, server, read.network ?? compiled.network, compiled);
+          warnings.push(...built.warnings);
+          if ('error' in built) {
+            const faults = serverFaults.get(svcName) ?? [];
+            faults.push({ path: ['http', 'services', svcName], message: built.error, location, severity: 'error' });
+            serverFaults.set(svcName, faults);
+          } else {
+            service.loadBalancer.servers.push(built.server);
+          }
+        }
+      }
+      merger.add('services', svcName, service as Record<string, unknown>, owner);
+    }
+    for (const kind of ['middlewares', 'serversTransports'] as const) {
+      for (const [objectName, config] of read[kind]) merger.add(kind, objectName, config, owner);
+    }
+  }
+
+  issues.push(...merger.conflicts());
+  const http: Record<ObjectKind, Record<string, Record<string, unknown>>> = {
+    routers: merger.objects('routers'),
+    services: merger.objects('services'),
+    middlewares: merger.objects('middlewares'),
+    serversTransports: merger.objects('serversTransports'),
+  };
+  for (const [svcName, faults] of serverFaults) {
+    const servers = (http.services[svcName] as ServiceConfig | undefined)?.loadBalancer?.servers ?? [];
+    // Another replica still serves: the fault is worth a warning, not an outage.
+    for (const fault of faults) issues.push({ ...fault, severity: servers.length > 0 ? 'warning' : 'error' });
+  }
+  // Without allowEmptyServices, a service whose every replica is gone is simply absent.
+  const config: DynamicConfiguration = {
+    http: {
+      routers: http.routers as Record<string, RouterConfig>,
+      services: http.services as Record<string, ServiceConfig>,
+      middlewares: http.middlewares as NonNullable<NonNullable<DynamicConfiguration['http']>['middlewares']>,
+      ...(Object.keys(http.serversTransports).length > 0 ? { serversTransports: http.serversTransports } : {}),
+    },
+  };
+  return { config, issues, warnings };
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function routerIssue(name: string, message: string, location: string): ConfigIssue {
+  return { path: ['http', 'routers', name], message, location, severity: 'error' };
+}
+
+function buildServer(
+  workload: Workload,
+  spec: LabelService['server'],
+  network: string | undefined,
+  options: CompiledLabelOptions,
+): { server: ServerConfig; warnings: string[] } | { error: string; warnings: string[] } {
+  const extras: Partial<ServerConfig> = {};
+  if (spec.weight !== undefined) extras.weight = spec.weight;
+  if (spec.preservePath !== undefined) extras.preservePath = spec.preservePath;
+  if (spec.url !== undefined) return { server: { url: spec.url, ...extras }, warnings: [] };
+  const address = resolveServerAddress(workload, { network, port: spec.port, useBindPortIP: options.useBindPortIP });
+  if (!address.ok) return { error: address.error, warnings: address.warnings };
+  const scheme = spec.scheme ?? 'http';
+  return {
+    server: { url: `${scheme}://${joinHostPort(address.host, address.port)}`, ...extras },
+    warnings: address.warnings,
+  };
+}
