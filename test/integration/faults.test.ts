@@ -115,15 +115,17 @@ describe('faults under load', () => {
   });
 });
 
+/** One catch-all router to one load-balanced service over `urls`. */
+const config = (urls: string[]) => ({
+  http: {
+    routers: { r: { rule: 'PathPrefix(`/`)', service: 's' } },
+    services: { s: { loadBalancer: { servers: urls.map((url) => ({ url })) } } },
+  },
+});
+
 describe('servers leaving the configuration', () => {
   let backends: Backend[];
   let proxy: TestProxy;
-  const config = (urls: string[]) => ({
-    http: {
-      routers: { r: { rule: 'PathPrefix(`/`)', service: 's' } },
-      services: { s: { loadBalancer: { servers: urls.map((url) => ({ url })) } } },
-    },
-  });
 
   before(async () => {
     backends = await Promise.all(
@@ -224,12 +226,6 @@ describe('a server whose address stops answering while it leaves', () => {
   const fillers: Socket[] = [];
   let healthy: Backend;
   let proxy: TestProxy;
-  const config = (urls: string[]) => ({
-    http: {
-      routers: { r: { rule: 'PathPrefix(`/`)', service: 's' } },
-      services: { s: { loadBalancer: { servers: urls.map((url) => ({ url })) } } },
-    },
-  });
 
   before(async () => {
     child = spawn(process.execPath, ['-e', FROZEN], { stdio: ['ignore', 'pipe', 'inherit'] });
