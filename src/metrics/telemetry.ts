@@ -112,14 +112,7 @@ export class Telemetry {
         },
         openConnections: async () => {
           const out = new Map<string, number>();
-          for (const [name, entryPoint] of app.entryPoints) {
-            out.set(
-              name,
-              await new Promise<number>((resolve) =>
-                entryPoint.server.getConnections((error, count) => resolve(error ? 0 : count)),
-              ),
-            );
-          }
+          for (const [name, entryPoint] of app.entryPoints) out.set(name, entryPoint.openConnections);
           for (const [name, count] of this.remote?.connections() ?? []) out.set(name, (out.get(name) ?? 0) + count);
           return out;
         },

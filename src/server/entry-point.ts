@@ -3,17 +3,19 @@
  * the current routing table (read once per request, so a swap never affects a request in
  * flight) and runs the route's handler. Upgrade requests take the same path.
  */
-import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestContext } from '../core/request-context.js';
-import { ListenError } from '../errors.js';
 import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
+import { connectionFacts } from './listener/connection-facts.js';
+import { createHttp1Server } from './listener/http1-server.js';
+import { Listener } from './listener/listener.js';
 import { asksForH2c, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 
@@ -49,14 +51,25 @@ export interface EntryPointOptions {
  */
 export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut: number, bytesIn: number) => void;
 
-/** A listening entry point routing through a swappable table. */
+/**
+ * An entry point: a listener (TCP accept, later PROXY protocol, TLS and TCP routing stages)
+ * handing connections to its HTTP/1.1 server, and the request handling behind it, routing
+ * through a swappable table.
+ */
 export class EntryPoint {
+  /** The HTTP/1.1 server connections are handed to (it never listens itself). */
   readonly server: Server;
+  /** The TCP listener (docs/architecture.md, "A request, step by step"). */
+  readonly listener: Listener;
   private table: RoutingTable;
   private readonly trusted: RuleMatcher | null;
   private readonly sockets = new Set<Socket>();
   /** Requests being handled now (for graceful shutdown). */
   inFlight = 0;
+  /** Set by close(): answered connections are ended instead of kept alive. */
+  private closing = false;
+  /** Called when the last in-flight request finishes while closing. */
+  private onIdle: (() => void) | null = null;
 
   constructor(
     readonly options: EntryPointOptions,
@@ -69,36 +82,25 @@ export class EntryPoint {
       options.trustedIPs.length > 0
         ? compileRuleMatcher(options.trustedIPs.map((ip) => `ClientIP(\`${ip}\`)`).join(' || ')).match
         : null;
-    const readTimeout = options.readTimeout;
-    const headersTimeout = readTimeout > 0 ? Math.min(readTimeout, 60_000) : 60_000;
-    this.server = createServer(
-      {
-        requestTimeout: readTimeout,
-        headersTimeout,
-        keepAliveTimeout: options.idleTimeout,
-        // Node checks the two timeouts above on this period (30 s by default, so a 60 s limit
-        // cut slow clients at up to 90 s): a tenth of the limit keeps them within 10 %.
-        connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersTimeout / 10))),
-        maxHeaderSize: options.maxHeaderBytes,
+    const http = createHttp1Server(options, {
+      request: (req, res) => this.guarded(req, res, null),
+      upgrade: (req, socket, head) => {
+        try {
+          this.handleUpgrade(req, socket, head);
+        } catch (thrown) {
+          caughtAtBoundary(thrown, 'upgrade request');
+          socket.destroy();
+        }
       },
-      (req, res) => this.guarded(req, res, null),
-    );
-    // One line more than allowed is kept so that too many lines can be told from just enough
-    // (request-checks.ts answers 431); Node would otherwise drop the extra lines silently.
-    this.server.maxHeadersCount = options.maxHeaderCount + 1;
-    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      try {
-        this.handleUpgrade(req, socket, head);
-      } catch (thrown) {
-        caughtAtBoundary(thrown, 'upgrade request');
-        socket.destroy();
-      }
+      clientError: (error, socket) => this.clientError(error, socket),
     });
-    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.clientError(error, socket));
+    this.server = http.server;
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+    // Plaintext HTTP/1.1 only, for now: every accepted connection goes straight to the HTTP server.
+    this.listener = new Listener(options, http.serve);
   }
 
   /** Replaces the routing table; requests already running keep the one they started with. */
@@ -108,55 +110,42 @@ export class EntryPoint {
 
   /** Starts listening; rejects with a ListenError naming the address when the port is taken. */
   listen(): Promise<void> {
-    const { host, port, name } = this.options;
-    return new Promise((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException) => {
-        const where = `${host ?? '0.0.0.0'}:${port}`;
-        const reason =
-          error.code === 'EADDRINUSE'
-            ? `port ${port} is already in use`
-            : error.code === 'EACCES'
-              ? `permission denied to listen on port ${port}`
-              : error.message;
-        reject(
-          new ListenError(
-            `entry point "${name}" cannot listen on ${where}: ${reason}`,
-            `entryPoints.${name}.address`,
-            error,
-          ),
-        );
-      };
-      this.server.once('error', onError);
-      // A deeper accept queue than Node's 511: an edge router meets bursts of new connections
-      // (1,000 clients connecting at once lost some SYNs with the default). The kernel caps it at somaxconn.
-      this.server.listen({ port, host, backlog: 4096 }, () => {
-        this.server.off('error', onError);
-        resolve();
-      });
-    });
+    return this.listener.listen();
   }
 
   /** The port actually bound (useful with port 0 in tests). */
   get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address !== null ? address.port : this.options.port;
+    return this.listener.port;
+  }
+
+  /** Client connections open now. */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   /**
-   * Stops accepting, lets in-flight requests finish within `graceMs`, then closes every
-   * connection. Idle keep-alive connections are closed at once.
+   * Stops accepting, lets in-flight requests finish within `graceMs` (woken by the last one, not
+   * by polling), then closes every connection. Idle keep-alive connections are closed at once,
+   * and a connection whose request finishes meanwhile is ended after its answer.
    */
   async close(graceMs: number): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
-    const deadline = Date.now() + graceMs;
-    while (this.inFlight > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      this.server.closeIdleConnections();
+    this.closing = true;
+    const stopped = this.listener.close();
+    // Stops the HTTP server's timeout checks and closes its idle connections.
+    this.server.close();
+    if (this.inFlight > 0 && graceMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        this.onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.onIdle = null;
     }
     this.server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
-    await closed;
+    await stopped;
   }
 
   /**
@@ -249,7 +238,8 @@ export class EntryPoint {
 
   /** The response of a request closed (finished or aborted): statistics, in-flight count. */
   finished(ctx: EntryContext): void {
-    this.inFlight--;
+    if (--this.inFlight === 0 && this.onIdle !== null) this.onIdle();
+    if (this.closing) ctx.req.socket.end();
     if (ctx.writeTimer !== null) clearTimeout(ctx.writeTimer);
     const observer = this.observer;
     if (observer !== null) {
@@ -340,7 +330,8 @@ class EntryContext implements RequestContext {
   bytesWrittenBefore = 0;
   bytesReadBefore = 0;
   writeTimer: NodeJS.Timeout | null = null;
-  readonly scheme = 'http' as const;
+  /** From the connection (TLS or not), not from a constant. */
+  readonly scheme: 'http' | 'https';
   readonly entryPoint: string;
   router = '';
   responseHeaders: Array<[name: string, value: string]> | null = null;
@@ -363,6 +354,7 @@ class EntryContext implements RequestContext {
     readonly upgradeHead: Buffer | null,
   ) {
     this.entryPoint = owner.options.name;
+    this.scheme = connectionFacts(req.socket).secure ? 'https' : 'http';
   }
 }
 

@@ -10,10 +10,10 @@ const reply = (message: object) => process.send?.(message);
 
 try {
   const proxy = await startProxy(dynamic, flags);
-  const server = proxy.app.entryPoints.get('web')?.server;
+  const entryPoint = proxy.app.entryPoints.get('web');
   process.on('message', (message: { type: string; id: number }) => {
     if (message.type === 'connections') {
-      server?.getConnections((_error, count) => reply({ type: 'connections', id: message.id, count }));
+      reply({ type: 'connections', id: message.id, count: entryPoint?.openConnections ?? 0 });
     } else if (message.type === 'stop') {
       proxy.stop(200).finally(() => process.exit(0));
     }

@@ -43,6 +43,11 @@ async function startWorkers(dir: string, dynamic: object) {
     timeout: 20_000,
     what: `both workers listening (output: ${run.output.stdout.slice(-500)}${run.output.stderr.slice(-500)})`,
   });
+  // Ready means listening; the entry point must also answer before the tests send their counts.
+  await waitFor(async () => (await send(`http://127.0.0.1:${web}/`)).status > 0, {
+    timeout: 10_000,
+    what: `the web entry point to answer on port ${web} (output: ${run.output.stderr.slice(-500)})`,
+  });
   return {
     ...run,
     web: `http://127.0.0.1:${web}`,
@@ -112,8 +117,8 @@ describe('switchyard --workers=2', () => {
   let b: Backend;
   let slow: Backend;
   let proxy: Awaited<ReturnType<typeof startWorkers>>;
-  /** Requests sent to the proxy so far (what the merged statistics must show). */
-  let sent = 0;
+  /** Requests sent to the proxy so far (what the merged statistics must show): startWorkers's probe is one. */
+  let sent = 1;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-workers-'));

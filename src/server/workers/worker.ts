@@ -62,9 +62,7 @@ async function counters(app: Switchyard, telemetry: Telemetry): Promise<StatsMes
   const connections: Record<string, number> = {};
   for (const [name, entryPoint] of app.entryPoints) {
     inFlight[name] = entryPoint.inFlight;
-    connections[name] = await new Promise<number>((resolve) =>
-      entryPoint.server.getConnections((error, count) => resolve(error ? 0 : count)),
-    );
+    connections[name] = entryPoint.openConnections;
   }
   return { type: 'stats', stats: telemetry.recorder.snapshot(true), inFlight, connections };
 }
