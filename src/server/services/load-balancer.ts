@@ -93,10 +93,11 @@ export class LoadBalancer implements ServiceHandle {
     // A stale pooled socket is no failure of the server: forward.ts sends again on a fresh one.
     if (decision === 'resend-same') return decision;
     this.parts.passive?.failed(target.state, Date.now());
+    if (decision === 'fail') return decision;
+    // The next pick avoids the servers that failed this request while others remain.
     const failed = ctx.failedUpstreams;
     if (failed == null) ctx.failedUpstreams = [target.url];
     else if (!failed.includes(target.url)) failed.push(target.url);
-    if (decision === 'fail') return decision;
     const budget = ctx.retry;
     if (budget == null) {
       // No retry middleware: another server of this service at once (the policy's last rows).
