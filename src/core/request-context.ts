@@ -36,8 +36,8 @@ export interface RequestContext {
   upgradeHead?: Buffer | null;
   /** Times the request was sent again to another server. */
   retries?: number;
-  /** Set by the retry middleware: the load balancer asks it whether to send the request again. */
-  retry?: RetryHandle | null;
+  /** Set by the retry middleware: its route's budget, which the balancer's retry policy applies. */
+  retry?: RetryBudget | null;
   /** Attempts made so far under the retry middleware (1 for the first). */
   attempt?: number;
   /** URLs of upstream servers that failed this request, so a retry goes to another one first. */
@@ -46,14 +46,17 @@ export interface RequestContext {
   bufferedBody?: Buffer | null;
 }
 
-/** What the retry middleware offers the load balancer (see middlewares/retry.ts). */
-export interface RetryHandle {
-  /**
-   * Called when the upstream failed before any response byte reached the client. Returns true
-   * when the request will be sent again (later, through the rest of the chain), false when the
-   * failure must be answered now.
-   */
-  retryAfterFailure(ctx: RequestContext, error: NodeJS.ErrnoException): boolean;
+/**
+ * The retry middleware's configuration of the retry policy for its routes (see
+ * balancer/retry-policy.ts and middlewares/retry.ts).
+ */
+export interface RetryBudget {
+  /** Tries in all, the first included. */
+  readonly attempts: number;
+  /** Milliseconds before the second try; each later one waits twice as long as the one before. */
+  readonly initialInterval: number;
+  /** Runs the rest of the chain again, from the middleware (the balancer sees `failedUpstreams`). */
+  again(ctx: RequestContext): void;
 }
 
 /** A request handler: middlewares and, at the end of the chain, the service. */

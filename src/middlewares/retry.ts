@@ -1,17 +1,17 @@
 /**
- * retry: sends a request again when the upstream failed before any byte of the answer reached
- * the client, up to `attempts` tries in all, waiting `initialInterval` and then twice as long
- * each time. The load balancer marks the servers that failed, so the next try goes to another
- * server first. Only requests that can be replayed are retried: bodiless ones, or bodies small
- * enough to be read into memory first; a request that may have reached the server's application
- * (reset, timeout) is retried only when its method is idempotent.
+ * retry: configures the balancer's retry policy (balancer/retry-policy.ts) for its routes. A
+ * request that failed before any byte of the answer reached the client is sent again, up to
+ * `attempts` tries in all, waiting `initialInterval` and then twice as long each time; the
+ * load balancer marks the servers that failed, so the next try goes to another server first.
+ * This middleware sets the budget (`ctx.retry`), reads a small body into memory so it can be
+ * sent again (a larger one streams once, without retry) and runs the rest of the chain again
+ * when the balancer asks; what may be retried is the policy's decision.
  */
 import { z } from 'zod';
 import { durationSchema } from '../config/dynamic-schema.js';
 import { bufferableLength, hasRequestBody, readBody } from '../proxy/buffered-body.js';
-import { IDEMPOTENT, neverSent } from '../proxy/transport-errors.js';
 import { intLike } from './options.js';
-import type { Handler, MiddlewareDefinition, RequestContext, RetryHandle } from './types.js';
+import type { Handler, MiddlewareDefinition, RequestContext, RetryBudget } from './types.js';
 
 const schema = z.strictObject({
   attempts: intLike.pipe(z.number().int().min(0, 'must be at least 0')).optional(),
@@ -50,11 +50,11 @@ class Snapshot {
 type WithSnapshot = RequestContext & { [SNAPSHOT]?: Snapshot };
 
 /** One retry middleware instance in front of `next`. */
-class Retry implements RetryHandle {
+class Retry implements RetryBudget {
   constructor(
     private readonly next: Handler,
-    private readonly attempts: number,
-    private readonly initialInterval: number,
+    readonly attempts: number,
+    readonly initialInterval: number,
   ) {}
 
   handle(ctx: RequestContext): void {
@@ -87,21 +87,7 @@ class Retry implements RetryHandle {
     this.next(ctx);
   }
 
-  retryAfterFailure(ctx: RequestContext, error: NodeJS.ErrnoException): boolean {
-    const attempt = ctx.attempt ?? 1;
-    if (attempt >= this.attempts) return false;
-    const res = ctx.res;
-    if (res.headersSent || res.destroyed || res.writableEnded) return false;
-    if (!neverSent(error) && !IDEMPOTENT.has(ctx.req.method ?? 'GET')) return false;
-    ctx.attempt = attempt + 1;
-    ctx.retries = (ctx.retries ?? 0) + 1;
-    const delay = this.initialInterval * 2 ** (attempt - 1);
-    if (delay > 0) setTimeout(redispatch, delay, this, ctx);
-    else setImmediate(redispatch, this, ctx);
-    return true;
-  }
-
-  /** Runs the rest of the chain again (the balancer sees `failedUpstreams`). */
+  /** Runs the rest of the chain again, as it was (the balancer sees `failedUpstreams`). */
   again(ctx: RequestContext): void {
     const res = ctx.res;
     // The client went away during the back-off: nobody is waiting for an answer.
@@ -109,10 +95,6 @@ class Retry implements RetryHandle {
     (ctx as WithSnapshot)[SNAPSHOT]?.restore(ctx);
     this.next(ctx);
   }
-}
-
-function redispatch(retry: Retry, ctx: RequestContext): void {
-  retry.again(ctx);
 }
 
 /** The retry middleware type. */

@@ -4,9 +4,9 @@
  * through plain function calls with no per-request closures.
  */
 import type { ZodType } from 'zod';
-import type { Handler, RequestContext, RetryHandle } from '../core/request-context.js';
+import type { Handler, RequestContext, RetryBudget } from '../core/request-context.js';
 
-export type { Handler, RequestContext, RetryHandle };
+export type { Handler, RequestContext, RetryBudget };
 
 /** A built middleware: wraps the next handler. */
 export type MiddlewareWrapper = (next: Handler) => Handler;

@@ -11,6 +11,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
+import { STALE_SOCKET, STREAMED_BODY, TIMED_OUT } from '../balancer/retry-facts.js';
+import type { RetryDecision } from '../balancer/retry-policy.js';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import type { RequestContext } from '../core/request-context.js';
 import { hasRequestBody } from './buffered-body.js';
@@ -19,7 +21,7 @@ import { buildRequestHead, plainAddress, requestUri } from './request-headers.js
 import { withOverrides } from './response-overrides.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
-import { cutBeforeAnswer, IDEMPOTENT } from './transport-errors.js';
+import { transportFacts } from './transport-errors.js';
 import type { ConnectionUser, UpstreamConnection } from './upstream-pool.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
@@ -29,10 +31,16 @@ export interface ForwardSettings {
   readonly passHostHeader: boolean;
   readonly transport: Transport;
   /**
-   * Called when the upstream failed before any byte of the response reached the client.
-   * Returns true when it took the request over (retry elsewhere, passive health…).
+   * Called when the upstream failed before any byte of the response reached the client, with
+   * the facts of the failure (balancer/retry-facts.ts). The balancer asks its retry policy and
+   * acts: 'next-server' means it took the request over, 'resend-same' and 'fail' are done here.
    */
-  readonly onTransportError?: (ctx: RequestContext, target: UpstreamTarget, error: NodeJS.ErrnoException) => boolean;
+  readonly onTransportError: (
+    ctx: RequestContext,
+    target: UpstreamTarget,
+    error: NodeJS.ErrnoException,
+    facts: number,
+  ) => RetryDecision;
   /** Passive health of the service's servers: every answer is reported to it. */
   readonly passive?: PassiveHealthPolicy | null;
 }
@@ -159,34 +167,21 @@ class Exchange implements ConnectionUser {
       return;
     }
     if (!this.bodySent) stopReadingBody(this);
-    // A pooled keep-alive socket that the server closed just as we reused it: most likely nothing
-    // reached the application, so the request is sent once more on a fresh socket — but only
-    // when sending it twice is harmless (an idempotent method or an Idempotency-Key, as Go's
-    // transport decides), its body can be sent again, and the server is not leaving (a draining
-    // or paused server would take the second try too: the balancer sends it elsewhere instead).
-    if (
-      this.reused &&
-      !this.resent &&
-      connection !== null &&
-      !connection.pool.retired &&
-      !this.streamsBody &&
-      !connection.reader.started &&
-      !target.state.draining &&
-      cutBeforeAnswer(error) &&
-      replayable(ctx.req)
-    ) {
+    // The facts only this exchange knows; what follows from them is the retry policy's call.
+    let facts = transportFacts(error);
+    if (this.streamsBody) facts |= STREAMED_BODY;
+    if (this.reused && !this.resent && connection !== null && !connection.pool.retired && !connection.reader.started) {
+      facts |= STALE_SOCKET;
+    }
+    const decision = this.settings.onTransportError(ctx, target, error, facts);
+    if (decision === 'resend-same') {
       this.resent = true;
-      ctx.retries = (ctx.retries ?? 0) + 1;
       send(this, true);
       return;
     }
     target.state.failures++;
-    if (this.settings.onTransportError?.(ctx, target, error)) {
-      release(this);
-      return;
-    }
-    const timeout = error.code === 'SY_RESPONSE_HEADER_TIMEOUT' || error.code === 'SY_UPSTREAM_READ_TIMEOUT';
-    sendError(ctx.res, timeout ? 504 : 502);
+    if (decision === 'next-server') release(this);
+    else sendError(ctx.res, (facts & TIMED_OUT) !== 0 ? 504 : 502);
   }
 
   /** Gives up the connection mid-exchange: it is closed, never pooled. */
@@ -296,11 +291,6 @@ function stopReadingBody(exchange: Exchange): void {
   req.removeListener('end', onRequestEnd);
   // Whatever is left of the body is read and dropped so the client connection stays usable.
   if (!req.readableEnded) req.resume();
-}
-
-/** Whether sending the request twice is harmless (RFC 9110 §9.2.2, or an Idempotency-Key). */
-function replayable(req: IncomingMessage): boolean {
-  return IDEMPOTENT.has(req.method ?? 'GET') || req.headers['idempotency-key'] !== undefined;
 }
 
 function onHeaderTimeout(exchange: Exchange): void {

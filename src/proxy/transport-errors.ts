@@ -1,10 +1,14 @@
-/** What a transport error says about whether the request reached the server. */
+/**
+ * What a transport error says about whether the request reached the server, as the facts the
+ * retry policy decides on (balancer/retry-facts.ts, balancer/retry-policy.ts).
+ */
+import { CUT_BEFORE_ANSWER, NEVER_SENT, TIMED_OUT } from '../balancer/retry-facts.js';
 
 /**
  * Errors that prove the request never reached the server (no connection was made): safe to
  * send it to another server whatever its method.
  */
-export const NEVER_SENT: ReadonlySet<string> = new Set([
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'SY_DIAL_TIMEOUT',
   // A dial to a leaving server that the drain gave up on (UpstreamPool.abortDials).
@@ -15,27 +19,16 @@ export const NEVER_SENT: ReadonlySet<string> = new Set([
   'ENETUNREACH',
 ]);
 
-/** Whether the error proves the request never reached the server. */
-export function neverSent(error: NodeJS.ErrnoException): boolean {
-  return NEVER_SENT.has(error.code ?? '');
-}
-
-/** Methods that may be sent twice without changing the outcome (RFC 9110 §9.2.2). */
-export const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
 /** The connection was cut before any answer: the server may or may not have seen the request. */
-const CUT_BEFORE_ANSWER: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const CUT_BEFORE_ANSWER_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-/** Whether the connection was cut before any answer (reset, broken pipe, aborted). */
-export function cutBeforeAnswer(error: NodeJS.ErrnoException): boolean {
-  return CUT_BEFORE_ANSWER.has(error.code ?? '');
-}
+/** The server was connected but too slow: answered 504 rather than 502. */
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['SY_RESPONSE_HEADER_TIMEOUT', 'SY_UPSTREAM_READ_TIMEOUT']);
 
-/**
- * Whether a request that failed before any answer may go to another server: it never reached
- * the server, or its method is idempotent and the connection was cut before an answer (nginx's
- * default `proxy_next_upstream error` does the same).
- */
-export function mayResendElsewhere(method: string | undefined, error: NodeJS.ErrnoException): boolean {
-  return neverSent(error) || (IDEMPOTENT.has(method ?? 'GET') && cutBeforeAnswer(error));
+/** The transport facts an error proves: NEVER_SENT, CUT_BEFORE_ANSWER, TIMED_OUT or none. */
+export function transportFacts(error: NodeJS.ErrnoException): number {
+  const code = error.code ?? '';
+  if (NEVER_SENT_CODES.has(code)) return NEVER_SENT;
+  if (CUT_BEFORE_ANSWER_CODES.has(code)) return CUT_BEFORE_ANSWER;
+  return TIMEOUT_CODES.has(code) ? TIMED_OUT : 0;
 }

@@ -89,6 +89,15 @@ describe('upstream failures', () => {
     assert.deepEqual([...statuses].sort(), [200, 502]);
   });
 
+  it('sends a bodiless PATCH with an Idempotency-Key to another server when one cuts the connection before answering', async () => {
+    const before = cutting.hits;
+    for (let i = 0; i < 6; i++) {
+      const response = await send(`${proxy.url}/cut`, { method: 'PATCH', headers: { 'idempotency-key': `k${i}` } });
+      assert.equal(response.status, 200, `request ${i} failed with ${response.status}`);
+    }
+    assert.ok(cutting.hits > before, 'the cutting server was never tried');
+  });
+
   it('answers 504 when the server sends no headers within responseHeaderTimeout, and others are unaffected', async () => {
     const started = Date.now();
     const [slow, ok] = await Promise.all([send(`${proxy.url}/slow`), send(`${proxy.url}/ok`)]);

@@ -1,18 +1,19 @@
 /**
  * The `loadBalancer` service: picks a server with the configured strategy (or the one the sticky
  * cookie names, while it is available) and forwards the request. When the server fails before
- * answering, passive health hears of it and the retry middleware, if any, gets the request back
- * with the failed server marked so the next pick goes elsewhere.
+ * answering, the balancer asks its retry policy (balancer/retry-policy.ts) and acts: the
+ * forwarding engine sends again on a fresh socket, or passive health hears of the failure, the
+ * server is marked failed and the request goes to another one (at once, or through the retry
+ * middleware after its back-off), or the failure is answered.
  */
 import type { PassiveHealthPolicy } from '../../balancer/passive-health.js';
+import { type RetryDecision, RetryPolicy } from '../../balancer/retry-policy.js';
 import type { StickyCookie } from '../../balancer/sticky.js';
 import { eligible, type Strategy } from '../../balancer/strategy.js';
-import type { RequestContext } from '../../core/request-context.js';
-import { hasRequestBody } from '../../proxy/buffered-body.js';
+import type { RequestContext, RetryBudget } from '../../core/request-context.js';
 import { type ForwardSettings, forward } from '../../proxy/forward.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import { sendError } from '../../proxy/responses.js';
-import { mayResendElsewhere } from '../../proxy/transport-errors.js';
 import { forwardUpgrade } from '../../proxy/upgrade.js';
 import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
@@ -36,15 +37,17 @@ export class LoadBalancer implements ServiceHandle {
   readonly targets: readonly UpstreamTarget[];
   readonly handler: (ctx: RequestContext) => void;
   private readonly settings: ForwardSettings;
+  private readonly policy: RetryPolicy;
 
   constructor(private readonly parts: LoadBalancerParts) {
     this.name = parts.name;
     this.targets = parts.targets;
+    this.policy = new RetryPolicy(parts.targets.length);
     this.settings = {
       passHostHeader: parts.passHostHeader,
       transport: parts.transport,
       passive: parts.passive,
-      onTransportError: (ctx, target, error) => this.transportError(ctx, target, error),
+      onTransportError: (ctx, target, _error, facts) => this.transportError(ctx, target, facts),
     };
     this.handler = (ctx) => this.handle(ctx);
   }
@@ -84,26 +87,33 @@ export class LoadBalancer implements ServiceHandle {
     else forward(ctx, target, this.settings);
   }
 
-  private transportError(ctx: RequestContext, target: UpstreamTarget, error: NodeJS.ErrnoException): boolean {
+  private transportError(ctx: RequestContext, target: UpstreamTarget, facts: number): RetryDecision {
+    const decision = this.policy.decide(ctx, target.state, facts);
+    if (decision !== 'fail') ctx.retries = (ctx.retries ?? 0) + 1;
+    // A stale pooled socket is no failure of the server: forward.ts sends again on a fresh one.
+    if (decision === 'resend-same') return decision;
     this.parts.passive?.failed(target.state, Date.now());
-    let failed = ctx.failedUpstreams;
-    if (failed == null) failed = ctx.failedUpstreams = [target.url];
+    if (decision === 'fail') return decision;
+    // The next pick avoids the servers that failed this request while others remain.
+    const failed = ctx.failedUpstreams;
+    if (failed == null) ctx.failedUpstreams = [target.url];
     else if (!failed.includes(target.url)) failed.push(target.url);
-    const retry = ctx.retry;
-    if (retry != null) return retry.retryAfterFailure(ctx, error);
-    // Like nginx's default `proxy_next_upstream error`: a server that refused the connection never
-    // saw the request, and one that cut it before answering an idempotent request can be replaced,
-    // so the request goes to another server of this service at once, even without the retry
-    // middleware. This is what keeps a replica that stops (scale-down, crash, deploy) from turning
-    // into 502s in the instant before the provider reports it gone — a stopping Node server closes
-    // connections it considers idle, including one whose request is still on the wire. A body
-    // already read from the client cannot be sent again, so only bodiless requests move.
-    if (!mayResendElsewhere(ctx.req.method, error) || (hasRequestBody(ctx.req) && ctx.bufferedBody == null)) {
-      return false;
+    const budget = ctx.retry;
+    if (budget == null) {
+      // No retry middleware: another server of this service at once (the policy's last rows).
+      this.handle(ctx);
+      return decision;
     }
-    if (failed.length >= this.targets.length) return false;
-    ctx.retries = (ctx.retries ?? 0) + 1;
-    this.handle(ctx);
-    return true;
+    // Under the retry middleware: its whole chain again, after the back-off.
+    const delay = this.policy.delay(ctx);
+    ctx.attempt = (ctx.attempt ?? 1) + 1;
+    if (delay > 0) setTimeout(again, delay, budget, ctx);
+    else setImmediate(again, budget, ctx);
+    return decision;
   }
+}
+
+/** Runs the retry middleware's chain again (a module function: scheduling it needs no closure). */
+function again(budget: RetryBudget, ctx: RequestContext): void {
+  budget.again(ctx);
 }
