@@ -11,10 +11,10 @@ import { type RetryDecision, RetryPolicy } from '../../balancer/retry-policy.js'
 import type { StickyCookie } from '../../balancer/sticky.js';
 import { eligible, type Strategy } from '../../balancer/strategy.js';
 import type { RequestContext, RetryBudget } from '../../core/request-context.js';
-import { type ForwardSettings, forward } from '../../proxy/forward.js';
+import type { ForwardSettings } from '../../proxy/forward.js';
+import { buildProxy, type ServerProxy } from '../../proxy/proxy-builder.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import { sendError } from '../../proxy/responses.js';
-import { forwardUpgrade } from '../../proxy/upgrade.js';
 import type { UpstreamTarget } from '../../proxy/upstream-target.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
 
@@ -37,6 +37,8 @@ export class LoadBalancer implements ServiceHandle {
   readonly targets: readonly UpstreamTarget[];
   readonly handler: (ctx: RequestContext) => void;
   private readonly settings: ForwardSettings;
+  /** How requests reach a server of this service (proxy-builder.ts): built once. */
+  private readonly proxy: ServerProxy;
   private readonly policy: RetryPolicy;
 
   constructor(private readonly parts: LoadBalancerParts) {
@@ -49,6 +51,7 @@ export class LoadBalancer implements ServiceHandle {
       passive: parts.passive,
       onTransportError: (ctx, target, _error, facts) => this.transportError(ctx, target, facts),
     };
+    this.proxy = buildProxy(this.settings);
     this.handler = (ctx) => this.handle(ctx);
   }
 
@@ -83,8 +86,7 @@ export class LoadBalancer implements ServiceHandle {
       sendError(ctx.res, 503, NO_AVAILABLE_SERVER);
       return;
     }
-    if (ctx.upgradeHead != null) forwardUpgrade(ctx, target, this.settings);
-    else forward(ctx, target, this.settings);
+    this.proxy(ctx, target);
   }
 
   private transportError(ctx: RequestContext, target: UpstreamTarget, facts: number): RetryDecision {
