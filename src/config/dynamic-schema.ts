@@ -9,37 +9,15 @@
  * Middleware options are validated by each middleware when it is built (see middlewares/).
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
-import { integerValue } from './value-schemas.js';
+import { boolValue, durationMs, integerValue, stringList } from './value-schemas.js';
 
+// Leaf values come from the one module of value schemas (value-schemas.ts), shared with the
+// static configuration, so a duration, a flag or a weight means the same everywhere.
 const intLike = integerValue();
+const boolLike = boolValue;
 
 /** A Go-style duration (`10s`, `250ms`) or a number of seconds, converted to milliseconds. */
-export const durationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `invalid duration ${JSON.stringify(value)} (expected e.g. "10s", "250ms")`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const boolLike = z
-  .union([z.boolean(), z.enum(['true', 'false', 'TRUE', 'FALSE', 'True', 'False'])])
-  .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'));
-
-/** `entryPoints` and `middlewares` lists accept a YAML list or a comma-separated string (labels). */
-const stringList = z.union([z.array(z.string()), z.string()]).transform((v) =>
-  Array.isArray(v)
-    ? v
-    : v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-);
+export const durationSchema = durationMs;
 
 export const routerSchema = z.looseObject({
   rule: z.string().optional(),
@@ -74,7 +52,7 @@ export const healthCheckSchema = z.looseObject({
   scheme: z.string().optional(),
   mode: z.string().optional(),
   hostname: z.string().optional(),
-  port: intLike.optional(),
+  port: integerValue(1, 65535).optional(),
   interval: durationSchema.optional(),
   unhealthyInterval: durationSchema.optional(),
   timeout: durationSchema.optional(),
