@@ -98,7 +98,7 @@ export class ProcessProvider implements Provider {
     }
   }
 
-  /** Gives access to the proxy's drainer, which waits for a leaving replica's requests. */
+  /** Gives access to the proxy's drainer, which waits for a leaving replica's requests (at assembly). */
   useDrains(drains: ServerDrains): void {
     this.drains = drains;
   }
