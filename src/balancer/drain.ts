@@ -149,6 +149,7 @@ export class Drainer implements ServerDrains {
     }
     // Often nothing is in flight: answer now rather than at the next look.
     this.check(url, entry, Date.now());
+    this.holdProcess();
     return outcome;
   }
 
@@ -173,6 +174,21 @@ export class Drainer implements ServerDrains {
   private schedule(): void {
     if (this.timer !== null) return;
     this.timer = setInterval(() => this.poll(), POLL_MS);
+    this.holdProcess();
+  }
+
+  /**
+   * The poll keeps the process alive only while a provider awaits an outcome (at most the grace
+   * period): a drain nobody waits for must not delay an exit.
+   */
+  private holdProcess(): void {
+    if (this.timer === null) return;
+    for (const entry of this.draining.values()) {
+      if (entry.waiters.length > 0) {
+        this.timer.ref();
+        return;
+      }
+    }
     this.timer.unref();
   }
 
@@ -188,6 +204,7 @@ export class Drainer implements ServerDrains {
       clearInterval(this.timer);
       this.timer = null;
     }
+    this.holdProcess();
   }
 
   /** Ends the wait for one server if nothing is in flight or the grace period passed. */

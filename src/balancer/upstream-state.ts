@@ -65,7 +65,8 @@ export class UpstreamState {
     this.passiveTimer = setTimeout(
       () => {
         this.passiveTimer = undefined;
-        if (this.passiveDownUntil === until) this.announce('passive-health', Date.now());
+        // A timer may fire a millisecond early by the wall clock; the window has ended by then.
+        if (this.passiveDownUntil === until) this.announce('passive-health', Math.max(Date.now(), until));
       },
       Math.max(0, until - now),
     );
