@@ -27,8 +27,8 @@ describe('a provider announcing a leaving server', () => {
       held.push(res);
     });
     staying = await startBackend('staying');
-    // A long grace period, so an answer that comes early can only be the drainer noticing.
-    proxy = await startProxy(config([leaving.url]), ['--lifeCycle.graceTimeOut=30s']);
+    // The grace period is the default 10 s: an answer within a second can only be the drainer noticing.
+    proxy = await startProxy(config([leaving.url]));
   });
 
   after(async () => {
