@@ -88,6 +88,12 @@ export function createInternalServices(
     else stream.broadcast('stats', event);
   });
   app.onReload(() => stream.broadcast('config', overview(view, config)));
+  // A server going UP or DOWN reaches the dashboard at once, not at the next `stats` tick.
+  const unlisten = app.upstreams.events.on((change) => {
+    if (app.stopping) return;
+    stream.broadcast('server', { url: change.url, health: change.available ? 'UP' : 'DOWN', cause: change.cause });
+  });
+  app.onStop(unlisten);
 
   const find = <T>(kind: string, name: string, object: T | undefined): T => {
     if (object === undefined) throw new ApiError(404, `${kind} not found: ${name}`);

@@ -3,7 +3,9 @@
  * flow is one-way (server → browser), browsers reconnect EventSource by themselves, it is plain
  * HTTP that any proxy passes, and EventSource needs no client library.
  *
- * Events: `config` (the overview) on connect and after every reload; `stats` once a second.
+ * Events: `config` (the overview) on connect and after every reload; `stats` once a second;
+ * `server` (`{ url, health, cause }`) when a server's availability changes (the upstream events:
+ * active or passive health, draining).
  * Each event is serialised once for all clients. A client that does not keep up misses events
  * (they are snapshots, the next one supersedes) instead of buffering without bound, so the
  * stream never holds the proxy back.

@@ -2,8 +2,9 @@
  * Active health checks, run by the control plane. One check per server URL, kept across
  * reloads: a rebuild hands over the wanted checks and only new or changed ones (re)start, so a
  * reload neither resets health nor floods the servers with probes. Results flip
- * `UpstreamState.activeHealth`, which every balancer reads on its next pick (and the API shows
- * as serverStatus), so routing follows health without a rebuild.
+ * `UpstreamState.activeHealth` (announced once per change on the registry's events), which every
+ * balancer reads on its next pick (and the API shows as serverStatus), so routing follows health
+ * without a rebuild.
  */
 import { type ProbeSpec, probe } from './health-probe.js';
 import type { HealthStatus, UpstreamRegistry, UpstreamState } from './upstream-state.js';
@@ -51,7 +52,7 @@ class ActiveCheck {
     if (this.stopped) return;
     const next: HealthStatus = result.healthy ? 'UP' : 'DOWN';
     if (this.state.activeHealth !== next) {
-      this.state.activeHealth = next;
+      this.state.setActiveHealth(next);
       const details = { server: this.state.url, health: next, reason: result.reason || undefined };
       if (next === 'UP') this.logger?.info(details, 'server is healthy');
       else this.logger?.warn(details, 'server is unhealthy');
@@ -83,12 +84,12 @@ export class HealthChecker {
       check.stop();
       this.checks.delete(url);
       // Still configured but no longer checked: health checks no longer speak for it.
-      if (spec === undefined) check.state.activeHealth = 'UP';
+      if (spec === undefined) check.state.setActiveHealth('UP');
     }
     for (const [url, spec] of wanted) {
       if (this.checks.has(url)) continue;
       const state = this.upstreams.get(url);
-      if (!this.known.has(url)) state.activeHealth = 'DOWN';
+      if (!this.known.has(url)) state.setActiveHealth('DOWN');
       const check = new ActiveCheck(spec, JSON.stringify(spec), state, this.logger);
       this.checks.set(url, check);
       check.start();

@@ -26,7 +26,7 @@ export class PassiveHealthPolicy {
     state.passiveFailures++;
     if (state.passiveFailures < this.maxFailedAttempts) return false;
     state.passiveFailures = 0;
-    state.passiveDownUntil = now + this.failureWindow;
+    state.markPassiveDown(now + this.failureWindow, now);
     return true;
   }
 

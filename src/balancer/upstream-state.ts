@@ -1,8 +1,11 @@
 /**
  * Live state of upstream servers, kept apart from configuration and keyed by server URL, so
  * in-flight counts, health and traffic statistics survive reloads (a reload builds new
- * balancers that look their servers up here).
+ * balancers that look their servers up here). Availability inputs (active health, passive
+ * health, draining) are changed through methods that announce the change on the registry's
+ * events (upstream-events.ts); the fields stay plain so the hot path reads them for free.
  */
+import { type UpstreamChangeCause, UpstreamEvents } from './upstream-events.js';
 
 /** Health as decided by the control plane (active checks) and the data plane (passive). */
 export type HealthStatus = 'UP' | 'DOWN';
@@ -24,7 +27,61 @@ export class UpstreamState {
   passiveFailures = 0;
   passiveWindowStart = 0;
 
-  constructor(readonly url: string) {}
+  /** Announces when the passive window ends, while someone listens. */
+  private passiveTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly url: string,
+    /** Where changes are announced (the registry's; a lone state gets its own). */
+    readonly events: UpstreamEvents = new UpstreamEvents(),
+  ) {}
+
+  /** Sets active health, announcing a real change once. */
+  setActiveHealth(health: HealthStatus): void {
+    if (this.activeHealth === health) return;
+    this.activeHealth = health;
+    this.announce('active-health', Date.now());
+  }
+
+  /** Starts or ends draining, announcing a real change once. */
+  setDraining(draining: boolean): void {
+    if (this.draining === draining) return;
+    this.draining = draining;
+    this.announce('draining', Date.now());
+  }
+
+  /**
+   * Takes the server out of rotation until `until` (passive health). Announced when it goes out
+   * and again when the window ends: nothing else happens at that moment, so a timer (only while
+   * someone listens) stands for it. Extending a window already open announces nothing.
+   */
+  markPassiveDown(until: number, now: number): void {
+    const wasDown = this.passiveDownUntil > now;
+    this.passiveDownUntil = until;
+    if (!wasDown) this.announce('passive-health', now);
+    clearTimeout(this.passiveTimer);
+    this.passiveTimer = undefined;
+    if (!this.events.listened) return;
+    this.passiveTimer = setTimeout(
+      () => {
+        this.passiveTimer = undefined;
+        // A timer may fire a millisecond early by the wall clock; the window has ended by then.
+        if (this.passiveDownUntil === until) this.announce('passive-health', Math.max(Date.now(), until));
+      },
+      Math.max(0, until - now),
+    );
+    this.passiveTimer.unref();
+  }
+
+  /** Forgets the pending passive-window timer (the state is being dropped). */
+  dispose(): void {
+    clearTimeout(this.passiveTimer);
+    this.passiveTimer = undefined;
+  }
+
+  private announce(cause: UpstreamChangeCause, now: number): void {
+    this.events.emit({ url: this.url, cause, available: this.available(now) });
+  }
 
   /** Whether a balancer may pick this server now. */
   available(now: number): boolean {
@@ -37,12 +94,14 @@ export class UpstreamState {
 /** The registry of upstream states; one per process (data plane). */
 export class UpstreamRegistry {
   private readonly states = new Map<string, UpstreamState>();
+  /** Availability changes of every server here. */
+  readonly events = new UpstreamEvents();
 
   /** Returns the state for a server URL, creating it on first use. */
   get(url: string): UpstreamState {
     let state = this.states.get(url);
     if (state === undefined) {
-      state = new UpstreamState(url);
+      state = new UpstreamState(url, this.events);
       this.states.set(url, state);
     }
     return state;
@@ -56,12 +115,16 @@ export class UpstreamRegistry {
   /** Forgets servers no configuration lists any more and that have nothing in flight. */
   prune(keep: ReadonlySet<string>): void {
     for (const [url, state] of this.states) {
-      if (!keep.has(url) && state.inFlight === 0) this.states.delete(url);
+      if (!keep.has(url) && state.inFlight === 0) {
+        state.dispose();
+        this.states.delete(url);
+      }
     }
   }
 
   /** Forgets one server's state (after it drained). */
   delete(url: string): void {
+    this.states.get(url)?.dispose();
     this.states.delete(url);
   }
 

@@ -233,7 +233,6 @@ export async function upCommand(args: string[]): Promise<number> {
     providers: [provider],
     staticWarnings: loaded.remarks,
   });
-  provider.useUpstreams(app.upstreams);
   registerStackApi(api, provider);
   // A page on another site whose name is re-pointed at this machine (DNS rebinding) still sends
   // its own Host; answering local names only keeps it away. A specific --host is local too.

@@ -4,6 +4,7 @@
  * one equal to the last. Problems are data: `issues` travel with the snapshot and end up on
  * the objects they concern (API, dashboard, logs, `switchyard check`).
  */
+import type { ServerDrains } from '../balancer/drain.js';
 import type { DynamicConfiguration } from '../config/dynamic-schema.js';
 import type { ConfigIssue } from '../core/config-issue.js';
 import type { SwitchyardError } from '../errors.js';
@@ -53,4 +54,10 @@ export interface Provider {
   stop(): Promise<void>;
   /** Reads the source again now (SIGHUP); optional for providers that always watch. */
   reload?(): Promise<void>;
+  /**
+   * Receives, at assembly, the process's drainer, to announce servers that are about to go
+   * (a replica or container being stopped) and wait for their requests; optional for providers
+   * whose servers only leave with a snapshot (the rebuild drains those).
+   */
+  useDrains?(drains: ServerDrains): void;
 }

@@ -51,7 +51,7 @@ export class Switchyard {
   readonly transports = new TransportPool();
   /** Active health checks (control plane), keyed by server URL; they survive reloads. */
   readonly health: HealthChecker;
-  /** Servers that left the configuration, finishing their requests before their pools close. */
+  /** The one drain mechanism: servers leaving (announced by a provider, or no longer configured) finish their requests before their pools close. */
   readonly drainer: Drainer;
   readonly entryPoints = new Map<string, EntryPoint>();
   readonly watcher: ConfigurationWatcher;
@@ -69,6 +69,7 @@ export class Switchyard {
     this.watcher = new ConfigurationWatcher(() => this.rebuild(), options.throttleMs ?? 50, options.logger);
     this.health = new HealthChecker(this.upstreams, options.logger);
     this.drainer = new Drainer(this.upstreams, () => this.transports.values(), options.graceMs ?? 10_000);
+    for (const provider of options.providers) provider.useDrains?.(this.drainer);
     for (const entry of options.entryPoints) {
       this.entryPoints.set(entry.name, new EntryPoint(entry, this.table, options.logger, options.observer ?? null));
     }

@@ -164,6 +164,25 @@ describe('live statistics', () => {
     assert.ok(json.recent.length <= 50);
   });
 
+  it('streams a server event the moment a server leaves the rotation, without waiting for stats', async () => {
+    const own = await startProxy(config([a, b]), ['--entryPoints.traefik.address=127.0.0.1:0', '--api.insecure=true']);
+    const stream = await openStream(`http://127.0.0.1:${own.app.entryPoints.get('traefik')?.port}/api/live`);
+    try {
+      await waitFor(() => stream.events.some((e) => e.event === 'config'), { what: 'the initial config event' });
+      const statsBefore = stream.events.filter((e) => e.event === 'stats').length;
+      void own.app.drainer.drain(b.url);
+      const event = await waitFor(() => stream.events.find((e) => e.event === 'server'), { what: 'a server event' });
+      assert.deepEqual(event?.data, { url: b.url, health: 'DOWN', cause: 'draining' });
+      assert.ok(
+        stream.events.filter((e) => e.event === 'stats').length <= statsBefore + 1,
+        'sent before the next ticks',
+      );
+    } finally {
+      stream.request.destroy();
+      await own.stop();
+    }
+  });
+
   it('ends live streams when the proxy stops, so shutdown does not wait for them', async () => {
     const own = await startProxy(config([a]), ['--entryPoints.traefik.address=127.0.0.1:0', '--api.insecure=true']);
     const url = `http://127.0.0.1:${own.app.entryPoints.get('traefik')?.port}/api/live`;

@@ -318,6 +318,19 @@ function seedHistory(stats: LiveStats): void {
 
 // ---- connection ------------------------------------------------------------------------------
 
+/** Applies a `server` event (a server went UP or DOWN) to the last statistics, without waiting for the next. */
+function onServer(event: MessageEvent): void {
+  try {
+    const change = JSON.parse(event.data as string) as { url: string; health: string };
+    const server = state.live?.servers?.[change.url];
+    if (server === undefined) return;
+    server.health = change.health;
+    emit('live');
+  } catch (error) {
+    console.error('bad server event', error);
+  }
+}
+
 let source: EventSource | null = null;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let pollTimer: ReturnType<typeof setInterval> | undefined;
@@ -351,6 +364,7 @@ export function connect(): void {
   es.addEventListener('stats', onStats as EventListener);
   es.addEventListener('message', onStats as EventListener);
   es.addEventListener('config', () => void loadConfig());
+  es.addEventListener('server', onServer as EventListener);
   es.onerror = () => {
     es.close();
     if (source === es) source = null;

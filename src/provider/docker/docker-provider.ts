@@ -5,11 +5,18 @@
  * dies, so scaling down never routes a request to a dying replica. When the daemon goes away
  * the sink is told once and the last good configuration keeps serving while the client
  * reconnects with exponential back-off; on reconnect everything is listed again.
+ *
+ * Excluding a stopping container is this provider's own business (only it sees `kill`); the
+ * waiting is not: the servers it no longer publishes are announced to the process's drainer
+ * (`useDrains`), which takes them out of rotation at once, without waiting for the rebuild, and
+ * tells how their requests ended.
  */
 import Docker from 'dockerode';
+import type { ServerDrains } from '../../balancer/drain.js';
 import type { DockerProviderConfig } from '../../config/static-schema.js';
 import { ProviderError } from '../../errors.js';
 import { type Provider, type ProviderLogger, type ProviderSink, silentLogger } from '../provider.js';
+import { serverUrls } from '../server-urls.js';
 import { buildDockerConfiguration, type CompiledDockerOptions, compileDockerOptions } from './build-configuration.js';
 import type { ContainerInspect } from './container-inspect.js';
 import { classifyEvent, type DockerEvent, EventLineDecoder } from './docker-events.js';
@@ -66,7 +73,9 @@ export class DockerProvider implements Provider {
   /** Bumped at each connection, so callbacks of an abandoned stream do nothing. */
   private generation = 0;
   private readonly containers = new Map<string, ContainerInspect>();
-  private readonly draining = new Set<string>();
+  /** Containers being killed or stopped: left out of the configuration before they die. */
+  private readonly stopping = new Set<string>();
+  private drains: ServerDrains | undefined;
   private readonly dirty = new Set<string>();
   private stream: NodeJS.ReadableStream | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -76,6 +85,8 @@ export class DockerProvider implements Provider {
   private queue: Promise<void> = Promise.resolve();
   private failing = false;
   private lastWarnings = new Set<string>();
+  /** Server URLs of the last published configuration. */
+  private publishedUrls = new Set<string>();
 
   /** Validates the options (endpoint, default rule, constraints): throws ConfigError when one is wrong. */
   constructor(options: DockerProviderOptions = {}) {
@@ -143,7 +154,7 @@ export class DockerProvider implements Provider {
       if (generation !== this.generation || this.stopped) return;
       this.containers.clear();
       for (const [id, container] of fresh) this.containers.set(id, container);
-      for (const id of this.draining) if (!fresh.has(id)) this.draining.delete(id);
+      for (const id of this.stopping) if (!fresh.has(id)) this.stopping.delete(id);
       if (this.failing) this.logger.info(`connected to the Docker daemon at ${this.endpoint} again`);
       this.failing = false;
       this.retryDelay = this.backoff.initialMs;
@@ -202,12 +213,12 @@ export class DockerProvider implements Provider {
       this.logger.debug(`docker event ${action} for container ${effect.id.slice(0, 12)}`);
       if (effect.kind === 'drain') {
         // Only containers we route to matter; an unknown one has nothing to drain.
-        if (this.containers.has(effect.id) && !this.draining.has(effect.id)) {
-          this.draining.add(effect.id);
-          this.publish();
+        if (this.containers.has(effect.id) && !this.stopping.has(effect.id)) {
+          this.stopping.add(effect.id);
+          this.announceLeaving(effect.id, this.publish());
         }
       } else if (action === 'start') {
-        this.draining.delete(effect.id);
+        this.stopping.delete(effect.id);
       }
       this.dirty.add(effect.id);
       this.refreshTimer ??= setTimeout(() => {
@@ -231,7 +242,7 @@ export class DockerProvider implements Provider {
         const running = inspected?.State?.Running === true;
         if (inspected === undefined || !running) {
           this.containers.delete(id);
-          this.draining.delete(id);
+          this.stopping.delete(id);
         } else {
           this.containers.set(id, inspected);
         }
@@ -243,12 +254,35 @@ export class DockerProvider implements Provider {
     }
   }
 
-  private publish(): void {
-    if (this.stopped || this.sink === undefined) return;
+  /** Gives access to the process's drainer (at assembly). */
+  useDrains(drains: ServerDrains): void {
+    this.drains = drains;
+  }
+
+  /**
+   * Announces the servers that the last publish dropped (those of a stopping container) to the
+   * drainer, after the snapshot without them is out, and logs how their requests ended.
+   */
+  private announceLeaving(id: string, dropped: readonly string[]): void {
+    const drains = this.drains;
+    if (drains === undefined) return;
+    for (const url of dropped) {
+      void drains.drain(url).then((outcome) => {
+        const what = `container ${id.slice(0, 12)}: ${url} drained in ${outcome.waitedMs} ms`;
+        if (outcome.ended === 'grace')
+          this.logger.warn(`${what}, ${outcome.inFlight} request(s) still in flight after the grace period`);
+        else this.logger.debug(`${what} (${outcome.ended})`);
+      });
+    }
+  }
+
+  /** Publishes the current containers; returns the server URLs the previous publish had and this one has not. */
+  private publish(): string[] {
+    if (this.stopped || this.sink === undefined) return [];
     try {
       const result = buildDockerConfiguration([...this.containers.values()], {
         ...this.translation,
-        draining: this.draining,
+        draining: this.stopping,
       });
       // Warnings repeat at every rebuild; log each once while it lasts.
       const warnings = new Set(result.warnings);
@@ -256,8 +290,13 @@ export class DockerProvider implements Provider {
       this.lastWarnings = warnings;
       // An unchanged snapshot is published anyway: the watcher drops it, after clearing a failure.
       this.sink.publish({ provider: this.name, config: result.config, issues: result.issues });
+      const urls = serverUrls(result.config);
+      const dropped = [...this.publishedUrls].filter((url) => !urls.has(url));
+      this.publishedUrls = urls;
+      return dropped;
     } catch (error) {
       this.logger.error(`building the Docker configuration failed: ${(error as Error).message}`);
+      return [];
     }
   }
 

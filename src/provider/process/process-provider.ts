@@ -4,11 +4,11 @@
  * complete snapshot made by the label translation (the Docker provider's, ../labels/) over the
  * replicas that are ready, each a Workload. It also answers the stack API: scale a service, stop or start a replica.
  *
- * Removing a replica never fails a request: it leaves the rotation first (its upstream state is
- * marked draining, which every balancer honours at once, and a snapshot without it is published),
- * its in-flight requests finish, and only then is it sent SIGTERM.
+ * Removing a replica never fails a request: a snapshot without it is published, then it is
+ * announced to the proxy's drainer (given at assembly, `useDrains`), which takes it out of every
+ * balancer at once and resolves when its in-flight requests finished; only then is it sent SIGTERM.
  */
-import type { UpstreamRegistry } from '../../balancer/upstream-state.js';
+import type { DrainOutcome, ServerDrains } from '../../balancer/drain.js';
 import { ConfigError } from '../../errors.js';
 import {
   buildLabelConfiguration,
@@ -36,8 +36,6 @@ export interface ProcessProviderOptions {
   /** Where replicas' prefixed output goes (default: stdout). */
   output?: LineSink;
   logger?: ProviderLogger;
-  /** How long a draining replica's in-flight requests may take (default 10 s). */
-  drainTimeoutMs?: number;
   /** How long a replica gets between SIGTERM and SIGKILL (default 10 s). */
   stopTimeoutMs?: number;
 }
@@ -61,10 +59,9 @@ export class ProcessProvider implements Provider {
   private readonly translation: CompiledLabelOptions;
   private readonly logger: ProviderLogger;
   private readonly hooks: ReplicaHooks;
-  private readonly drainTimeoutMs: number;
   private readonly readyWaiters = new Set<() => void>();
   private readonly warned = new Set<string>();
-  private upstreams: UpstreamRegistry | undefined;
+  private drains: ServerDrains | undefined;
   private sink: ProviderSink | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -76,7 +73,6 @@ export class ProcessProvider implements Provider {
     // Network and host-port choices are Docker's business; locally the address is always 127.0.0.1.
     const { network: _network, useBindPortIP: _bind, ...translation } = options.translation ?? {};
     this.translation = compileLabelOptions(translation);
-    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     this.hooks = {
       project: this.project.name,
       allocatePort: () => this.ports.allocate(),
@@ -102,9 +98,9 @@ export class ProcessProvider implements Provider {
     }
   }
 
-  /** Gives access to the proxy's upstream registry (in-flight counts, draining flag). */
-  useUpstreams(registry: UpstreamRegistry): void {
-    this.upstreams = registry;
+  /** Gives access to the proxy's drainer, which waits for a leaving replica's requests (at assembly). */
+  useDrains(drains: ServerDrains): void {
+    this.drains = drains;
   }
 
   /** Publishes the first (empty) snapshot and starts every replica; does not wait for readiness. */
@@ -237,15 +233,12 @@ export class ProcessProvider implements Provider {
     for (const check of [...this.readyWaiters]) check();
   }
 
-  /** Takes a server out of rotation now, then waits (bounded) for its in-flight requests. */
+  /** Announces a leaving replica's URL (already out of the published snapshot) and waits for its drain. */
   private async drain(url: string): Promise<void> {
-    const state = this.upstreams?.peek(url);
-    if (state === undefined) return;
-    state.draining = true;
-    const deadline = Date.now() + this.drainTimeoutMs;
-    while (state.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    if (state.inFlight > 0)
-      this.logger.warn(`${url}: ${state.inFlight} request(s) still in flight after the drain deadline`);
+    if (this.drains === undefined) return;
+    const outcome: DrainOutcome = await this.drains.drain(url);
+    if (outcome.ended === 'grace')
+      this.logger.warn(`${url}: ${outcome.inFlight} request(s) still in flight after the drain deadline`);
   }
 
   private publish(): void {
@@ -253,9 +246,6 @@ export class ProcessProvider implements Provider {
     const workloads: Workload[] = [];
     for (const replica of this.replicasById.values()) {
       if (replica.state !== 'running' || replica.port === undefined) continue;
-      // A port is never reused, but a URL coming back must not inherit a stale draining flag.
-      const state = this.upstreams?.peek(replica.url as string);
-      if (state !== undefined) state.draining = false;
       workloads.push(
         replicaWorkload({
           project: this.project.name,

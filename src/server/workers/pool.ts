@@ -1,6 +1,7 @@
 /**
  * The primary's side of `--workers N`: forks N data-plane workers through node:cluster, feeds
- * them the provider snapshots on every reload and the health set whenever it changes, collects
+ * them the provider snapshots on every reload and the health set whenever an active health check
+ * changes it (the upstream events, coalesced to one message per turn of the event loop), collects
  * their statistics, restarts a worker that dies (with back-off), and drains them all on stop.
  *
  * Listening sockets are shared with `SCHED_NONE`: the primary binds each address once and
@@ -16,8 +17,6 @@ import type { Switchyard } from '../switchyard.js';
 import { type FromWorker, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 import { totalRequests, WorkerStatistics } from './worker-stats.js';
 
-/** How often the primary looks for health changes to push (ms). */
-const HEALTH_POLL_MS = 100;
 /** First restart delay, doubled after each quick failure up to RESTART_MAX_MS. */
 const RESTART_BASE_MS = 100;
 const RESTART_MAX_MS = 30_000;
@@ -67,7 +66,10 @@ export class WorkerPool {
   private readonly slots: Slot[] = [];
   private app: Switchyard | null = null;
   private stopping = false;
-  private healthTimer: NodeJS.Timeout | null = null;
+  /** Stops listening to health changes (on stop). */
+  private unlistenHealth: (() => void) | null = null;
+  /** A health push is scheduled for the end of this turn of the event loop. */
+  private healthPending = false;
   private lastDown = '';
 
   constructor(
@@ -90,8 +92,16 @@ export class WorkerPool {
       this.lastDown = down.join('\n');
       this.broadcast({ type: 'config', snapshots: this.snapshots(), down });
     });
-    this.healthTimer = setInterval(() => this.pushHealth(), HEALTH_POLL_MS);
-    this.healthTimer.unref();
+    // Workers run no checks of their own; a sync after a reload flips many servers at once, so
+    // the changes of one turn are sent as one message.
+    this.unlistenHealth = app.upstreams.events.on((change) => {
+      if (change.cause !== 'active-health' || this.healthPending) return;
+      this.healthPending = true;
+      setImmediate(() => {
+        this.healthPending = false;
+        this.pushHealth();
+      });
+    });
     api.route('GET', '/api/workers', () => this.describe());
     if (this.config.accessLog?.filePath !== undefined) {
       // Log rotation signals the primary; every worker writes the access log too.
@@ -152,7 +162,8 @@ export class WorkerPool {
   /** Drains every worker (each stops accepting and finishes its requests), then resolves. */
   async stop(graceMs = this.graceMs): Promise<void> {
     this.stopping = true;
-    if (this.healthTimer !== null) clearInterval(this.healthTimer);
+    this.unlistenHealth?.();
+    this.unlistenHealth = null;
     const exits: Promise<void>[] = [];
     for (const slot of this.slots) {
       if (slot.restartTimer !== null) clearTimeout(slot.restartTimer);

@@ -30,8 +30,8 @@ function send(message: FromWorker): Promise<void> {
 /** Marks exactly the servers in `down` as DOWN (active health), creating states the table will use. */
 function applyHealth(app: Switchyard, down: readonly string[]): void {
   const set = new Set(down);
-  for (const state of app.upstreams.all()) state.activeHealth = set.has(state.url) ? 'DOWN' : 'UP';
-  for (const url of set) app.upstreams.get(url).activeHealth = 'DOWN';
+  for (const state of app.upstreams.all()) state.setActiveHealth(set.has(state.url) ? 'DOWN' : 'UP');
+  for (const url of set) app.upstreams.get(url).setActiveHealth('DOWN');
 }
 
 /** Health first, so a new server with a failing check is never picked by the new table. */
