@@ -151,7 +151,21 @@ class Exchange implements ConnectionUser {
     if (!this.bodySent) this.ctx.req.resume();
   }
 
+  /**
+   * Called from socket and timer callbacks (close, header timeout, a drain abandoning a dial),
+   * and what follows may run the balancer again: nothing may escape, so a defect costs this
+   * client its connection and is logged and counted.
+   */
   onConnectionError(error: NodeJS.ErrnoException): void {
+    try {
+      this.failed(error);
+    } catch (thrown) {
+      caughtAtBoundary(thrown, 'upstream failure');
+      this.ctx.res.destroy();
+    }
+  }
+
+  private failed(error: NodeJS.ErrnoException): void {
     const connection = this.connection;
     this.connection = null;
     if (this.headerTimer !== null) {

@@ -7,6 +7,7 @@
  * tunnel with backpressure both ways; any other answer is relayed as an ordinary response.
  */
 import type { Socket } from 'node:net';
+import { caughtAtBoundary } from '../core/last-resort.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { ForwardSettings } from './forward.js';
 import type { ReadLease } from './read-lease.js';
@@ -91,7 +92,21 @@ class UpgradeExchange implements ConnectionUser {
     return true;
   }
 
+  /**
+   * Called from socket and timer callbacks (close, header timeout, a drain abandoning a dial),
+   * and what follows may run the balancer again: nothing may escape, so a defect costs this
+   * client its connection and is logged and counted.
+   */
   onConnectionError(error: NodeJS.ErrnoException): void {
+    try {
+      this.failed(error);
+    } catch (thrown) {
+      caughtAtBoundary(thrown, 'upgrade failure');
+      this.ctx.res.destroy();
+    }
+  }
+
+  private failed(error: NodeJS.ErrnoException): void {
     if (this.tunnel) {
       // The server side of the tunnel closed: the client side ends too, after what was already
       // written to it (a WebSocket close frame) is flushed.

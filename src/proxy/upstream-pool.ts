@@ -222,16 +222,17 @@ export class UpstreamPool {
   private readonly all = new Set<UpstreamConnection>();
   /** Set when the transport is retired: connections close when their request ends. */
   retired = false;
-  /** The server's longest allowed silence during an exchange (ms, 0 = none). */
-  readonly readTimeout: number;
 
   constructor(
     readonly https: boolean,
     readonly hostname: string,
     readonly port: number,
     private readonly options: PoolOptions,
-  ) {
-    this.readTimeout = options.readTimeout;
+  ) {}
+
+  /** The server's longest allowed silence during an exchange (ms, 0 = none). */
+  get readTimeout(): number {
+    return this.options.readTimeout;
   }
 
   /** An idle connection (most recently used first), or null when none is usable. */

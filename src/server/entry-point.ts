@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestContext } from '../core/request-context.js';
+import { hasRequestBody } from '../proxy/buffered-body.js';
 import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
@@ -279,7 +280,7 @@ export class EntryPoint {
       // connection outside routing (h2c smuggling). The request is served as plain HTTP/1.1
       // without its upgrade headers; one with a body is refused, since Node hands an upgrade's
       // body over as raw bytes that the forwarding path does not read.
-      if (hasBody(req)) {
+      if (hasRequestBody(req)) {
         refuse(res, 400);
         return;
       }
@@ -360,11 +361,12 @@ class EntryContext implements RequestContext {
 
 const CONTEXT = Symbol('switchyard.requestContext');
 
-/** Answers a request refused before routing and closes the connection (its body is not read). */
+/** Marks a connection whose request was refused: it is answered once and closing. */
 const REFUSED = Symbol('switchyard.refused');
 
 type Refusable = Duplex & { [REFUSED]?: boolean };
 
+/** Answers a request refused before routing and closes the connection (its body is not read). */
 function refuse(res: ServerResponse, status: number): void {
   res.shouldKeepAlive = false;
   const socket = res.socket as Refusable | null;
@@ -375,11 +377,6 @@ function refuse(res: ServerResponse, status: number): void {
 /** The response took longer than writeTimeout: the connection is cut (Go's WriteTimeout). */
 function onWriteTimeout(res: ServerResponse): void {
   if (!res.writableFinished) res.destroy();
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** Removes an upgrade request's Upgrade, HTTP2-Settings and Connection headers (h2c refused). */
