@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Where Debian's chromium package installs the browser. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -49,4 +49,11 @@ export async function launchBrowser(options: { colorScheme?: 'light' | 'dark' } 
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The context's first page, with its uncaught errors collected into `errors` (tests assert none). */
+export async function firstPage(context: BrowserContext, errors: string[]): Promise<Page> {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => errors.push(error.message));
+  return page;
 }

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { browserSkipReason, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
+import { browserSkipReason, firstPage, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
 import { type RunningUp, startUp, waitForValue } from '../../helpers/up.js';
 
 const skip = browserSkipReason();
@@ -28,8 +28,7 @@ describe('the dashboard management page behind switchyard up', { skip }, () => {
     up = await startUp();
     browser = await launchBrowser();
     context = browser.context;
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await firstPage(context, pageErrors);
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { projectRoot } from '../../../src/dashboard/serve.js';
 import { type Backend, startBackend } from '../../helpers/backends.js';
-import { browserSkipReason, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
+import { browserSkipReason, firstPage, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
 import { send, waitFor } from '../../helpers/http.js';
 import { startProxy, type TestProxy } from '../../helpers/proxy.js';
 
@@ -79,10 +79,9 @@ describe('dashboard in a real browser', { skip }, () => {
     base = `http://127.0.0.1:${port}`;
     browser = await launchBrowser({ colorScheme: 'light' });
     context = browser.context;
-    page = context.pages()[0] ?? (await context.newPage());
+    page = await firstPage(context, pageErrors);
     // `waitFor` polls: a single locator call should fail fast rather than wait Playwright's 30 s.
     page.setDefaultTimeout(3000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 
   after(async () => {

@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
-import { browserSkipReason, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
+import { browserSkipReason, firstPage, launchBrowser, type TestBrowser } from '../../helpers/browser.js';
 import { waitFor } from '../../helpers/http.js';
 import { type RunningUp, repoRoot, startUp, waitForValue } from '../../helpers/up.js';
 
@@ -51,8 +51,7 @@ describe('the seed page behind switchyard up', { skip }, () => {
     up = await startUp();
     browser = await launchBrowser();
     context = browser.context;
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page = await firstPage(context, pageErrors);
   });
 
   after(async () => {
