@@ -343,7 +343,11 @@ export class UpstreamPool {
     let aborted = 0;
     for (const connection of [...this.all]) {
       if (!connection.socket.connecting || now - connection.openedAt < minAgeMs) continue;
-      connection.fail(Object.assign(new Error('dial to a leaving server abandoned'), { code: 'SY_DIAL_ABORTED' }));
+      // Through the socket, like a dial timeout: the failure reaches the request from the
+      // socket's own close, not from inside the drainer's timer.
+      connection.socket.destroy(
+        Object.assign(new Error('dial to a leaving server abandoned'), { code: 'SY_DIAL_ABORTED' }),
+      );
       aborted++;
     }
     return aborted;

@@ -10,6 +10,7 @@ import type { PassiveHealthPolicy } from '../../balancer/passive-health.js';
 import { type RetryDecision, RetryPolicy } from '../../balancer/retry-policy.js';
 import type { StickyCookie } from '../../balancer/sticky.js';
 import { eligible, type Strategy } from '../../balancer/strategy.js';
+import { caughtAtBoundary } from '../../core/last-resort.js';
 import type { RequestContext, RetryBudget } from '../../core/request-context.js';
 import type { ForwardSettings } from '../../proxy/forward.js';
 import { buildProxy, type ServerProxy } from '../../proxy/proxy-builder.js';
@@ -115,7 +116,19 @@ export class LoadBalancer implements ServiceHandle {
   }
 }
 
-/** Runs the retry middleware's chain again (a module function: scheduling it needs no closure). */
+/**
+ * Runs the retry middleware's chain again (a module function: scheduling it needs no closure).
+ * It runs in a timer, outside the entry point's guard: a defect costs this request a 500.
+ */
 function again(budget: RetryBudget, ctx: RequestContext): void {
-  budget.again(ctx);
+  try {
+    budget.again(ctx);
+  } catch (thrown) {
+    caughtAtBoundary(thrown, 'retry');
+    try {
+      sendError(ctx.res, 500);
+    } catch {
+      ctx.res.destroy();
+    }
+  }
 }
