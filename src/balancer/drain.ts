@@ -37,7 +37,7 @@ const POLL_MS = 25;
  * How long a dial to a leaving server may take before it is abandoned (ms). A reachable server on
  * a LAN or loopback connects in well under a millisecond; this only spares slow links.
  */
-export const DIAL_PATIENCE_MS = 100;
+const DIAL_PATIENCE_MS = 100;
 
 /** Closes pooled connections to `hostname:port` in every pool source. */
 export function closeSocketsTo(pools: Iterable<ConnectionPools>, hostname: string, port: number, all: boolean): number {
@@ -86,6 +86,8 @@ export interface ServerDrains {
 interface Draining {
   readonly state: UpstreamState;
   readonly since: number;
+  /** Where the server's URL points, parsed once (null for a URL that does not parse). */
+  readonly target: { hostname: string; port: number } | null;
   /** Providers awaiting the end of the wait. */
   waiters: Array<(outcome: DrainOutcome) => void>;
   /**
@@ -119,7 +121,9 @@ export class Drainer implements ServerDrains {
       const target = endpoint(url);
       if (target === null) continue;
       const key = `${target.hostname}:${target.port}`;
-      this.liveEndpoints.set(key, [...(this.liveEndpoints.get(key) ?? []), url]);
+      const urls = this.liveEndpoints.get(key);
+      if (urls === undefined) this.liveEndpoints.set(key, [url]);
+      else urls.push(url);
     }
     const now = Date.now();
     for (const [url, entry] of this.draining) {
@@ -164,7 +168,7 @@ export class Drainer implements ServerDrains {
 
   private begin(state: UpstreamState): Draining {
     state.setDraining(true);
-    const entry: Draining = { state, since: Date.now(), waiters: [], settled: false };
+    const entry: Draining = { state, since: Date.now(), target: endpoint(state.url), waiters: [], settled: false };
     this.draining.set(state.url, entry);
     this.schedule();
     return entry;
@@ -209,7 +213,7 @@ export class Drainer implements ServerDrains {
 
   /** Ends the wait for one server if nothing is in flight or the grace period passed. */
   private check(url: string, entry: Draining, now: number): void {
-    const target = endpoint(url);
+    const target = entry.target;
     if (target !== null && this.leaving(target) && entry.state.inFlight > 0) {
       for (const pool of this.transports()) pool.abortDialsTo(target.hostname, target.port, now, DIAL_PATIENCE_MS);
     }
@@ -231,7 +235,7 @@ export class Drainer implements ServerDrains {
   /** Closes the server's pooled connections and forgets it. */
   private finish(url: string, entry: Draining): void {
     this.draining.delete(url);
-    const target = endpoint(url);
+    const target = entry.target;
     if (target !== null && this.leaving(target))
       closeSocketsTo(this.transports(), target.hostname, target.port, entry.state.inFlight > 0);
     // Only forget the state if no newer configuration brought the server back meanwhile.

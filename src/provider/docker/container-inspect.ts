@@ -65,12 +65,3 @@ export function isRunning(container: ContainerInspect): boolean {
   if (state.Paused === true || state.Status === 'paused') return false;
   return state.Running === true || state.Status === 'running';
 }
-
-/**
- * Whether the container may receive traffic as far as its healthcheck goes: containers without
- * a healthcheck always may; with one, only once Docker reports `healthy` (not `starting`).
- */
-export function isHealthy(container: ContainerInspect): boolean {
-  const status = container.State?.Health?.Status;
-  return status === undefined || status === '' || status === 'none' || status === 'healthy';
-}

@@ -15,10 +15,10 @@ import {
 } from './container-inspect.js';
 
 /** Finds a container by id, id prefix or name, to resolve `NetworkMode: container:<id>`. */
-export type ContainerLookup = (idOrName: string) => ContainerInspect | undefined;
+type ContainerLookup = (idOrName: string) => ContainerInspect | undefined;
 
 /** A lookup over one set of containers (ids, names, then id prefixes). */
-export function containerLookup(containers: readonly ContainerInspect[]): ContainerLookup {
+function containerLookup(containers: readonly ContainerInspect[]): ContainerLookup {
   const byIdOrName = new Map<string, ContainerInspect>();
   for (const container of containers) {
     byIdOrName.set(container.Id, container);
@@ -56,7 +56,7 @@ function healthOf(container: ContainerInspect): WorkloadHealth {
 }
 
 /** The container's TCP ports (exposed or published), lowest first. */
-export function exposedTcpPorts(container: ContainerInspect): number[] {
+function exposedTcpPorts(container: ContainerInspect): number[] {
   const keys = new Set([
     ...Object.keys(container.Config?.ExposedPorts ?? {}),
     ...Object.keys(container.NetworkSettings?.Ports ?? {}),

@@ -15,6 +15,7 @@ import Docker from 'dockerode';
 import type { ServerDrains } from '../../balancer/drain.js';
 import type { DockerProviderConfig } from '../../config/static-schema.js';
 import { ProviderError } from '../../errors.js';
+import { drainAndLog } from '../drain-log.js';
 import { type Provider, type ProviderLogger, type ProviderSink, silentLogger } from '../provider.js';
 import { serverUrls } from '../server-urls.js';
 import { buildDockerConfiguration, type CompiledDockerOptions, compileDockerOptions } from './build-configuration.js';
@@ -267,12 +268,7 @@ export class DockerProvider implements Provider {
     const drains = this.drains;
     if (drains === undefined) return;
     for (const url of dropped) {
-      void drains.drain(url).then((outcome) => {
-        const what = `container ${id.slice(0, 12)}: ${url} drained in ${outcome.waitedMs} ms`;
-        if (outcome.ended === 'grace')
-          this.logger.warn(`${what}, ${outcome.inFlight} request(s) still in flight after the grace period`);
-        else this.logger.debug(`${what} (${outcome.ended})`);
-      });
+      void drainAndLog(drains, url, `container ${id.slice(0, 12)}`, this.logger);
     }
   }
 

@@ -8,8 +8,9 @@
  * announced to the proxy's drainer (given at assembly, `useDrains`), which takes it out of every
  * balancer at once and resolves when its in-flight requests finished; only then is it sent SIGTERM.
  */
-import type { DrainOutcome, ServerDrains } from '../../balancer/drain.js';
+import type { ServerDrains } from '../../balancer/drain.js';
 import { ConfigError } from '../../errors.js';
+import { drainAndLog } from '../drain-log.js';
 import {
   buildLabelConfiguration,
   type CompiledLabelOptions,
@@ -236,9 +237,7 @@ export class ProcessProvider implements Provider {
   /** Announces a leaving replica's URL (already out of the published snapshot) and waits for its drain. */
   private async drain(url: string): Promise<void> {
     if (this.drains === undefined) return;
-    const outcome: DrainOutcome = await this.drains.drain(url);
-    if (outcome.ended === 'grace')
-      this.logger.warn(`${url}: ${outcome.inFlight} request(s) still in flight after the drain deadline`);
+    await drainAndLog(this.drains, url, 'replica', this.logger);
   }
 
   private publish(): void {

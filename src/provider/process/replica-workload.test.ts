@@ -34,3 +34,11 @@ test('a scheme label still applies to the assigned port', () => {
   const { config } = buildLabelConfiguration([workload]);
   assert.deepEqual(config.http?.services?.web?.loadBalancer?.servers, [{ url: 'h2c://127.0.0.1:42001' }]);
 });
+
+test('a replica carries the compose labels a container would, so a default rule reading them means the same', () => {
+  const workload = replicaWorkload({ project: 'demo', service: 'web', index: 2, port: 42002, labels: {} });
+  const { config } = buildLabelConfiguration([workload], {
+    defaultRule: 'Host(`{{ index .Labels "com.docker.compose.service" }}.localhost`)',
+  });
+  assert.equal(config.http?.routers?.['web-demo']?.rule, 'Host(`web.localhost`)');
+});

@@ -23,7 +23,15 @@ export function replicaWorkload(identity: ReplicaIdentity): Workload {
     id: `process-${name}`,
     kind: 'replica',
     name,
-    labels: identity.labels,
+    // The labels Docker Compose puts on a container too, so a default rule or a constraint that
+    // reads them means the same under `up` as under Docker.
+    labels: {
+      ...identity.labels,
+      'com.docker.compose.project': identity.project,
+      'com.docker.compose.service': identity.service,
+      'com.docker.compose.container-number': String(identity.index),
+      'com.docker.compose.oneoff': 'False',
+    },
     group: { project: identity.project, service: identity.service },
     running: true,
     // The readiness probe passed: this is `up`'s health check.

@@ -1,5 +1,5 @@
-import type { Handler } from '../../core/request-context.js';
 /** What every built service offers its parents and routers. */
+import type { Handler } from '../../core/request-context.js';
 
 /** A built service: its handler and whether it can take a request now (for parents). */
 export interface ServiceHandle {
