@@ -2,7 +2,7 @@
  * The last line of defence of the data plane. Every socket callback on the request path catches
  * what it calls (`caughtAtBoundary`), and the process installs handlers for what still escapes
  * (`installLastResort`): a bug met by one request must cost that request, not every request in
- * flight. Both log and count, so a defect that slipped through shows up in the logs, the API and
+ * flight. Both log and count, so a defect that slipped through shows up in the logs and
  * the metrics instead of as a restart.
  */
 

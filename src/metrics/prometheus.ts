@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import type { Metric, Registry } from 'prom-client';
 import type { PrometheusConfig } from '../config/static-schema.js';
+import { lastResortCounts } from '../core/last-resort.js';
 import { qualify } from '../core/names.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import type { LiveView } from './live-stats.js';
@@ -100,6 +101,12 @@ export function createPrometheusRegistry(config: PrometheusConfig, sources: Prom
   add('config_reloads_total', 'Config reloads', 'counter', () => [{ labels: {}, value: sources.reloads }]);
   add('config_last_reload_success', 'Last config reload success (Unix time, seconds)', 'gauge', () => [
     { labels: {}, value: sources.lastReloadAt === null ? 0 : sources.lastReloadAt.getTime() / 1000 },
+  ]);
+  // Switchyard's own: defects caught on the request path instead of crashing the process
+  // (core/last-resort.ts). Anything above 0 is a bug worth a report.
+  add('errors_caught_total', 'Errors caught by the last-resort guards, by where they were caught', 'counter', () => [
+    { labels: { where: 'request_path' }, value: lastResortCounts.atBoundary },
+    { labels: { where: 'process' }, value: lastResortCounts.uncaught },
   ]);
   add('open_connections', 'How many open connections exist, by entry point', 'gauge', async () =>
     [...(await sources.openConnections())].map(([entrypoint, value]) => ({ labels: { entrypoint }, value })),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { caughtAtBoundary } from '../../src/core/last-resort.js';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { send, waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
@@ -128,6 +129,15 @@ describe('Prometheus metrics', () => {
     assert.ok(Math.abs(last - Date.now() / 1000) < 600, `last reload ${last} is not a recent Unix time`);
     assert.ok(value(samples, 'switchyard_open_connections', { entrypoint: 'traefik' }) !== undefined);
     assert.equal(value(samples, 'switchyard_open_connections', { entrypoint: 'web' }), 0);
+  });
+
+  it('counts the errors the last-resort guards caught', async () => {
+    const read = async () =>
+      value(parse((await send(metricsUrl)).text), 'switchyard_errors_caught_total', { where: 'request_path' }) ?? -1;
+    const before = await read();
+    assert.ok(before >= 0, 'the counter is exposed');
+    caughtAtBoundary(new Error('a defect for the test'), 'metrics test');
+    assert.equal(await read(), before + 1);
   });
 
   it('keeps labels bounded: no paths, and unknown methods become EXTENSION_METHOD', async () => {
