@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Docker from 'dockerode';
+import type { DrainOutcome } from '../../../src/balancer/drain.js';
 import type { ServiceConfig } from '../../../src/config/dynamic-schema.js';
 import type { SwitchyardError } from '../../../src/errors.js';
 import { DockerProvider } from '../../../src/provider/docker/docker-provider.js';
@@ -106,8 +107,18 @@ describe('the Docker provider against a real engine', { skip, timeout: 120_000 }
   test('a started container is published with its server URL, then dropped while it is still stopping', async () => {
     const sink = new RecordingSink();
     // Only this run's containers: other work may be using the same engine.
-    const provider = new DockerProvider({ constraints: `Label(\`switchyard.e2e\`, \`${run}\`)`, throttleMs: 50 });
+    // A long throttle: the stop below must bypass it (a leaving container is published at once).
+    const provider = new DockerProvider({ constraints: `Label(\`switchyard.e2e\`, \`${run}\`)`, throttleMs: 5_000 });
     providers.push(provider);
+    // The drainer the provider announces leaving servers to, recording whether the snapshot
+    // without the server was already out (it must be: no balancer may pick it any more).
+    const announced: Array<{ url: string; alreadyUnpublished: boolean }> = [];
+    provider.useDrains({
+      drain(url: string): Promise<DrainOutcome> {
+        announced.push({ url, alreadyUnpublished: service(sink.last, name) === undefined });
+        return Promise.resolve({ url, ended: 'idle', inFlight: 0, waitedMs: 0 });
+      },
+    });
     await provider.start(sink);
     assert.deepEqual(sink.failures, []);
     assert.ok(sink.last, 'a first snapshot is published at start');
@@ -145,6 +156,7 @@ describe('the Docker provider against a real engine', { skip, timeout: 120_000 }
     await sink.until('the container drained', () => service(sink.last, name) === undefined, 3_000);
     const state = await container.inspect();
     assert.equal(state.State.Running, true, 'it is dropped before it dies');
+    assert.deepEqual(announced, [{ url, alreadyUnpublished: true }], 'announced to the drainer after the snapshot');
     await stopping;
     assert.equal(service(sink.last, name), undefined);
     assert.deepEqual(sink.failures, []);
