@@ -2,7 +2,6 @@
  * The `failover` service: everything goes to the main service while it has an available server
  * (health checks, passive health and draining all count), else to the fallback.
  */
-
 import type { RequestContext } from '../../core/request-context.js';
 import type { ServiceHandle } from './handle.js';
 
