@@ -122,7 +122,7 @@ timeoutSuite(
       async (proxy) => {
         const exchange = await rawExchange(proxy.port, get('/idle', false), { timeout: 6000 });
         assert.equal(exchange.finals[0]?.status, 200, describeExchange(exchange));
-        within(exchange, 1500, 3800, 'idle keep-alive connection');
+        within(exchange, 1500, 4500, 'idle keep-alive connection');
       },
     ],
   ],
