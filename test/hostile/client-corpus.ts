@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { headerValue, type RecordingBackend, startRecordingBackend } from '../helpers/hostile-servers.js';
+import { type RecordingBackend, startRecordingBackend } from '../helpers/hostile-servers.js';
 import { describeExchange, headerOf, type RawExchange, rawExchange, type Step } from '../helpers/raw-socket.js';
 
 /** A request as one backend saw it. */
@@ -508,7 +508,7 @@ export function verifyCase(c: ClientCase, exchange: RawExchange, backends: Corpu
     if (expected.target !== undefined) assert.equal(one.target, expected.target, story);
     if (expected.body !== undefined) assert.equal(one.body.toString('latin1'), expected.body, story);
     for (const [name, value] of Object.entries(expected.headers ?? {})) {
-      assert.equal(headerValue(one, name) ?? null, value, `header ${name}; ${story}`);
+      assert.equal(headerOf(one, name) ?? null, value, `header ${name}; ${story}`);
     }
   }
   c.check?.(exchange, seen);
