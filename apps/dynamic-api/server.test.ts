@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { request } from '../shared/test-http.js';
 import { type DynamicApiServer, startDynamicApiServer } from './server.js';
@@ -128,9 +129,10 @@ describe('dynamic API', () => {
 describe('dynamic API shutdown', () => {
   it('finishes an in-flight request before close() resolves, then refuses new connections', async () => {
     const api = await startDynamicApiServer({ port: 0, host: '127.0.0.1', replicaId: 'api-closing' });
+    const arrived = once(api.server, 'request');
     const sentAt = Date.now();
     const inFlight = request(api.port, '/api/departures?delay=300');
-    await new Promise((r) => setTimeout(r, 100));
+    await arrived;
     // With nothing in flight close() resolves at once; here it must wait for the 300 ms answer.
     await api.close();
     const closedAfter = Date.now() - sentAt;
@@ -144,8 +146,9 @@ describe('dynamic API shutdown', () => {
 
   it('cuts connections still busy after the grace period', async () => {
     const api = await startDynamicApiServer({ port: 0, host: '127.0.0.1', graceMs: 100 });
+    const arrived = once(api.server, 'request');
     const slow = request(api.port, '/api/departures?delay=5000');
-    await new Promise((r) => setTimeout(r, 50));
+    await arrived;
     const started = Date.now();
     await api.close();
     assert.ok(Date.now() - started < 2000);

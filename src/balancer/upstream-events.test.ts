@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
+import { waitFor } from '../../test/helpers/http.js';
 import { HealthChecker } from './health-check.js';
 import type { ProbeSpec } from './health-probe.js';
 import { PassiveHealthPolicy } from './passive-health.js';
@@ -9,15 +10,6 @@ import type { Candidate } from './strategy.js';
 import type { UpstreamChange } from './upstream-events.js';
 import { UpstreamRegistry as Registry, type UpstreamRegistry, type UpstreamState } from './upstream-state.js';
 import { WeightedRoundRobin } from './wrr.js';
-
-/** Polls `probe` until true or the deadline passes. */
-async function until(probe: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** A server as a balancer sees it: its shared upstream state. */
 function candidate(state: UpstreamState): Candidate {
@@ -60,10 +52,10 @@ describe('upstream events', () => {
     const checker = new HealthChecker(upstreams);
     try {
       checker.sync(new Map([[url, probeSpec(url)]]), new Set([url]));
-      await until(() => probes >= 3, 'three failing probes');
+      await waitFor(() => probes >= 3, { timeout: 3000, interval: 5, what: 'three failing probes' });
       healthy = true;
       const seen = probes;
-      await until(() => probes >= seen + 4, 'four more probes');
+      await waitFor(() => probes >= seen + 4, { timeout: 3000, interval: 5, what: 'four more probes' });
       assert.deepEqual(changes, [
         { url, cause: 'active-health', available: false },
         { url, cause: 'active-health', available: true },
@@ -96,7 +88,11 @@ describe('upstream events', () => {
     policy.failed(state, Date.now());
     policy.failed(state, Date.now());
     assert.deepEqual(changes, [{ url: 'http://a', cause: 'passive-health', available: false }]);
-    await until(() => changes.length === 2, 'the end of the window to be announced');
+    await waitFor(() => changes.length === 2, {
+      timeout: 3000,
+      interval: 5,
+      what: 'the end of the window to be announced',
+    });
     assert.deepEqual(changes[1], { url: 'http://a', cause: 'passive-health', available: true });
   });
 

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../../test/helpers/http.js';
 import { LineWriter } from './line-writer.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -11,16 +12,6 @@ const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 /** Lines in the file, or none while it does not exist. */
 function linesOf(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : [];
-}
-
-/** Polls until `probe` holds or `ms` pass; returns whether it held. */
-async function within(ms: number, probe: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (probe()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return probe();
 }
 
 describe('line writer', () => {
@@ -36,7 +27,7 @@ describe('line writer', () => {
     const path = join(dir, 'plain.log');
     const writer = new LineWriter(path, 0, quiet);
     writer.write('one');
-    assert.ok(await within(300, () => linesOf(path).length === 1));
+    await waitFor(() => linesOf(path).length === 1, { timeout: 300, interval: 10, what: 'the line to be written' });
   });
 
   it('with bufferingSize N, holds fewer than N lines and writes all N at once when full', async () => {
@@ -45,9 +36,17 @@ describe('line writer', () => {
     writer.write('one');
     writer.write('two');
     // The once-a-second flush is 1 s away: an unbuffered writer would have written by now.
-    assert.equal(await within(300, () => linesOf(path).length > 0), false, 'lines written before the buffer was full');
+    const early = await waitFor(() => linesOf(path).length > 0, { timeout: 300, interval: 10 }).then(
+      () => true,
+      () => false,
+    );
+    assert.equal(early, false, 'lines written before the buffer was full');
     writer.write('three');
-    assert.ok(await within(300, () => linesOf(path).length === 3), 'the full buffer was not written');
+    await waitFor(() => linesOf(path).length === 3, {
+      timeout: 300,
+      interval: 10,
+      what: 'the full buffer to be written',
+    });
     assert.deepEqual(linesOf(path), ['one', 'two', 'three']);
   });
 
@@ -55,6 +54,10 @@ describe('line writer', () => {
     const path = join(dir, 'timer.log');
     const writer = new LineWriter(path, 50, quiet);
     writer.write('lonely');
-    assert.ok(await within(2000, () => linesOf(path).length === 1));
+    await waitFor(() => linesOf(path).length === 1, {
+      timeout: 2000,
+      interval: 10,
+      what: 'the partial buffer to be written',
+    });
   });
 });

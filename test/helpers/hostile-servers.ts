@@ -5,6 +5,7 @@
  * - a raw upstream that answers each request head with scripted bytes (broken servers).
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { headerOf } from './raw-socket.js';
 
 /** A request as the backend received it. */
 export interface RecordedRequest {
@@ -86,7 +87,7 @@ export async function startRecordingBackend(
         const chosen = answer(request) ?? {};
         const body = chosen.body ?? JSON.stringify({ backend: name, target: request.target });
         const headers = { 'X-Backend': name, 'Content-Type': 'text/plain', ...chosen.headers };
-        const close = chosen.close === true || /(^|,)\s*close\s*(,|$)/i.test(headerValue(request, 'connection') ?? '');
+        const close = chosen.close === true || /(^|,)\s*close\s*(,|$)/i.test(headerOf(request, 'connection') ?? '');
         let head = `HTTP/1.1 ${chosen.status ?? 200} ${chosen.status === undefined ? 'OK' : 'Answer'}\r\n`;
         for (const [key, value] of Object.entries(headers)) head += `${key}: ${value}\r\n`;
         head += `Content-Length: ${Buffer.byteLength(body)}\r\n${close ? 'Connection: close\r\n' : ''}\r\n`;
@@ -119,12 +120,6 @@ export async function startRecordingBackend(
   return backend;
 }
 
-/** First value of a recorded header (case-insensitive). */
-export function headerValue(request: { headers: Array<[string, string]> }, name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return request.headers.find(([n]) => n.toLowerCase() === lower)?.[1];
-}
-
 /** Parses one request at the start of `buffer` (strict CRLF framing, Content-Length or chunked). */
 function parseRequest(
   buffer: Buffer,
@@ -146,7 +141,7 @@ function parseRequest(
   const view = { headers };
   let at = headEnd + 4;
   let body = Buffer.alloc(0);
-  const te = headerValue(view, 'transfer-encoding');
+  const te = headerOf(view, 'transfer-encoding');
   const lengths = headers.filter(([n]) => n.toLowerCase() === 'content-length');
   if (te !== undefined) {
     if (lengths.length > 0) return 'both Content-Length and Transfer-Encoding';

@@ -67,13 +67,13 @@ export async function sendJson<T = Record<string, unknown>>(
 export async function waitFor<T>(
   probe: () => Promise<T> | T,
   { timeout = 5000, interval = 25, what = 'condition' } = {},
-): Promise<T> {
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeout;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
       const value = await probe();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
     } catch (error) {
       lastError = error;
     }

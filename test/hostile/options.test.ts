@@ -53,7 +53,7 @@ suite(
     {
       name: 'answers 431 to 12 headers, and no backend sees the request',
       steps: [request('/', headers(11))],
-      client: { reject: [431] },
+      client: { answer: [431] },
       backend: 'none',
     },
     {

@@ -17,12 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ReadLease } from '../../src/proxy/read-lease.js';
 import { ResponseReader, type ResponseSink } from '../../src/proxy/response-reader.js';
+import { fuzz, fuzzAsync, fuzzRuns } from '../helpers/fuzz.js';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 200);
-const replay = () => ({
-  ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
-  ...(process.env.FUZZ_PATH ? { path: process.env.FUZZ_PATH } : {}),
-});
+const RUNS = fuzzRuns(200);
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -375,14 +372,6 @@ function split(bytes: Buffer, points: number[]): Buffer[] {
 
 const splitPoints = fc.array(fraction, { maxLength: 6 });
 
-/** fc.assert, with the failing assertion's own message in the error (the TAP reporter hides `cause`). */
-export function fuzz<T extends [unknown, ...unknown[]]>(property: fc.IProperty<T>, numRuns: number): void {
-  const details = fc.check(property, { numRuns, ...replay() });
-  if (!details.failed) return;
-  const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  assert.fail(`${fc.defaultReportMessage(details)}\n\nFailure: ${cause.slice(0, 2000)}`);
-}
-
 // ---- invariants -------------------------------------------------------------------------
 
 function show(bytes: Buffer): string {
@@ -542,7 +531,7 @@ describe('fuzzing the upstream response reader', () => {
       });
 
     it("reads generated valid responses like Node's HTTP client does", { timeout: 60_000 }, async () => {
-      const details = await fc.check(
+      await fuzzAsync(
         fc.asyncProperty(
           // Node's client also refuses whitespace before a chunk extension's ';' (BWS, RFC 9112 §7.1.1).
           validResponse.filter((g) => g.expectBody && !g.both && !g.wire.includes(' ;')),
@@ -559,13 +548,8 @@ describe('fuzzing the upstream response reader', () => {
             assert.equal(got.body.toString('latin1'), node.body, story);
           },
         ),
-        { numRuns: Math.max(10, Math.ceil(RUNS / 8)), ...replay() },
+        Math.max(10, Math.ceil(RUNS / 8)),
       );
-      if (details.failed) {
-        const cause =
-          details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-        assert.fail(`${fc.defaultReportMessage(details)}\n\nFailure: ${cause.slice(0, 2000)}`);
-      }
     });
   });
 });

@@ -186,11 +186,13 @@ describe('hostile upstreams', () => {
   let healthy: Backend;
   let upstream: RawUpstream;
   const BIG = 'b'.repeat(64 * 1024);
+  let slowArrivals = 0;
 
   before(async () => {
     healthy = await startBackend('healthy', (req, res) => {
       req.resume();
       const slow = req.url?.startsWith('/slow');
+      if (slow) slowArrivals++;
       setTimeout(() => res.end(slow ? BIG : 'fine'), slow ? 150 : 0);
     });
     const scripts = new Map(cases.map((c, i) => [`/raw/${i}`, c.answer]));
@@ -223,13 +225,18 @@ describe('hostile upstreams', () => {
       const proxy = currentProxy;
       await freshIfCrashed(proxy);
       // Requests to a healthy backend in flight at the same time must complete intact.
+      const arrivedBefore = slowArrivals;
       const others = Array.from({ length: 3 }, () =>
         send(`${proxy.url}/slow`).then(
           (r) => `${r.status} ${r.body.length}`,
           (error: Error) => `failed: ${error.message}`,
         ),
       );
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await waitFor(() => slowArrivals >= arrivedBefore + 3, {
+        timeout: 3000,
+        interval: 5,
+        what: 'the 3 /slow requests to reach the backend',
+      });
       const exchange = await rawExchange(proxy.port, getRequest(`/raw/${i}`), { timeout: 4000 });
       // A crash shows as a closed connection first: give the exit a moment to be reported.
       if (exchange.finals.length === 0) await waitFor(() => !proxy.alive(), { timeout: 300 }).catch(() => undefined);

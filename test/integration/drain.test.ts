@@ -27,7 +27,7 @@ describe('a provider announcing a leaving server', () => {
       held.push(res);
     });
     staying = await startBackend('staying');
-    // The grace period is the default 10 s: an answer within a second can only be the drainer noticing.
+    // The grace period is the default 10 s: an answer within 5 s can only be the drainer noticing.
     proxy = await startProxy(config([leaving.url]));
   });
 
@@ -61,7 +61,8 @@ describe('a provider announcing a leaving server', () => {
     const result = await outcome;
     assert.equal(result.ended, 'idle');
     assert.equal(result.inFlight, 0);
-    assert.ok(Date.now() - releasedAt < 1000, `answered ${Date.now() - releasedAt} ms after the last response`);
+    const waited = Date.now() - releasedAt;
+    assert.ok(waited < 5000, `answered ${waited} ms after the last response`);
 
     // The provider's snapshot without it arrives: the drained server's pooled connections close.
     await proxy.update(config([staying.url]));

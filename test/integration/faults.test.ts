@@ -235,11 +235,13 @@ describe('a server whose address stops answering while it leaves', () => {
     });
     frozenUrl = `http://127.0.0.1:${port}`;
     // Fill the accept queue until a dial stays pending: from then on the kernel drops new SYNs.
-    for (let i = 0; i < 16; i++) {
-      const { connected, socket } = await dials(port, 200);
-      fillers.push(socket);
-      if (!connected) break;
+    let connected = true;
+    for (let i = 0; i < 16 && connected; i++) {
+      const dial = await dials(port, 200);
+      fillers.push(dial.socket);
+      connected = dial.connected;
     }
+    assert.equal(connected, false, 'could not make the address stop answering');
     healthy = await startBackend('healthy');
     proxy = await startProxy(config([frozenUrl, healthy.url]));
   });
@@ -265,7 +267,7 @@ describe('a server whose address stops answering while it leaves', () => {
       assert.equal(response.headers['x-backend'], 'healthy');
     }
     // The grace period is 10 s and the dial timeout 30 s: the dial was abandoned instead.
-    assert.ok(waited < 2000, `answered ${waited} ms after the server left`);
+    assert.ok(waited < 5000, `answered ${waited} ms after the server left`);
     assert.equal(frozen.inFlight, 0);
   });
 });

@@ -1,36 +1,17 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../helpers/backends.js';
+import { type RawUpstream, startRawUpstream } from '../helpers/hostile-servers.js';
 import { send, sendJson } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
-
-/** A raw TCP upstream that answers each request head with `answer(head, socket)`. */
-async function rawUpstream(answer: (head: string, socket: Socket) => void): Promise<{ url: string; server: Server }> {
-  const server = createServer((socket) => {
-    let buffered = '';
-    socket.on('data', (data) => {
-      buffered += data.toString('latin1');
-      let end = buffered.indexOf('\r\n\r\n');
-      while (end !== -1) {
-        const head = buffered.slice(0, end);
-        buffered = buffered.slice(end + 4);
-        answer(head, socket);
-        end = buffered.indexOf('\r\n\r\n');
-      }
-    });
-    socket.on('error', () => socket.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
-}
 
 describe('upstream HTTP/1.1 client', () => {
   let proxy: TestProxy;
   let echo: Backend;
   let chunky: Backend;
-  const servers: Server[] = [];
+  const upstreams: RawUpstream[] = [];
   let staleConnections = 0;
 
   before(async () => {
@@ -40,13 +21,13 @@ describe('upstream HTTP/1.1 client', () => {
       res.write('one,');
       setTimeout(() => res.end('two'), 10);
     });
-    const informational = await rawUpstream((_head, socket) => {
+    const informational = await startRawUpstream((_path, socket) => {
       socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
     });
-    const untilClose = await rawUpstream((_head, socket) => {
+    const untilClose = await startRawUpstream((_path, socket) => {
       socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end');
     });
-    const split = await rawUpstream((_head, socket) => {
+    const split = await startRawUpstream((_path, socket) => {
       const wire = 'HTTP/1.1 200 OK\r\nX-Split: yes\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n';
       let i = 0;
       const next = () => {
@@ -59,7 +40,7 @@ describe('upstream HTTP/1.1 client', () => {
     });
     // Answers once, then closes each kept-alive connection as soon as the next request arrives:
     // the proxy must send that request again on a fresh connection.
-    const stale = await rawUpstream((_head, socket) => {
+    const stale = await startRawUpstream((_path, socket) => {
       const s = socket as Socket & { served?: boolean };
       if (s.served) {
         staleConnections++;
@@ -69,10 +50,10 @@ describe('upstream HTTP/1.1 client', () => {
       s.served = true;
       socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfresh');
     });
-    const garbage = await rawUpstream((_head, socket) => {
+    const garbage = await startRawUpstream((_path, socket) => {
       socket.end('NOT HTTP AT ALL\r\n\r\n');
     });
-    servers.push(informational.server, untilClose.server, split.server, stale.server, garbage.server);
+    upstreams.push(informational, untilClose, split, stale, garbage);
     const lb = (url: string) => ({ loadBalancer: { servers: [{ url }] } });
     proxy = await startProxy({
       http: {
@@ -100,8 +81,7 @@ describe('upstream HTTP/1.1 client', () => {
 
   after(async () => {
     await proxy.stop();
-    await Promise.all([echo.close(), chunky.close()]);
-    for (const server of servers) server.close();
+    await Promise.all([echo.close(), chunky.close(), ...upstreams.map((upstream) => upstream.close())]);
   });
 
   it('relays a chunked answer whose body arrives in several pieces', async () => {
@@ -169,7 +149,7 @@ describe('upstream HTTP/1.1 client: replaying a request cut on a reused connecti
   it('sends a GET again but not a POST, which the server may have acted on (as Go does)', async () => {
     // Answers the first request of each connection, then cuts the connection on the next one.
     const seen: string[] = [];
-    const upstream = await rawUpstream((head, socket) => {
+    const upstream = await startRawUpstream((_path, socket, head) => {
       seen.push(head.slice(0, head.indexOf(' ')));
       const s = socket as Socket & { served?: boolean };
       if (s.served) {
@@ -196,7 +176,7 @@ describe('upstream HTTP/1.1 client: replaying a request cut on a reused connecti
       assert.deepEqual(seen, ['GET', 'GET', 'GET', 'POST']);
     } finally {
       await proxy.stop();
-      upstream.server.close();
+      await upstream.close();
     }
   });
 });
