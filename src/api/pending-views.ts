@@ -12,7 +12,7 @@ import type { Listed } from './list-query.js';
 type Json = Record<string, unknown>;
 
 /** A TCP or UDP object without name/provider (rawdata). */
-export function pendingInfo(object: PendingObject): Json {
+function pendingInfo(object: PendingObject): Json {
   const out: Json = { ...(object.config as Json | undefined) };
   out.status = object.status;
   if (object.errors.length > 0) out.error = [...object.errors];

@@ -157,8 +157,6 @@ export class Switchyard {
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 
-  /** Every transport that may hold pooled connections to an upstream. */
-
   private logConfigurationErrors(runtime: RuntimeConfiguration): void {
     const log = this.options.logger;
     for (const [kind, map] of [
