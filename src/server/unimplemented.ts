@@ -12,18 +12,7 @@
 
 import { localName, qualify } from '../core/names.js';
 import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
-
-/** What each pending section is, for the message: `<key>: <what> not implemented yet; <consequence>`. */
-const PENDING = [
-  ['tcp', 'routers', 'TCP routing is', 'this router is not served'],
-  ['tcp', 'services', 'TCP services are', 'nothing is sent to this service'],
-  ['tcp', 'middlewares', 'TCP middlewares are', 'ignored'],
-  ['tcp', 'serversTransports', 'TCP servers transports are', 'ignored'],
-  ['udp', 'routers', 'UDP routing is', 'this router is not served'],
-  ['udp', 'services', 'UDP services are', 'nothing is sent to this service'],
-  ['tls', 'options', 'TLS is', 'ignored'],
-  ['tls', 'stores', 'TLS is', 'ignored'],
-] as const;
+import { NAMED_SECTIONS } from './sections.js';
 
 /** The qualified middlewares a TCP router names (`middlewares`: a list, or a label's comma-separated string). */
 export function routerMiddlewares(router: PendingObject): string[] {
@@ -43,9 +32,10 @@ function wantsTls(tls: unknown): boolean {
 
 /** Marks each object that is not implemented (status and message) and lists the TLS section in `issues`. */
 export function reportUnimplemented(runtime: RuntimeConfiguration): void {
-  for (const [root, section, what, consequence] of PENDING) {
-    const map = (runtime[root] as unknown as Record<string, Map<string, PendingObject>>)[section];
-    for (const object of map?.values() ?? []) {
+  for (const { root, section, pending, objects } of NAMED_SECTIONS) {
+    if (pending === undefined) continue;
+    const { what, consequence } = pending;
+    for (const object of objects(runtime).values()) {
       const key = `${root}.${section}.${localName(object.name)}`;
       const message = `${key}: ${what} not implemented yet; ${consequence}`;
       addError(object, message, 'warning');
