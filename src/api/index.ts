@@ -9,6 +9,8 @@ import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Handler } from '../core/request-context.js';
 import type { Telemetry } from '../metrics/telemetry.js';
+import type { PendingObject } from '../server/runtime.js';
+import { OBJECT_SECTIONS } from '../server/sections.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
 import { ApiError, sendJson } from './api-routes.js';
@@ -132,14 +134,10 @@ export function createInternalServices(
     middlewareView(find('middleware', params.name as string, app.runtime.middlewares.get(params.name as string))),
   );
   // TCP and UDP: shown (each with its "not implemented yet" warning) until their protocols land.
-  const pending = [
-    ['tcp', 'routers', 'router', () => app.runtime.tcp.routers],
-    ['tcp', 'services', 'service', () => app.runtime.tcp.services],
-    ['tcp', 'middlewares', 'middleware', () => app.runtime.tcp.middlewares],
-    ['udp', 'routers', 'router', () => app.runtime.udp.routers],
-    ['udp', 'services', 'service', () => app.runtime.udp.services],
-  ] as const;
-  for (const [protocol, section, kind, objects] of pending) {
+  for (const { root: protocol, section, pendingKind: kind, objects: sectionObjects } of OBJECT_SECTIONS) {
+    if (kind === undefined) continue;
+    // The sections with a pending kind are TCP and UDP ones: their objects are pending objects.
+    const objects = () => sectionObjects(app.runtime) as Map<string, PendingObject>;
     api.route('GET', `/api/${protocol}/${section}`, ({ query }) =>
       listResponse(listedPending(objects().values(), kind), query),
     );

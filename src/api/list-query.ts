@@ -3,6 +3,7 @@
  * rule for routers), `status`, `serviceName`, `middlewareName`, and pagination with `page`,
  * `per_page` (default 100) and the `X-Next-Page` header (1 on the last page, as Traefik does).
  */
+import { localName } from '../core/names.js';
 import { ApiError, ApiResponse } from './api-routes.js';
 
 /** Default page size, Traefik's. */
@@ -60,7 +61,7 @@ export function listResponse(items: Listed[], query: URLSearchParams): ApiRespon
 function sameName(qualified: string | undefined, filter: string): boolean {
   if (qualified === undefined) return false;
   if (filter.includes('@')) return qualified === filter;
-  return qualified.slice(0, qualified.lastIndexOf('@')) === filter;
+  return localName(qualified) === filter;
 }
 
 function positiveInt(query: URLSearchParams, name: string, fallback: number): number {

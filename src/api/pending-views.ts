@@ -7,12 +7,13 @@
 
 import { qualify } from '../core/names.js';
 import type { PendingObject } from '../server/runtime.js';
+import { routerMiddlewares } from '../server/unimplemented.js';
 import type { Listed } from './list-query.js';
 
 type Json = Record<string, unknown>;
 
 /** A TCP or UDP object without name/provider (rawdata). */
-export function pendingInfo(object: PendingObject): Json {
+function pendingInfo(object: PendingObject): Json {
   const out: Json = { ...(object.config as Json | undefined) };
   out.status = object.status;
   if (object.errors.length > 0) out.error = [...object.errors];
@@ -36,13 +37,6 @@ function serviceOf(object: PendingObject): string | undefined {
   return typeof service === 'string' ? qualify(service, object.provider) : undefined;
 }
 
-/** The qualified middlewares of a TCP router, for the `middlewareName` filter. */
-function middlewaresOf(object: PendingObject): string[] {
-  const middlewares = object.config?.middlewares;
-  const list = typeof middlewares === 'string' ? middlewares.split(',') : Array.isArray(middlewares) ? middlewares : [];
-  return list.filter((m): m is string => typeof m === 'string').map((m) => qualify(m.trim(), object.provider));
-}
-
 /** The objects of one map for a list endpoint (routers also filter by service, middleware and rule). */
 export function listedPending(objects: Iterable<PendingObject>, kind: 'router' | 'service' | 'middleware'): Listed[] {
   return [...objects].map((object) => {
@@ -51,7 +45,7 @@ export function listedPending(objects: Iterable<PendingObject>, kind: 'router' |
       const rule = object.config?.rule;
       if (typeof rule === 'string') listed.searchAlso = rule;
       listed.service = serviceOf(object);
-      listed.middlewares = middlewaresOf(object);
+      listed.middlewares = routerMiddlewares(object);
     }
     return listed;
   });

@@ -210,7 +210,7 @@ export function overview(view: ConfigurationView, config: StaticConfiguration): 
  * Every remark that concerns no single object: the static configuration's (source `static`),
  * then each provider's (unknown keys, sections not implemented).
  */
-export function issuesList(view: ConfigurationView): RuntimeIssue[] {
+function issuesList(view: ConfigurationView): RuntimeIssue[] {
   const fromStatic = view.staticWarnings().map(
     (w): RuntimeIssue => ({
       severity: 'warning',

@@ -8,6 +8,7 @@
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import type { RuntimeObject } from '../server/runtime.js';
+import { OBJECT_SECTIONS } from '../server/sections.js';
 import { collectConfiguration } from './collect.js';
 
 /** Validates configuration; exit code 0 when there is no error (and, with `--strict`, no warning), 1 otherwise. */
@@ -39,19 +40,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const collected = await collectConfiguration(config, rest);
   for (const failure of collected.failures) report(true, `${failure.location ?? failure.file}: ${failure.message}`);
   const { runtime } = collected;
-  const kinds = [
-    ['router', runtime.routers],
-    ['service', runtime.services],
-    ['middleware', runtime.middlewares],
-    ['TCP router', runtime.tcp.routers],
-    ['TCP service', runtime.tcp.services],
-    ['TCP middleware', runtime.tcp.middlewares],
-    ['TCP servers transport', runtime.tcp.serversTransports],
-    ['UDP router', runtime.udp.routers],
-    ['UDP service', runtime.udp.services],
-  ] as const;
-  for (const [kind, objects] of kinds) {
-    for (const object of objects.values() as IterableIterator<RuntimeObject<unknown>>) {
+  for (const { label: kind, objects } of OBJECT_SECTIONS) {
+    for (const object of objects(runtime).values()) {
       if (object.provider === 'internal') continue;
       const where = object.location ? `${object.location}: ` : '';
       for (const message of object.errors)

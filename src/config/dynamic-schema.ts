@@ -13,8 +13,6 @@ import { boolValue, durationMs, integerValue, stringList } from './value-schemas
 
 // Leaf values come from the one module of value schemas (value-schemas.ts), shared with the
 // static configuration, so a duration, a flag or a weight means the same everywhere.
-const intLike = integerValue();
-const boolLike = boolValue;
 
 /** A Go-style duration (`10s`, `250ms`) or a number of seconds, converted to milliseconds. */
 export const durationSchema = durationMs;
@@ -24,7 +22,7 @@ export const routerSchema = z.looseObject({
   service: z.string().optional(),
   middlewares: stringList.optional(),
   entryPoints: stringList.optional(),
-  priority: intLike.optional(),
+  priority: integerValue().optional(),
   ruleSyntax: z.string().optional(),
   tls: z.unknown().optional(),
 });
@@ -32,15 +30,15 @@ export const routerSchema = z.looseObject({
 export const serverSchema = z.looseObject({
   url: z.string(),
   weight: integerValue(0).optional(),
-  preservePath: boolLike.optional(),
+  preservePath: boolValue.optional(),
 });
 
 export const stickyCookieSchema = z.looseObject({
   name: z.string().optional(),
-  secure: boolLike.optional(),
-  httpOnly: boolLike.optional(),
+  secure: boolValue.optional(),
+  httpOnly: boolValue.optional(),
   sameSite: z.string().optional(),
-  maxAge: intLike.optional(),
+  maxAge: integerValue().optional(),
   path: z.string().optional(),
   domain: z.string().optional(),
 });
@@ -57,14 +55,14 @@ export const healthCheckSchema = z.looseObject({
   unhealthyInterval: durationSchema.optional(),
   timeout: durationSchema.optional(),
   method: z.string().optional(),
-  status: intLike.optional(),
+  status: integerValue().optional(),
   headers: z.record(z.string(), z.string()).optional(),
-  followRedirects: boolLike.optional(),
+  followRedirects: boolValue.optional(),
 });
 
 export const passiveHealthCheckSchema = z.looseObject({
   failureWindow: durationSchema.optional(),
-  maxFailedAttempts: intLike.optional(),
+  maxFailedAttempts: integerValue().optional(),
 });
 
 export const loadBalancerSchema = z.looseObject({
@@ -73,7 +71,7 @@ export const loadBalancerSchema = z.looseObject({
   sticky: stickySchema.optional(),
   healthCheck: healthCheckSchema.optional(),
   passiveHealthCheck: passiveHealthCheckSchema.optional(),
-  passHostHeader: boolLike.optional(),
+  passHostHeader: boolValue.optional(),
   serversTransport: z.string().optional(),
   responseForwarding: z.looseObject({ flushInterval: durationSchema.optional() }).optional(),
 });
@@ -86,8 +84,8 @@ export const weightedSchema = z.looseObject({
 
 export const mirroringSchema = z.looseObject({
   service: z.string(),
-  mirrorBody: boolLike.optional(),
-  maxBodySize: intLike.optional(),
+  mirrorBody: boolValue.optional(),
+  maxBodySize: integerValue().optional(),
   mirrors: z.array(z.looseObject({ name: z.string(), percent: integerValue(0, 100).optional() })).optional(),
   healthCheck: z.looseObject({}).optional(),
 });
@@ -143,8 +141,8 @@ export const serversTransportSchema = z.looseObject({
       readTimeout: durationSchema.optional(),
     })
     .optional(),
-  maxIdleConnsPerHost: intLike.optional(),
-  insecureSkipVerify: boolLike.optional(),
+  maxIdleConnsPerHost: integerValue().optional(),
+  insecureSkipVerify: boolValue.optional(),
 });
 
 export const httpSchema = z.looseObject({
@@ -200,8 +198,5 @@ export type ServersTransportConfig = z.output<typeof serversTransportSchema>;
 export type HttpConfiguration = z.output<typeof httpSchema>;
 /** A TCP, UDP or TLS object as written (not read until its protocol is implemented). */
 export type PendingObjectConfig = z.output<typeof pendingObjectSchema>;
-export type TcpConfiguration = z.output<typeof tcpSchema>;
-export type UdpConfiguration = z.output<typeof udpSchema>;
-export type TlsConfiguration = z.output<typeof tlsSchema>;
 /** A validated dynamic configuration, as one provider produced it (names not yet qualified). */
 export type DynamicConfiguration = z.output<typeof dynamicConfigurationSchema>;

@@ -59,6 +59,11 @@ const SECTIONS: Record<string, readonly Section[]> = {
   ],
 };
 
+/** The list-shaped sections of a root (a list of mappings, not objects by name), with the message when one is not. */
+const LIST_SECTIONS: Record<string, readonly (readonly [section: string, problem: string])[]> = {
+  tls: [['certificates', 'certificates must be a list of mappings (certFile, keyFile, stores)']],
+};
+
 /** `a, b and c`. */
 function listWords(words: readonly string[]): string {
   return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
@@ -105,8 +110,8 @@ export function validateDynamicConfiguration(
   for (const [root, sections] of Object.entries(SECTIONS)) {
     const value = canonical[root];
     if (value === undefined) continue;
-    const names = sections.map(([section]) => section);
-    if (root === 'tls') names.unshift('certificates');
+    const lists = LIST_SECTIONS[root] ?? [];
+    const names = [...lists.map(([section]) => section), ...sections.map(([section]) => section)];
     if (!isPlainObject(value)) {
       issue([root], `${root} must be a mapping of ${listWords(names)}`);
       continue;
@@ -135,10 +140,11 @@ export function validateDynamicConfiguration(
       }
       validRoot[section] = valid;
     }
-    if (root === 'tls' && value.certificates !== undefined) {
-      const certificates = value.certificates;
-      if (Array.isArray(certificates) && certificates.every(isPlainObject)) validRoot.certificates = certificates;
-      else issue(['tls', 'certificates'], 'certificates must be a list of mappings (certFile, keyFile, stores)');
+    for (const [section, problem] of lists) {
+      const items = value[section];
+      if (items === undefined) continue;
+      if (Array.isArray(items) && items.every(isPlainObject)) validRoot[section] = items;
+      else issue([root, section], problem);
     }
     config[root] = validRoot;
   }

@@ -63,7 +63,7 @@ export interface StaticWarning {
 export interface StaticLoadResult {
   config: StaticConfiguration;
   source: StaticSource;
-  /** Each remark as one line (logs, `check`). */
+  /** Each remark as one line (logs, `check`): the remarks' messages. */
   warnings: string[];
   /** The same remarks with the key each concerns (`/api/rawdata`'s `issues`). */
   remarks: StaticWarning[];
@@ -122,12 +122,16 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
   const hasFlags = Object.keys(flags.tree).length > 0;
   const envTree = envToTree(env, ENV_PREFIXES, { accept: isConfigKey });
   const hasEnv = Object.keys(envTree.tree).length > 0;
-  const warnings: string[] = [];
   const remarks: StaticWarning[] = [];
-  const sourceWarning = (message: string) => {
-    warnings.push(message);
-    remarks.push({ key: '', message });
-  };
+  const sourceWarning = (message: string) => remarks.push({ key: '', message });
+  // `warnings` is the remarks' messages, derived where the result is made.
+  const loaded = (config: StaticConfiguration, source: StaticSource): StaticLoadResult => ({
+    config,
+    source,
+    warnings: remarks.map((remark) => remark.message),
+    remarks,
+    rest: flags.rest,
+  });
 
   let filePath: string | undefined;
   if (configFile !== undefined) {
@@ -148,29 +152,19 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
       throw new ConfigError(`cannot read ${filePath}: ${(error as Error).message}`, filePath, error);
     }
     const parsed = parseConfigText(text, filePath);
-    const config = buildStaticConfiguration(parsed.value, { locate: parsed.locate, warnings, remarks });
-    return { config, source: { kind: 'file', path: filePath }, warnings, remarks, rest: flags.rest };
+    const config = buildStaticConfiguration(parsed.value, { locate: parsed.locate, remarks });
+    return loaded(config, { kind: 'file', path: filePath });
   }
   if (hasFlags) {
     if (hasEnv) sourceWarning('configuration environment variables are ignored: the configuration comes from flags');
-    const config = buildStaticConfiguration(flags.tree, { locate: originLocator(flags.origins), warnings, remarks });
-    return { config, source: { kind: 'flags' }, warnings, remarks, rest: flags.rest };
+    const config = buildStaticConfiguration(flags.tree, { locate: originLocator(flags.origins), remarks });
+    return loaded(config, { kind: 'flags' });
   }
   if (hasEnv) {
-    const config = buildStaticConfiguration(envTree.tree, {
-      locate: originLocator(envTree.origins),
-      warnings,
-      remarks,
-    });
-    return { config, source: { kind: 'env' }, warnings, remarks, rest: flags.rest };
+    const config = buildStaticConfiguration(envTree.tree, { locate: originLocator(envTree.origins), remarks });
+    return loaded(config, { kind: 'env' });
   }
-  return {
-    config: buildStaticConfiguration({}, { warnings, remarks }),
-    source: { kind: 'defaults' },
-    warnings,
-    remarks,
-    rest: flags.rest,
-  };
+  return loaded(buildStaticConfiguration({}, { remarks }), { kind: 'defaults' });
 }
 
 /** A locator for flags and variables: the flag or variable behind a path, or behind its nearest parent. */
@@ -206,12 +200,11 @@ function describe(
  */
 export function buildStaticConfiguration(
   raw: unknown,
-  options: { locate?: Locator; warnings?: string[]; remarks?: StaticWarning[] } = {},
+  options: { locate?: Locator; remarks?: StaticWarning[] } = {},
 ): StaticConfiguration {
-  const { locate, warnings = [], remarks = [] } = options;
+  const { locate, remarks = [] } = options;
   const warn = (path: readonly PropertyKey[], message: string) => {
     const { text, location, key } = describe(path, message, locate);
-    warnings.push(text);
     remarks.push(location === key ? { key, message: text } : { key, message: text, location });
   };
   const tree = raw ?? {};

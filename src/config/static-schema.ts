@@ -10,6 +10,14 @@ import { z } from 'zod';
 import { parseAddress } from './address.js';
 import { boolValue, countValue, durationMs, numberList, stringList, stringValue, wordValue } from './value-schemas.js';
 
+/**
+ * `entryPoints.<name>.http.maxHeaderBytes` by default: Node's default; Traefik's is Go's 1 MiB.
+ * 16 KiB is ample for real requests and bounds what one connection can make the parser hold.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
+/** `entryPoints.<name>.http.maxHeaderCount` by default (Switchyard's own; Apache's `LimitRequestFields`): more request header lines is 431. */
+export const DEFAULT_MAX_HEADER_COUNT = 100;
+
 const addressValue = stringValue.superRefine((value, ctx) => {
   try {
     parseAddress(value);
@@ -36,11 +44,8 @@ export const entryPointSchema = z.object({
   http: z
     .object({
       sanitizePath: boolValue.default(true),
-      // Node's default; Traefik's is Go's 1 MiB. 16 KiB is ample for real requests and bounds
-      // what one connection can make the parser hold.
-      maxHeaderBytes: countValue.default(16 * 1024),
-      /** Switchyard's own: more request header lines than this is 431 (Apache's default). */
-      maxHeaderCount: countValue.default(100),
+      maxHeaderBytes: countValue.default(DEFAULT_MAX_HEADER_BYTES),
+      maxHeaderCount: countValue.default(DEFAULT_MAX_HEADER_COUNT),
       encodedCharacters: encodedCharactersSchema,
     })
     .prefault({}),

@@ -34,12 +34,6 @@ function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-/** A non-negative integer, also as a string. */
-export const countValue = leaf('a non-negative integer', (v) => {
-  const n = toNumber(v);
-  return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
-});
-
 /** A string; numbers are accepted and turned into strings (`statusCodes: [200]`). */
 export const stringValue = leaf('a string', (v) =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined,
@@ -93,3 +87,6 @@ export function integerValue(min?: number, max?: number) {
     return n;
   });
 }
+
+/** A non-negative integer, also as a string. */
+export const countValue = integerValue(0);

@@ -10,3 +10,9 @@ export function providerOf(qualified: string): string {
   const at = qualified.lastIndexOf('@');
   return at === -1 ? '' : qualified.slice(at + 1);
 }
+
+/** The name as its provider wrote it, without the provider part (`db@file` → `db`). */
+export function localName(qualified: string): string {
+  const at = qualified.lastIndexOf('@');
+  return at === -1 ? qualified : qualified.slice(0, at);
+}

@@ -7,10 +7,11 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { durationSchema } from '../config/dynamic-schema.js';
+import { integerValue } from '../config/value-schemas.js';
 import { sendError } from '../proxy/responses.js';
 import { type CircuitPredicate, compileCircuitExpression } from './circuit-expression.js';
 import { RollingMetrics } from './circuit-metrics.js';
-import { intLike, OptionError } from './options.js';
+import { OptionError } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 const schema = z.strictObject({
@@ -18,7 +19,7 @@ const schema = z.strictObject({
   checkPeriod: durationSchema.optional(),
   fallbackDuration: durationSchema.optional(),
   recoveryDuration: durationSchema.optional(),
-  responseCode: intLike.pipe(z.number().int().min(100).max(599)).optional(),
+  responseCode: integerValue().pipe(z.number().int().min(100).max(599)).optional(),
 });
 
 /** Validated circuitBreaker options. */

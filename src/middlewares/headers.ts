@@ -5,14 +5,15 @@
  * the one that depends on the Origin. CORS preflights are answered here and never forwarded.
  */
 import { z } from 'zod';
+import { boolValue, integerValue } from '../config/value-schemas.js';
 import { compileGoRegexp } from './go-regexp.js';
-import { boolLike, headerMap, intLike, stringList } from './options.js';
+import { headerMap, stringList } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 const schema = z.strictObject({
   customRequestHeaders: headerMap.optional(),
   customResponseHeaders: headerMap.optional(),
-  accessControlAllowCredentials: boolLike.optional(),
+  accessControlAllowCredentials: boolValue.optional(),
   accessControlAllowHeaders: stringList.optional(),
   accessControlAllowMethods: stringList.optional(),
   accessControlAllowOriginList: stringList.optional(),
@@ -33,26 +34,26 @@ const schema = z.strictObject({
     )
     .optional(),
   accessControlExposeHeaders: stringList.optional(),
-  accessControlMaxAge: intLike.optional(),
-  addVaryHeader: boolLike.optional(),
+  accessControlMaxAge: integerValue().optional(),
+  addVaryHeader: boolValue.optional(),
   allowedHosts: stringList.optional(),
   hostsProxyHeaders: stringList.optional(),
   sslProxyHeaders: headerMap.optional(),
-  stsSeconds: intLike.optional(),
-  stsIncludeSubdomains: boolLike.optional(),
-  stsPreload: boolLike.optional(),
-  forceSTSHeader: boolLike.optional(),
-  frameDeny: boolLike.optional(),
+  stsSeconds: integerValue().optional(),
+  stsIncludeSubdomains: boolValue.optional(),
+  stsPreload: boolValue.optional(),
+  forceSTSHeader: boolValue.optional(),
+  frameDeny: boolValue.optional(),
   customFrameOptionsValue: z.string().optional(),
-  contentTypeNosniff: boolLike.optional(),
-  browserXssFilter: boolLike.optional(),
+  contentTypeNosniff: boolValue.optional(),
+  browserXssFilter: boolValue.optional(),
   customBrowserXSSValue: z.string().optional(),
   contentSecurityPolicy: z.string().optional(),
   contentSecurityPolicyReportOnly: z.string().optional(),
   publicKey: z.string().optional(),
   referrerPolicy: z.string().optional(),
   permissionsPolicy: z.string().optional(),
-  isDevelopment: boolLike.optional(),
+  isDevelopment: boolValue.optional(),
 });
 
 /** Validated headers options. */

@@ -4,13 +4,13 @@
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { integerValue } from '../config/value-schemas.js';
 import { sendError } from '../proxy/responses.js';
-import { intLike } from './options.js';
 import { compileSourceCriterion, sourceCriterionSchema } from './source-criterion.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 const schema = z.strictObject({
-  amount: intLike.pipe(z.number().int().min(1, 'must be at least 1')),
+  amount: integerValue().pipe(z.number().int().min(1, 'must be at least 1')),
   sourceCriterion: sourceCriterionSchema.optional(),
 });
 

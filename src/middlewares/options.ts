@@ -1,11 +1,16 @@
 /**
  * Option types shared by the middleware schemas. Values arrive from YAML/TOML (typed) and from
  * Docker labels or CLI flags (always strings, lists comma-separated), so each type accepts both.
+ * Flags and integers are config/value-schemas.ts's `boolValue` and `integerValue()`, as
+ * everywhere in the configuration.
  */
 import { z } from 'zod';
 import { compileGoRegexp } from './go-regexp.js';
 
-/** A list of strings: a YAML/TOML list, or a comma-separated string as labels write it. */
+/**
+ * A list of strings: a YAML/TOML list, or a comma-separated string as labels write it. Stricter
+ * than the configuration's `stringList` (value-schemas.ts): a number in the list is an error.
+ */
 export const stringList = z
   .union([z.array(z.string()), z.string()], { error: 'expected a list of strings or a comma-separated string' })
   .transform((value) =>
@@ -16,18 +21,6 @@ export const stringList = z
           .map((item) => item.trim())
           .filter((item) => item !== ''),
   );
-
-/** A boolean, or its spelling in a label (`true`, `FALSE`…). */
-export const boolLike = z
-  .union([z.boolean(), z.string().regex(/^(true|false)$/i, 'expected true or false')], {
-    error: 'expected true or false',
-  })
-  .transform((value) => (typeof value === 'boolean' ? value : value.toLowerCase() === 'true'));
-
-/** An integer, or its decimal spelling in a label. */
-export const intLike = z
-  .union([z.number().int(), z.string().regex(/^\s*-?\d+\s*$/, 'expected an integer')], { error: 'expected an integer' })
-  .transform((value) => Number(value));
 
 /** A map of header name to value; labels give the values as strings, YAML may give numbers. */
 export const headerMap = z.record(

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../config/dynamic-schema.js';
+import { integerValue } from '../config/value-schemas.js';
 import { sendError } from '../proxy/responses.js';
-import { intLike } from './options.js';
 import { compileSourceCriterion, sourceCriterionSchema } from './source-criterion.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
@@ -16,7 +16,7 @@ const schema = z.strictObject({
     .transform(Number)
     .optional(),
   period: durationSchema.optional(),
-  burst: intLike.pipe(z.number().int().min(0, 'must be at least 0')).optional(),
+  burst: integerValue().pipe(z.number().int().min(0, 'must be at least 0')).optional(),
   sourceCriterion: sourceCriterionSchema.optional(),
 });
 

@@ -4,15 +4,16 @@
  * that yields the same URL passes the request on, so a rule cannot redirect to itself forever.
  */
 import { z } from 'zod';
+import { boolValue } from '../config/value-schemas.js';
 import { compileGoTemplate } from './go-regexp.js';
-import { boolLike, goReplaceRegexp } from './options.js';
+import { goReplaceRegexp } from './options.js';
 import { clientUrl, sendRedirect } from './redirect.js';
 import type { Handler, MiddlewareDefinition } from './types.js';
 
 const schema = z.strictObject({
   regex: goReplaceRegexp,
   replacement: z.string().refine((text) => !/[\x00-\x1f\x7f]/.test(text), 'control characters are not allowed'),
-  permanent: boolLike.optional(),
+  permanent: boolValue.optional(),
 });
 
 /** Validated redirectRegex options (regex compiled, global). */

@@ -5,8 +5,8 @@
  * documentation states, so the middleware can sit on a router shared by both entry points.
  */
 import { z } from 'zod';
+import { boolValue } from '../config/value-schemas.js';
 import { requestUri } from '../proxy/request-headers.js';
-import { boolLike } from './options.js';
 import { isDefaultPort, sendRedirect, splitHostPort } from './redirect.js';
 import type { Handler, MiddlewareDefinition } from './types.js';
 
@@ -21,7 +21,7 @@ const schema = z.strictObject({
     .transform((port) => String(port).trim())
     .refine((port) => port === '' || (/^\d{1,5}$/.test(port) && Number(port) <= 65535), 'expected a port number')
     .optional(),
-  permanent: boolLike.optional(),
+  permanent: boolValue.optional(),
 });
 
 /** Validated redirectScheme options. */

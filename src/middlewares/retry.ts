@@ -9,12 +9,12 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../config/dynamic-schema.js';
+import { integerValue } from '../config/value-schemas.js';
 import { bufferableLength, hasRequestBody, readBody } from '../proxy/buffered-body.js';
-import { intLike } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext, RetryBudget } from './types.js';
 
 const schema = z.strictObject({
-  attempts: intLike.pipe(z.number().int().min(0, 'must be at least 0')).optional(),
+  attempts: integerValue().pipe(z.number().int().min(0, 'must be at least 0')).optional(),
   initialInterval: durationSchema.optional(),
 });
 

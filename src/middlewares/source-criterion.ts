@@ -5,21 +5,22 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
+import { boolValue, integerValue } from '../config/value-schemas.js';
 import { plainAddress } from '../proxy/request-headers.js';
-import { boolLike, intLike, OptionError, stringList } from './options.js';
+import { OptionError, stringList } from './options.js';
 import type { RequestContext } from './types.js';
 
 /** The `sourceCriterion` option schema. */
 export const sourceCriterionSchema = z.strictObject({
   ipStrategy: z
     .strictObject({
-      depth: intLike.pipe(z.number().int().min(0, 'must be at least 0')).optional(),
+      depth: integerValue().pipe(z.number().int().min(0, 'must be at least 0')).optional(),
       excludedIPs: stringList.optional(),
-      ipv6Subnet: intLike.optional(),
+      ipv6Subnet: integerValue().optional(),
     })
     .optional(),
   requestHeaderName: z.string().optional(),
-  requestHost: boolLike.optional(),
+  requestHost: boolValue.optional(),
 });
 
 /** Validated `sourceCriterion`. */

@@ -3,12 +3,13 @@
  * removed (X-Forwarded-Prefix), so it can build links that still work behind the prefix.
  */
 import { z } from 'zod';
-import { boolLike, stringList } from './options.js';
+import { boolValue } from '../config/value-schemas.js';
+import { stringList } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 const schema = z.strictObject({
   prefixes: stringList.default([]),
-  forceSlash: boolLike.optional(),
+  forceSlash: boolValue.optional(),
 });
 
 /** Validated stripPrefix options. */

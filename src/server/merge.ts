@@ -8,22 +8,7 @@
 import type { ConfigIssue } from '../core/config-issue.js';
 import type { ProviderSnapshot } from '../provider/provider.js';
 import { emptyRuntime, type RuntimeConfiguration, type RuntimeObject } from './runtime.js';
-
-/** The sections whose objects are named, as `[root, section]` of the dynamic configuration. */
-const NAMED_SECTIONS = [
-  ['http', 'routers'],
-  ['http', 'services'],
-  ['http', 'middlewares'],
-  ['http', 'serversTransports'],
-  ['tcp', 'routers'],
-  ['tcp', 'services'],
-  ['tcp', 'middlewares'],
-  ['tcp', 'serversTransports'],
-  ['udp', 'routers'],
-  ['udp', 'services'],
-  ['tls', 'options'],
-  ['tls', 'stores'],
-] as const;
+import { NAMED_SECTIONS, namedSection } from './sections.js';
 
 /** The runtime map of a `[root, section]`, or undefined for a section that has none. */
 function mapOf(
@@ -31,10 +16,7 @@ function mapOf(
   root: string,
   section: string,
 ): Map<string, RuntimeObject<unknown>> | undefined {
-  if (!NAMED_SECTIONS.some(([r, s]) => r === root && s === section)) return undefined;
-  // The HTTP maps sit at the top of the runtime configuration, the others under their root.
-  const holder = root === 'http' ? runtime : runtime[root as 'tcp' | 'udp' | 'tls'];
-  return (holder as unknown as Record<string, Map<string, RuntimeObject<unknown>>>)[section];
+  return namedSection(root, section)?.objects(runtime);
 }
 
 /** Builds a fresh runtime configuration from provider snapshots (statuses all start enabled). */
@@ -42,7 +24,7 @@ export function mergeSnapshots(snapshots: Iterable<ProviderSnapshot>): RuntimeCo
   const runtime = emptyRuntime();
   for (const snapshot of snapshots) {
     const config = snapshot.config as Record<string, Record<string, Record<string, unknown> | undefined> | undefined>;
-    for (const [root, section] of NAMED_SECTIONS) {
+    for (const { root, section } of NAMED_SECTIONS) {
       const objects = config[root]?.[section] ?? {};
       for (const [name, definition] of Object.entries(objects)) {
         const object = ensure(runtime, root, section, name, snapshot.provider);

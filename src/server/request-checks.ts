@@ -7,9 +7,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-/** Default limit on request header lines (Apache's `LimitRequestFields`). */
-export const DEFAULT_MAX_HEADER_COUNT = 100;
-
 /** The status that refuses the request, or 0 when it may be routed. */
 export function requestProblem(req: IncomingMessage, maxHeaderCount: number): number {
   // HTTP/0.9 (a request line with no version) is not a request a proxy can forward; HTTP/2.0 and

@@ -4,7 +4,11 @@
  * dashboard, ping and metrics.
  */
 import { parseAddress } from '../config/address.js';
-import type { StaticConfiguration } from '../config/static-schema.js';
+import {
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_HEADER_COUNT,
+  type StaticConfiguration,
+} from '../config/static-schema.js';
 import type { ProviderSnapshot } from '../provider/provider.js';
 import type { TransportOptions } from '../proxy/transport.js';
 import { allowedEncodings } from '../rules/sanitize-path.js';
@@ -26,8 +30,8 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
       readTimeout: entry.transport.respondingTimeouts.readTimeout,
       idleTimeout: entry.transport.respondingTimeouts.idleTimeout,
       writeTimeout: entry.transport.respondingTimeouts.writeTimeout,
-      maxHeaderBytes: entry.http.maxHeaderBytes > 0 ? entry.http.maxHeaderBytes : 16 * 1024,
-      maxHeaderCount: entry.http.maxHeaderCount > 0 ? entry.http.maxHeaderCount : 100,
+      maxHeaderBytes: entry.http.maxHeaderBytes > 0 ? entry.http.maxHeaderBytes : DEFAULT_MAX_HEADER_BYTES,
+      maxHeaderCount: entry.http.maxHeaderCount > 0 ? entry.http.maxHeaderCount : DEFAULT_MAX_HEADER_COUNT,
       sanitizePath: entry.http.sanitizePath,
       allowedEncodings: allowedEncodings(entry.http.encodedCharacters),
     };

@@ -15,6 +15,7 @@ import { EntryPoint, type EntryPointOptions, type RequestObserver } from './entr
 import { mergeSnapshots } from './merge.js';
 import { RoutingTable } from './routing-table.js';
 import type { RuntimeConfiguration } from './runtime.js';
+import { OBJECT_SECTIONS } from './sections.js';
 import { ConfigurationWatcher } from './watcher.js';
 
 /** Everything the process needs, resolved from the static configuration. */
@@ -157,21 +158,10 @@ export class Switchyard {
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 
-  /** Every transport that may hold pooled connections to an upstream. */
-
   private logConfigurationErrors(runtime: RuntimeConfiguration): void {
     const log = this.options.logger;
-    for (const [kind, map] of [
-      ['router', runtime.routers],
-      ['service', runtime.services],
-      ['middleware', runtime.middlewares],
-      ['tcpRouter', runtime.tcp.routers],
-      ['tcpService', runtime.tcp.services],
-      ['tcpMiddleware', runtime.tcp.middlewares],
-      ['udpRouter', runtime.udp.routers],
-      ['udpService', runtime.udp.services],
-    ] as const) {
-      for (const object of map.values()) {
+    for (const { field: kind, objects } of OBJECT_SECTIONS) {
+      for (const object of objects(runtime).values()) {
         if (object.errors.length === 0) continue;
         // A warning (an object shown but not served, an ignored key) is not an error.
         if (object.status === 'disabled')

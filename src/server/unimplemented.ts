@@ -10,25 +10,15 @@
  * text requests meant to be encrypted, on every entry point it names.
  */
 
-import { qualify } from '../core/names.js';
+import { localName, qualify } from '../core/names.js';
 import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
+import { NAMED_SECTIONS } from './sections.js';
 
-/** What each pending section is, for the message: `<key>: <what> not implemented yet; <consequence>`. */
-const PENDING = [
-  ['tcp', 'routers', 'TCP routing is', 'this router is not served'],
-  ['tcp', 'services', 'TCP services are', 'nothing is sent to this service'],
-  ['tcp', 'middlewares', 'TCP middlewares are', 'ignored'],
-  ['tcp', 'serversTransports', 'TCP servers transports are', 'ignored'],
-  ['udp', 'routers', 'UDP routing is', 'this router is not served'],
-  ['udp', 'services', 'UDP services are', 'nothing is sent to this service'],
-  ['tls', 'options', 'TLS is', 'ignored'],
-  ['tls', 'stores', 'TLS is', 'ignored'],
-] as const;
-
-/** The name as its provider wrote it (`db@file` → `db`), for key paths the user can find. */
-function shortName(object: { name: string; provider: string }): string {
-  const suffix = `@${object.provider}`;
-  return object.name.endsWith(suffix) ? object.name.slice(0, -suffix.length) : object.name;
+/** The qualified middlewares a TCP router names (`middlewares`: a list, or a label's comma-separated string). */
+export function routerMiddlewares(router: PendingObject): string[] {
+  const names = router.config?.middlewares;
+  const list = typeof names === 'string' ? names.split(',') : Array.isArray(names) ? names : [];
+  return list.filter((m): m is string => typeof m === 'string').map((m) => qualify(m.trim(), router.provider));
 }
 
 /**
@@ -42,10 +32,11 @@ function wantsTls(tls: unknown): boolean {
 
 /** Marks each object that is not implemented (status and message) and lists the TLS section in `issues`. */
 export function reportUnimplemented(runtime: RuntimeConfiguration): void {
-  for (const [root, section, what, consequence] of PENDING) {
-    const map = (runtime[root] as unknown as Record<string, Map<string, PendingObject>>)[section];
-    for (const object of map?.values() ?? []) {
-      const key = `${root}.${section}.${shortName(object)}`;
+  for (const { root, section, pending, objects } of NAMED_SECTIONS) {
+    if (pending === undefined) continue;
+    const { what, consequence } = pending;
+    for (const object of objects(runtime).values()) {
+      const key = `${root}.${section}.${localName(object.name)}`;
       const message = `${key}: ${what} not implemented yet; ${consequence}`;
       addError(object, message, 'warning');
       // TLS options and stores have no API endpoint of their own: the issues list shows them.
@@ -70,7 +61,7 @@ export function reportUnimplemented(runtime: RuntimeConfiguration): void {
     if (router.config === undefined || !wantsTls(router.config.tls)) continue;
     addError(
       router,
-      `http.routers.${shortName(router)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP`,
+      `http.routers.${localName(router.name)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP`,
     );
   }
 }
@@ -85,11 +76,8 @@ function linkUsers(
     if (target !== undefined && !target.usedBy.includes(user)) target.usedBy.push(user);
   };
   for (const router of routers.values()) {
-    const { service, middlewares: names } = router.config ?? {};
+    const service = router.config?.service;
     if (typeof service === 'string') use(services.get(qualify(service, router.provider)), router.name);
-    const list = typeof names === 'string' ? names.split(',') : Array.isArray(names) ? names : [];
-    for (const name of list) {
-      if (typeof name === 'string') use(middlewares.get(qualify(name.trim(), router.provider)), router.name);
-    }
+    for (const name of routerMiddlewares(router)) use(middlewares.get(name), router.name);
   }
 }

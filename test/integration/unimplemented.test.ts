@@ -24,7 +24,10 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
           },
           services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } },
         },
-        tcp: { routers: { catchAll: { rule: 'HostSNI(`*`)', service: 'app', entryPoints: ['web'] } } },
+        tcp: {
+          routers: { catchAll: { rule: 'HostSNI(`*`)', service: 'app', entryPoints: ['web'] } },
+          serversTransports: { slow: { dialTimeout: '5s' } },
+        },
         tls: { certificates: [{ certFile: '/nope.crt', keyFile: '/nope.key' }] },
       },
       ['--entryPoints.traefik.address=127.0.0.1:0', '--api.insecure=true'],
@@ -64,6 +67,7 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
     const text = lines.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.obj)}`).join('\n');
     assert.match(text, /error router has errors .*http\.routers\.secure\.tls/);
     assert.match(text, /warn tcpRouter has warnings .*tcp\.routers\.catchAll/);
+    assert.match(text, /warn tcpServersTransport has warnings .*tcp\.serversTransports\.slow/);
     assert.match(text, /warn tls\.certificates: TLS is not implemented yet/);
   });
 });
