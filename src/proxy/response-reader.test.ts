@@ -213,6 +213,7 @@ describe('upstream response reader: strict head validation', () => {
     ['a two-digit status', 'HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n'],
     ['a four-digit status', 'HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n'],
     ['HTTP/2.0', 'HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['a bare CR between the status code and the reason phrase', 'HTTP/1.1 200\rOK\r\nContent-Length: 0\r\n\r\n'],
     ['obsolete line folding', 'HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 0\r\n\r\n'],
   ];
   for (const [what, wire] of refused) {

@@ -279,7 +279,10 @@ export class ResponseReader {
       return protocolError('invalid status line');
     const minor = head.charCodeAt(7) - 48;
     const status = threeDigits(head, 9);
-    if (status < 100 || minor < 0 || minor > 9) return protocolError('invalid status line');
+    // The status code ends the line or is followed by SP: a bare CR there (`103\rEarly Hints`)
+    // would otherwise fall between the code and the reason phrase, checked by neither.
+    if (status < 100 || minor < 0 || minor > 9 || (lineEnd > 12 && head.charCodeAt(12) !== 32))
+      return protocolError('invalid status line');
     if (lineEnd > 13 && !isFieldText(head, 13, lineEnd)) return protocolError('invalid reason phrase');
     const message = lineEnd > 13 ? head.slice(13, lineEnd) : '';
     let keepAlive = minor >= 1;
