@@ -89,6 +89,34 @@ export const dockerProviderSchema = z.object({
   useBindPortIP: boolValue.default(false),
 });
 
+/** Traefik's client TLS block of a provider (`providers.redis.tls`, `providers.etcd.tls`). */
+const providerTlsSchema = z.object({
+  ca: stringValue.optional(),
+  cert: stringValue.optional(),
+  key: stringValue.optional(),
+  insecureSkipVerify: boolValue.default(false),
+});
+
+/** `providers.redis` (Traefik v3 keys; `sentinel` is parsed so that it can be named in a warning). */
+export const redisProviderSchema = z.object({
+  endpoints: stringList.default(['127.0.0.1:6379']),
+  rootKey: stringValue.default('traefik'),
+  username: stringValue.optional(),
+  password: stringValue.optional(),
+  db: countValue.default(0),
+  tls: providerTlsSchema.optional(),
+  sentinel: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `providers.etcd` (Traefik v3 keys). */
+export const etcdProviderSchema = z.object({
+  endpoints: stringList.default(['127.0.0.1:2379']),
+  rootKey: stringValue.default('traefik'),
+  username: stringValue.optional(),
+  password: stringValue.optional(),
+  tls: providerTlsSchema.optional(),
+});
+
 export const providersSchema = z
   .object({
     // No default here: unset, the watcher coalesces bursts over 50 ms (server/watcher.ts) so that
@@ -96,6 +124,8 @@ export const providersSchema = z
     providersThrottleDuration: durationMs.optional(),
     file: fileProviderSchema.optional(),
     docker: dockerProviderSchema.optional(),
+    redis: redisProviderSchema.optional(),
+    etcd: etcdProviderSchema.optional(),
   })
   .prefault({});
 

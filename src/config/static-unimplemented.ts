@@ -24,5 +24,18 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
   if (config.api?.debug === true) {
     out.push({ path: ['api', 'debug'], message: 'the debug endpoints (/debug/…) are not implemented, ignored' });
   }
+  const redis = config.providers.redis;
+  if (redis?.sentinel !== undefined) {
+    out.push({
+      path: ['providers', 'redis', 'sentinel'],
+      message: 'Redis Sentinel is not implemented yet, ignored: the provider connects to the first endpoint directly',
+    });
+  }
+  if (redis !== undefined && redis.endpoints.length > 1) {
+    out.push({
+      path: ['providers', 'redis', 'endpoints'],
+      message: `only the first endpoint (${redis.endpoints[0]}) is used; Redis Cluster is not implemented yet`,
+    });
+  }
   return out;
 }

@@ -37,5 +37,37 @@ export async function createProviders(config: StaticConfiguration, logger: Logge
     const { DockerProvider } = await import('./docker/docker-provider.js');
     providers.push(new DockerProvider({ ...docker, logger: messageLogger(logger, 'docker') }));
   }
+  // KV clients load only when used (ioredis; etcd3 brings gRPC).
+  const redis = config.providers.redis;
+  if (redis !== undefined) {
+    const [{ KvProvider }, { RedisStore }] = await Promise.all([
+      import('./kv/kv-provider.js'),
+      import('./kv/redis-store.js'),
+    ]);
+    const log = messageLogger(logger, 'redis');
+    providers.push(
+      new KvProvider({
+        name: 'redis',
+        rootKey: redis.rootKey,
+        logger: log,
+        store: new RedisStore({ ...redis, logger: log }),
+      }),
+    );
+  }
+  const etcd = config.providers.etcd;
+  if (etcd !== undefined) {
+    const [{ KvProvider }, { EtcdStore }] = await Promise.all([
+      import('./kv/kv-provider.js'),
+      import('./kv/etcd-store.js'),
+    ]);
+    providers.push(
+      new KvProvider({
+        name: 'etcd',
+        rootKey: etcd.rootKey,
+        logger: messageLogger(logger, 'etcd'),
+        store: new EtcdStore(etcd),
+      }),
+    );
+  }
   return providers;
 }
