@@ -7,6 +7,7 @@
 //   docker       dist/test/e2e/docker/**/*.test.js (a real Docker engine)
 //   browser      dist/test/e2e/browser/**/*.test.js (a real headless Chromium)
 //   kv           dist/test/e2e/kv/**/*.test.js (real redis-server and etcd, started by the tests)
+//   swarm        dist/test/e2e/swarm/**/*.test.js (a real single-node swarm: scripts/docker/ensure-swarm.sh)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ const SUITES = {
   docker: ['dist/test/e2e/docker'],
   browser: ['dist/test/e2e/browser'],
   kv: ['dist/test/e2e/kv'],
+  swarm: ['dist/test/e2e/swarm'],
 };
 
 function collect(dir, out) {

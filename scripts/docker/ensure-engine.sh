@@ -6,7 +6,8 @@
 #      stop and restart it (they never touch a daemon somebody else started);
 #   3. waits for `docker info` to answer, within a deadline.
 # Environment: SWITCHYARD_DOCKERD_TIMEOUT (seconds, default 90), SWITCHYARD_DOCKERD_STATE (folder for
-# the pid and log files, default /tmp/switchyard-dockerd).
+# the pid and log files, default /tmp/switchyard-dockerd), SWITCHYARD_DOCKERD_LIVE_RESTORE=0 (start
+# the daemon without --live-restore, for swarm mode).
 set -euo pipefail
 
 timeout_s="${SWITCHYARD_DOCKERD_TIMEOUT:-90}"
@@ -58,7 +59,10 @@ else
     printf '\n==== %s: dockerd started by ensure-engine.sh ====\n' "$(date -u +%FT%TZ)" >>"$log_file"
     say "starting dockerd (log: $log_file)"
     # setsid: the daemon must outlive this script and the shell that ran it.
-    setsid dockerd --iptables=false --storage-driver=vfs --live-restore \
+    live_restore=(--live-restore)
+    # Swarm mode refuses a daemon with live-restore: ensure-swarm.sh asks for one without.
+    [ "${SWITCHYARD_DOCKERD_LIVE_RESTORE:-1}" = 0 ] && live_restore=()
+    setsid dockerd --iptables=false --storage-driver=vfs "${live_restore[@]}" \
       >>"$log_file" 2>&1 </dev/null &
     echo $! >"$pid_file"
     say "dockerd pid $(cat "$pid_file")"

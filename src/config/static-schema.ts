@@ -89,6 +89,19 @@ export const dockerProviderSchema = z.object({
   useBindPortIP: boolValue.default(false),
 });
 
+/** `providers.swarm` (Traefik v3's Swarm provider; its `tls`, `username`, `password`, `httpClientTimeout` are warned as unsupported). */
+export const swarmProviderSchema = z.object({
+  endpoint: stringValue.default('unix:///var/run/docker.sock'),
+  exposedByDefault: boolValue.default(true),
+  defaultRule: stringValue.default('Host(`{{ normalize .Name }}`)'),
+  network: stringValue.optional(),
+  watch: boolValue.default(true),
+  constraints: stringValue.optional(),
+  allowEmptyServices: boolValue.default(false),
+  useBindPortIP: boolValue.default(false),
+  refreshSeconds: durationMs.default(15_000),
+});
+
 /** Traefik's client TLS block of a provider (`providers.redis.tls`, `providers.etcd.tls`). */
 const providerTlsSchema = z.object({
   ca: stringValue.optional(),
@@ -124,6 +137,7 @@ export const providersSchema = z
     providersThrottleDuration: durationMs.optional(),
     file: fileProviderSchema.optional(),
     docker: dockerProviderSchema.optional(),
+    swarm: swarmProviderSchema.optional(),
     redis: redisProviderSchema.optional(),
     etcd: etcdProviderSchema.optional(),
   })

@@ -37,6 +37,14 @@ export async function createProviders(config: StaticConfiguration, logger: Logge
     const { DockerProvider } = await import('./docker/docker-provider.js');
     providers.push(new DockerProvider({ ...docker, logger: messageLogger(logger, 'docker') }));
   }
+  const swarm = config.providers.swarm;
+  if (swarm !== undefined) {
+    const { SwarmProvider } = await import('./swarm/swarm-provider.js');
+    const { refreshSeconds, ...options } = swarm;
+    providers.push(
+      new SwarmProvider({ ...options, refreshMs: refreshSeconds, logger: messageLogger(logger, 'swarm') }),
+    );
+  }
   // KV clients load only when used (ioredis; etcd3 brings gRPC).
   const redis = config.providers.redis;
   if (redis !== undefined) {

@@ -128,7 +128,8 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
           severity: 'error',
         });
       }
-    } else if (lower === 'docker') {
+    } else if (lower === 'docker' || lower === 'swarm') {
+      // `docker.network` / `swarm.network`; `swarm.lbswarm` is read by the Swarm provider itself.
       const network = isObject(value) ? getKey(value, 'network') : undefined;
       if (network && typeof network[1] === 'string') result.network = network[1];
     } else if (lower === 'tcp' || lower === 'udp') {

@@ -45,7 +45,10 @@ export interface Workload {
   /** Its own name (`.ContainerName` in the default rule; the default service name without a group). */
   name: string;
   labels: Record<string, string>;
-  /** Compose (or stack) identity: workloads of one group share a default service, so replicas merge. */
+  /**
+   * Compose (or stack) identity: workloads of one group share a default service, so replicas
+   * merge. A Swarm service has no project part (`project: ''`): its name already is unique.
+   */
   group?: { project: string; service: string };
   /** Only running workloads are considered at all. */
   running: boolean;
@@ -63,8 +66,9 @@ export function isServing(workload: Workload): boolean {
   return workload.health === 'none' || workload.health === 'healthy';
 }
 
-/** The service a workload gets when its labels define none (a group: `<service>-<project>`). */
+/** The service a workload gets when its labels define none (a group: `<service>-<project>`, or `<service>` without a project). */
 export function defaultServiceName(workload: Pick<Workload, 'name' | 'group'>): string {
   const group = workload.group;
-  return normalizeName(group ? `${group.service}_${group.project}` : workload.name);
+  if (group === undefined) return normalizeName(workload.name);
+  return normalizeName(group.project === '' ? group.service : `${group.service}_${group.project}`);
 }

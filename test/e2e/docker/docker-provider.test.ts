@@ -6,7 +6,6 @@
  * host's static busybox with `docker import`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -19,10 +18,10 @@ import type { ServiceConfig } from '../../../src/config/dynamic-schema.js';
 import type { SwitchyardError } from '../../../src/errors.js';
 import { DockerProvider } from '../../../src/provider/docker/docker-provider.js';
 import type { ProviderSink, ProviderSnapshot } from '../../../src/provider/provider.js';
+import { BUSYBOX_IMAGE, ensureBusyboxImage } from '../../helpers/busybox-image.js';
 
 const SOCKET = '/var/run/docker.sock';
-const IMAGE = 'sy-test-busybox';
-const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((path) => existsSync(path));
+const IMAGE = BUSYBOX_IMAGE;
 const skip = existsSync(SOCKET) ? false : `no Docker engine here (${SOCKET} is absent)`;
 
 /** A sink that records everything, with a way to wait for a condition. */
@@ -68,27 +67,6 @@ function service(snapshot: ProviderSnapshot | undefined, name: string): ServiceC
   return snapshot?.config.http?.services?.[name];
 }
 
-/** Makes the busybox image from the host's static binary unless it exists already. */
-async function ensureImage(docker: Docker): Promise<void> {
-  try {
-    await docker.getImage(IMAGE).inspect();
-    return;
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-  }
-  if (BUSYBOX === undefined) throw new Error('busybox is not installed (apt-get install busybox-static)');
-  const slash = BUSYBOX.lastIndexOf('/');
-  const tar = spawn(
-    'tar',
-    ['-C', BUSYBOX.slice(0, slash), '--transform', 's,^,bin/,', '-c', BUSYBOX.slice(slash + 1)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const progress = await docker.importImage(tar.stdout, { repo: IMAGE, tag: 'latest' });
-  await new Promise<void>((resolve, reject) =>
-    docker.modem.followProgress(progress, (error: Error | null) => (error ? reject(error) : resolve())),
-  );
-}
-
 describe('the Docker provider against a real engine', { skip, timeout: 120_000 }, () => {
   const docker = new Docker({ socketPath: SOCKET });
   const run = randomBytes(4).toString('hex');
@@ -96,7 +74,7 @@ describe('the Docker provider against a real engine', { skip, timeout: 120_000 }
   const providers: DockerProvider[] = [];
 
   before(async () => {
-    await ensureImage(docker);
+    await ensureBusyboxImage(docker);
   });
 
   after(async () => {

@@ -132,6 +132,29 @@ for (const store of ['redis', 'etcd'] as const) {
       await writer.del('traefik/http/routers/app/observability/tracing');
     });
 
+    test('a sticky cookie set by one instance holds on the other (it names the server, not the instance)', async () => {
+      await writeRoute(writer, [a, b]);
+      await writer.set('traefik/http/services/app/loadbalancer/sticky/cookie/name', 'sy_sticky');
+      await waitFor(() => converged(instances, ['a', 'b']), { timeout: 5000, what: 'both servers on both instances' });
+      const first = await waitFor(
+        async (): Promise<{ cookie: string; backend: unknown } | undefined> => {
+          const response = await send(`${instances[0].url}/`);
+          const cookie = String(response.headers['set-cookie'] ?? '');
+          return cookie.startsWith('sy_sticky=')
+            ? { cookie: cookie.split(';')[0] as string, backend: response.headers['x-backend'] }
+            : undefined;
+        },
+        { timeout: 5000, what: 'the sticky cookie' },
+      );
+      for (let i = 0; i < 10; i++) {
+        const response = await send(`${instances[i % 2].url}/`, { headers: { cookie: first.cookie } });
+        assert.equal(response.headers['x-backend'], first.backend, `request ${i} on instance ${i % 2}`);
+      }
+      await writer.del('traefik/http/services/app/loadbalancer/sticky/cookie/name');
+      await writer.del('traefik/http/services/app/loadbalancer/servers/1/url');
+      await waitFor(() => converged(instances, ['a']), { timeout: 5000, what: 'back to server a alone' });
+    });
+
     test('the store goes away under load: no failed request, the failure is reported, its return resynchronises', async () => {
       const load = startSteadyLoad({
         url: `${instances[0].url}/`,
