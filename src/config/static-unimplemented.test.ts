@@ -16,9 +16,8 @@ describe('static keys Switchyard does not implement', () => {
       'entryPoints.web.transport.lifeCycle.graceTimeOut=5s',
       'entryPoints.web.http2.maxConcurrentStreams=100',
       'certificatesResolvers.le.acme.email=a@b.test',
-      'providers.swarm.endpoint=tcp://127.0.0.1:2377',
-      'providers.redis.endpoints=127.0.0.1:6379',
-      'providers.etcd.endpoints=127.0.0.1:2379',
+      'providers.consul.endpoints=127.0.0.1:8500',
+      'providers.zooKeeper.endpoints=127.0.0.1:2181',
       'providers.kubernetesCRD=true',
     ];
     const { warnings, remarks } = await load(['--entryPoints.web.address=:8000', ...keys.map((k) => `--${k}`)]);
@@ -30,9 +29,8 @@ describe('static keys Switchyard does not implement', () => {
       'entryPoints.web.transport.lifeCycle',
       'entryPoints.web.http2',
       'certificatesResolvers',
-      'providers.swarm',
-      'providers.redis',
-      'providers.etcd',
+      'providers.consul',
+      'providers.zooKeeper',
       'providers.kubernetesCRD',
     ];
     for (const key of named) {

@@ -9,9 +9,6 @@
 import type { Workload } from '../labels/workload.js';
 import type { SwarmNetwork, SwarmService, SwarmTask } from './swarm-api.js';
 
-/** The stack a service belongs to (`docker stack deploy` sets it), or ''. */
-const STACK_LABEL = 'com.docker.stack.namespace';
-
 /** The value of `<prefix>.swarm.<key>` for the first label prefix that has it, case-insensitively. */
 function swarmLabel(labels: Record<string, string>, key: string): string | undefined {
   for (const prefix of ['switchyard', 'traefik']) {

@@ -124,7 +124,7 @@ for (const store of ['redis', 'etcd'] as const) {
       const router = await waitFor(
         () =>
           instances[0].app.runtime.routers
-            .get('app@' + store)
+            .get(`app@${store}`)
             ?.errors.find((message) => message.includes('observability')),
         { timeout: 5000, what: 'a warning naming the unknown key' },
       );
