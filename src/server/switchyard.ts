@@ -3,11 +3,13 @@
  * configuration, a routing table is built from it and swapped into every entry point.
  * Also owns reloads (SIGHUP) and graceful shutdown.
  */
+
 import { Drainer } from '../balancer/drain.js';
 import { HealthChecker } from '../balancer/health-check.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { Logger } from '../core/logger.js';
 import type { Handler } from '../core/request-context.js';
+import { closeSharedBuckets } from '../middlewares/shared-buckets.js';
 import type { Provider, ProviderSnapshot } from '../provider/provider.js';
 import { type TransportOptions, TransportPool } from '../proxy/transport.js';
 import { buildRoutingTable } from './build-table.js';
@@ -155,6 +157,7 @@ export class Switchyard {
     await Promise.all([...this.entryPoints.values()].map((e) => e.close(graceMs)));
     this.drainer.stop();
     this.transports.destroyAll();
+    closeSharedBuckets();
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 

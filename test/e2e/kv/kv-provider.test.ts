@@ -220,3 +220,67 @@ describe('redis without keyspace notifications', { skip }, () => {
     }
   });
 });
+
+describe('rateLimit.redis: one limit shared by two instances', { skip }, () => {
+  test('the passes of both instances together stay within 20 % of the single limit', async (t) => {
+    const server = await startRedis({ notifications: true });
+    const writer = redisWriter(server.endpoint);
+    const a = await startBackend('a');
+    const instances: Instance[] = [];
+    try {
+      await writeRoute(writer, [a]);
+      await writer.set('traefik/http/routers/app/middlewares/0', 'limit');
+      await writer.set('traefik/http/middlewares/limit/ratelimit/average', '20');
+      await writer.set('traefik/http/middlewares/limit/ratelimit/period', '1s');
+      await writer.set('traefik/http/middlewares/limit/ratelimit/burst', '10');
+      await writer.set('traefik/http/middlewares/limit/ratelimit/redis/endpoints/0', server.endpoint);
+      instances.push(await startInstance('redis', server.endpoint), await startInstance('redis', server.endpoint));
+      for (const instance of instances) {
+        await waitFor(() => instance.app.runtime.middlewares.get('limit@redis')?.status === 'enabled', {
+          what: 'the rateLimit middleware enabled',
+        });
+      }
+      // Both instances at once, as fast as they answer, for about 3 s.
+      const counts = instances.map(() => ({ passed: 0, limited: 0, other: 0 }));
+      const started = Date.now();
+      const seconds = 3;
+      await Promise.all(
+        instances.flatMap((instance, i) =>
+          Array.from({ length: 3 }, async () => {
+            while (Date.now() - started < seconds * 1000) {
+              const { status } = await send(`${instance.url}/`);
+              const count = counts[i] as { passed: number; limited: number; other: number };
+              if (status === 200) count.passed++;
+              else if (status === 429) count.limited++;
+              else count.other++;
+            }
+          }),
+        ),
+      );
+      const elapsed = (Date.now() - started) / 1000;
+      const passed = counts.reduce((sum, c) => sum + c.passed, 0);
+      const expected = 10 + 20 * elapsed;
+      t.diagnostic(
+        `passes ${counts.map((c) => c.passed).join(' + ')} = ${passed} over ${elapsed.toFixed(2)} s; one limit allows ${expected.toFixed(0)}; limited ${counts.map((c) => c.limited).join(' + ')}`,
+      );
+      assert.deepEqual(
+        counts.map((c) => c.other),
+        [0, 0],
+        'only 200 and 429',
+      );
+      assert.ok(
+        counts.every((c) => c.passed > 0 && c.limited > 0),
+        'both instances pass some and limit some',
+      );
+      assert.ok(
+        Math.abs(passed - expected) <= 0.2 * expected,
+        `${passed} passes, expected ${expected.toFixed(0)} ± 20 %`,
+      );
+    } finally {
+      for (const instance of instances) await instance.app.stop(500);
+      await writer.close();
+      await server.dispose();
+      await a.close();
+    }
+  });
+});
