@@ -245,8 +245,14 @@ describe("the repository's docker-stack.yml (the seed's stack)", { skip, timeout
       { timeout: 120_000, interval: 500, what: 'GET /api answered by both dynamic-server tasks' },
     );
     assert.equal((replicas as Set<string>).size, 2);
-    const page = await send(`${web}/`);
-    assert.equal(page.status, 200);
+    // Each task joins once its health check passes (Swarm holds it in `starting` before).
+    const page = await waitFor(
+      async () => {
+        const response = await send(`${web}/`);
+        return response.status === 200 ? response : undefined;
+      },
+      { timeout: 60_000, interval: 500, what: 'GET / answered by the static site' },
+    );
     assert.match(page.text, /<html/i);
     const routers = await send(`${dashboard}/api/http/routers`);
     assert.equal(routers.status, 200);
