@@ -73,6 +73,8 @@ export const fileProviderSchema = z
     filename: stringValue.optional(),
     directory: stringValue.optional(),
     watch: boolValue.default(true),
+    // Logs each templated file as rendered (debug level), as Traefik's option does.
+    debugLogGeneratedTemplate: boolValue.default(false),
   })
   .refine((p) => p.filename !== undefined || p.directory !== undefined, {
     message: 'the file provider needs a filename or a directory',

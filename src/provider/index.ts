@@ -28,6 +28,7 @@ export async function createProviders(config: StaticConfiguration, logger: Logge
         filename: file.filename,
         directory: file.directory,
         watch: file.watch,
+        debugLogGeneratedTemplate: file.debugLogGeneratedTemplate,
         logger: messageLogger(logger, 'file'),
       }),
     );
