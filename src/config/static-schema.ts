@@ -91,6 +91,12 @@ export const dockerProviderSchema = z.object({
   useBindPortIP: boolValue.default(false),
 });
 
+/** Traefik's REST provider: configuration PUT to `/api/providers/rest` (`rest@internal`). */
+export const restProviderSchema = z.object({
+  // A router on the `traefik` entry point reaches rest@internal (else route to it yourself).
+  insecure: boolValue.default(false),
+});
+
 export const providersSchema = z
   .object({
     // No default here: unset, the watcher coalesces bursts over 50 ms (server/watcher.ts) so that
@@ -98,6 +104,7 @@ export const providersSchema = z
     providersThrottleDuration: durationMs.optional(),
     file: fileProviderSchema.optional(),
     docker: dockerProviderSchema.optional(),
+    rest: restProviderSchema.optional(),
   })
   .prefault({});
 
