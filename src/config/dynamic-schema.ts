@@ -25,6 +25,8 @@ export const routerSchema = z.looseObject({
   priority: integerValue().optional(),
   ruleSyntax: z.string().optional(),
   tls: z.unknown().optional(),
+  // Multi-layer routing (Traefik 3.6): the parent routers this one is matched under.
+  parentRefs: stringList.optional(),
 });
 
 export const serverSchema = z.looseObject({

@@ -1,8 +1,8 @@
 /**
  * Traefik 3.6 service types and options that published configurations use, through the real
  * proxy: the highestRandomWeight service, the leasttime strategy, retry on statuses and its
- * other options, noop@internal and the REST provider (rest@internal); and `switchyard check` on
- * a Go-templated dynamic file.
+ * other options, noop@internal and the REST provider (rest@internal), multi-layer routing
+ * (`parentRefs`); and `switchyard check` on a Go-templated dynamic file.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -290,5 +290,72 @@ describe('switchyard check on templated files', () => {
     const output = result.stdout + result.stderr;
     assert.match(output, /broken\.yml:3:9: function "shout" not defined/);
     assert.equal(output.split('broken.yml:3:9').length - 1, 1, output);
+  });
+});
+
+describe('multi-layer routing (parentRefs)', () => {
+  let admin: Backend;
+  let user: Backend;
+  let proxy: TestProxy;
+
+  before(async () => {
+    admin = await startBackend('admin');
+    user = await startBackend('user');
+    proxy = await startProxy({
+      http: {
+        routers: {
+          // The parent: no service; its middleware sets what the children match on.
+          api: { rule: 'PathPrefix(`/api`)', middlewares: ['role'] },
+          apiAdmin: {
+            rule: 'Header(`X-Role`, `admin`) && PathPrefix(`/api/admin`)',
+            service: 'admin',
+            parentRefs: ['api'],
+          },
+          apiUser: { rule: 'Header(`X-Role`, `admin`)', service: 'user', parentRefs: ['api'] },
+          // Faults, each named on its router.
+          orphan: { rule: 'Path(`/o`)', service: 'user', parentRefs: ['missing'] },
+          withEntryPoints: { rule: 'Path(`/e`)', service: 'user', parentRefs: ['api'], entryPoints: ['web'] },
+          both: { rule: 'Path(`/both`)', service: 'user' },
+          underBoth: { rule: 'Path(`/both`)', service: 'admin', parentRefs: ['both'] },
+          deadEnd: { rule: 'Path(`/dead`)' },
+        },
+        middlewares: { role: { headers: { customRequestHeaders: { 'X-Role': 'admin' } } } },
+        services: {
+          admin: { loadBalancer: { servers: [{ url: admin.url }] } },
+          user: { loadBalancer: { servers: [{ url: user.url }] } },
+        },
+      },
+    });
+  });
+  after(async () => {
+    await proxy.stop();
+    await admin.close();
+    await user.close();
+  });
+
+  it("matches the children after the parent's middlewares, by priority, and 404 when none matches", async () => {
+    assert.equal(await backendOf(`${proxy.url}/api/admin/x`), '200 admin');
+    assert.equal(await backendOf(`${proxy.url}/api/other`), '200 user');
+    // The client's own header is replaced by the parent's middleware before the children match.
+    assert.equal(await backendOf(`${proxy.url}/api/other`, { headers: { 'X-Role': 'guest' } }), '200 user');
+    assert.equal((await send(`${proxy.url}/elsewhere`)).status, 404);
+  });
+
+  it("children are not attached to entry points themselves: a child's rule alone matches nothing", async () => {
+    // apiUser's rule matches any request with the header, but only under its parent.
+    assert.equal((await send(`${proxy.url}/x`, { headers: { 'X-Role': 'admin' } })).status, 404);
+  });
+
+  it("names each fault of the tree on its router, as Traefik's ParseRouterTree does", () => {
+    const routers = proxy.app.runtime.routers;
+    const errorsOf = (name: string) =>
+      `${routers.get(`${name}@file`)?.status}: ${routers.get(`${name}@file`)?.errors.join('; ')}`;
+    assert.match(errorsOf('orphan'), /^disabled: .*parent router "missing@file" does not exist/);
+    assert.match(errorsOf('withEntryPoints'), /^disabled: .*non-root router cannot have Entrypoints configuration/);
+    assert.match(errorsOf('both'), /^disabled: .*router has both a service and is referenced as a parent/);
+    assert.match(errorsOf('deadEnd'), /^disabled: .*no service/);
+    assert.equal(routers.get('api@file')?.status, 'enabled');
+    assert.equal(routers.get('apiAdmin@file')?.status, 'enabled');
+    assert.deepEqual(routers.get('apiAdmin@file')?.using, ['web']);
   });
 });
