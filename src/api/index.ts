@@ -12,6 +12,7 @@ import type { Telemetry } from '../metrics/telemetry.js';
 import { RestProvider } from '../provider/rest/rest-provider.js';
 import type { PendingObject } from '../server/runtime.js';
 import { OBJECT_SECTIONS } from '../server/sections.js';
+import { noopHandler } from '../server/services/noop.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
 import { ApiError, readJsonBody, sendJson } from './api-routes.js';
@@ -177,11 +178,7 @@ export function createInternalServices(
       ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
     },
     'dashboard@internal': (ctx) => api.handleDashboard(ctx),
-    // Traefik's noop@internal answers 418 with no body (routers that only redirect point at it).
-    'noop@internal': (ctx) => {
-      ctx.res.writeHead(418, { 'content-length': 0 });
-      ctx.res.end();
-    },
+    'noop@internal': noopHandler,
     'rest@internal': restHandler(app.options.providers.find((p): p is RestProvider => p instanceof RestProvider)),
     'prometheus@internal': (ctx) => {
       const registry = telemetry.prometheus;
