@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
+import { buildLabelConfiguration } from './build-configuration.js';
 import { compileDefaultRule } from './default-rule.js';
 import { normalizeName } from './normalize.js';
 
@@ -59,4 +60,20 @@ test('the full engine is available: sprig functions, conditions and a missing la
     ),
     'Host(`web.lan`)',
   );
+});
+
+test('a container whose default rule names an unknown field gets no router and keeps its service (Traefik)', () => {
+  const workload = {
+    id: '1',
+    kind: 'container',
+    name: 'web-1',
+    labels: {},
+    running: true,
+    health: 'none' as const,
+    address: { kind: 'listen' as const, host: '127.0.0.1', port: 8080 },
+  };
+  const { config, issues } = buildLabelConfiguration([workload], { defaultRule: 'Host(`{{ .Image }}`)' });
+  assert.deepEqual(Object.keys(config.http?.routers ?? {}), []);
+  assert.deepEqual(Object.keys(config.http?.services ?? {}), ['web-1']);
+  assert.match(issues[0]?.message ?? '', /can't evaluate field Image/);
 });
