@@ -55,7 +55,14 @@ class Execution {
 
   run(data: unknown): string {
     this.vars = [{ name: '$', value: data }];
-    this.walkList(this.parsed.root, data);
+    try {
+      this.walkList(this.parsed.root, data);
+    } catch (error) {
+      // Nesting is bounded at parse time and template calls here, but their product may still
+      // exhaust the stack: that is the template's fault, reported as such, never a crash.
+      if (error instanceof RangeError) this.fail('the template nests too deeply to render', 0);
+      throw error;
+    }
     return this.out;
   }
 

@@ -63,6 +63,9 @@ export function parseTemplate(
   return new Parser(source, name, functionError).parseAll();
 }
 
+/** Deepest nesting of blocks and parentheses accepted (configuration files nest a handful). */
+const MAX_NESTING = 200;
+
 type Stop = { keyword: 'end' | 'else'; tokens: Token[]; at: number } | undefined;
 
 class Parser {
@@ -70,6 +73,8 @@ class Parser {
   private index = 0;
   private readonly defined = new Map<string, TreeNode[]>();
   private loopDepth = 0;
+  /** Nesting of blocks and parentheses: bounded so a hostile template cannot exhaust the stack. */
+  private nesting = 0;
   private tokens: Token[] = [];
   private pos = 0;
 
@@ -89,6 +94,10 @@ class Parser {
     const { list, stop } = this.list();
     if (stop) this.fail(`unexpected {{${stop.keyword}}}`, stop.at);
     return { root: list, defined: this.defined };
+  }
+
+  private enter(at: number): void {
+    if (++this.nesting > MAX_NESTING) this.fail(`blocks or parentheses nest deeper than ${MAX_NESTING}`, at);
   }
 
   /** Nodes up to an `{{end}}` or `{{else …}}` (returned as `stop`) or the end of the source. */
@@ -140,7 +149,9 @@ class Parser {
       case 'define': {
         const templateName = this.templateName(at);
         this.expectEnd(at);
+        this.enter(at);
         const { list, stop } = this.list();
+        this.nesting--;
         if (stop?.keyword !== 'end' || stop.tokens.length !== 1) this.fail('unexpected EOF in define', at);
         this.defined.set(templateName, list);
         return undefined;
@@ -149,7 +160,9 @@ class Parser {
         const templateName = this.templateName(at);
         const pipe = this.pos < this.tokens.length ? this.pipeline(at, false) : undefined;
         this.expectEnd(at);
+        this.enter(at);
         const { list, stop } = this.list();
+        this.nesting--;
         if (stop?.keyword !== 'end' || stop.tokens.length !== 1) this.fail('unexpected EOF in block', at);
         this.defined.set(templateName, list);
         return { t: 'template', name: templateName, pipe, at };
@@ -172,6 +185,13 @@ class Parser {
 
   /** `if`, `with` or `range`, with its body and else chain (`else if`/`else with` nest as Go does). */
   private branch(kind: 'if' | 'with' | 'range', at: number): TreeNode {
+    this.enter(at);
+    const node = this.branchBody(kind, at);
+    this.nesting--;
+    return node;
+  }
+
+  private branchBody(kind: 'if' | 'with' | 'range', at: number): TreeNode {
     const pipe = this.pipeline(at, kind === 'range' ? 'range' : true);
     this.expectEnd(at);
     if (kind === 'range') this.loopDepth++;
@@ -283,7 +303,9 @@ class Parser {
       case 'nil':
         return { t: 'nil', at: token.at };
       case '(': {
+        this.enter(token.at);
         const pipe = this.pipeline(token.at, false);
+        this.nesting--;
         if (this.tokens[this.pos]?.kind !== ')') this.fail('unclosed left paren', token.at);
         this.pos++;
         return { t: 'pipe', pipe, chain: this.chain(), at: token.at };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { ConfigParseError } from '../errors.js';
 import {
   compileTemplate,
@@ -268,6 +269,82 @@ describe('errors and limits', () => {
     assert.throws(
       () => renderTemplate('{{ range until 50 }}0123456789{{ end }}', false, { name: 'f', limits: small }),
       /more than 100 characters/,
+    );
+  });
+
+  test('nesting is bounded: deep parentheses or blocks are a syntax error, not a stack overflow', () => {
+    const parens = `{{ ${'('.repeat(50_000)}1${')'.repeat(50_000)} }}`;
+    const blocks = `${'{{ if 1 }}'.repeat(50_000)}x${'{{ end }}'.repeat(50_000)}`;
+    for (const source of [parens, blocks]) {
+      assert.throws(
+        () => render(source),
+        (error: unknown) => error instanceof TemplateSyntaxError && /nest deeper than 200/.test(error.message),
+      );
+    }
+    assert.equal(render(`${'{{ if 1 }}'.repeat(150)}x${'{{ end }}'.repeat(150)}`), 'x');
+  });
+
+  test('any sequence of template words either renders or fails with a template error (2,000 random sources)', () => {
+    const words = [
+      '{{',
+      '}}',
+      '{{-',
+      '-}}',
+      ' ',
+      '.',
+      '$x',
+      ':=',
+      '=',
+      '|',
+      '(',
+      ')',
+      'range',
+      'if',
+      'else',
+      'end',
+      'with',
+      'define',
+      'template',
+      'break',
+      '"s"',
+      "'c'",
+      '1',
+      '-2',
+      '1.5',
+      'until',
+      'printf',
+      '"%d %q"',
+      'add',
+      'div',
+      'index',
+      'list',
+      'dict',
+      'len',
+      'eq',
+      'and',
+      '$',
+      ',',
+      '$i',
+      '/*',
+      '*/',
+      'nil',
+      'true',
+      'x',
+      '\n',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...words), { maxLength: 40 }), (parts) => {
+        try {
+          renderTemplate(
+            parts.join(''),
+            { a: [1] },
+            { name: 'f', limits: { maxSteps: 10_000, maxOutput: 100_000, maxDepth: 10 } },
+          );
+        } catch (error) {
+          if (!(error instanceof ConfigParseError)) throw error;
+        }
+      }),
+      { numRuns: 2000, seed: 13 },
     );
   });
 
