@@ -460,7 +460,6 @@ export const SPRIG_UNSUPPORTED: readonly string[] = [
   'mustMerge',
   'mustMergeOverwrite',
   'chunk',
-  'sortAlpha',
   'mustAppend',
   'mustPush',
   'mustPrepend',
@@ -489,7 +488,4 @@ export const SPRIG_UNSUPPORTED: readonly string[] = [
   'sha512sum',
   'typeIsLike',
   'hello',
-  'get',
-  'float64',
-  'seq',
 ].filter((name) => !(name in SPRIG));
