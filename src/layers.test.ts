@@ -16,6 +16,7 @@ const LAYERS: Record<string, number> = {
   'version.ts': 1,
   config: 2,
   rules: 2,
+  template: 2,
   balancer: 3,
   proxy: 4,
   middlewares: 5,

@@ -9,11 +9,13 @@ import type { StaticWarning } from '../config/static-loader.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Handler } from '../core/request-context.js';
 import type { Telemetry } from '../metrics/telemetry.js';
+import { RestProvider } from '../provider/rest/rest-provider.js';
 import type { PendingObject } from '../server/runtime.js';
 import { OBJECT_SECTIONS } from '../server/sections.js';
+import { noopHandler } from '../server/services/noop.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
-import { ApiError, sendJson } from './api-routes.js';
+import { ApiError, readJsonBody, sendJson } from './api-routes.js';
 import { explainQuery, explainRequest } from './explain.js';
 import type { InternalApi } from './internal-api.js';
 import { listResponse } from './list-query.js';
@@ -43,6 +45,8 @@ export const INTERNAL_SERVICE_NAMES = [
   'dashboard@internal',
   'ping@internal',
   'prometheus@internal',
+  'noop@internal',
+  'rest@internal',
 ] as const;
 
 /** One of the internal services' names. */
@@ -57,6 +61,7 @@ export function offeredInternalServices(config: StaticConfiguration): InternalSe
   return INTERNAL_SERVICE_NAMES.filter((name) => {
     if (name === 'api@internal') return config.api !== undefined;
     if (name === 'dashboard@internal') return config.api?.dashboard === true;
+    if (name === 'rest@internal') return config.providers.rest !== undefined;
     return true;
   });
 }
@@ -173,6 +178,8 @@ export function createInternalServices(
       ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
     },
     'dashboard@internal': (ctx) => api.handleDashboard(ctx),
+    'noop@internal': noopHandler,
+    'rest@internal': restHandler(app.options.providers.find((p): p is RestProvider => p instanceof RestProvider)),
     'prometheus@internal': (ctx) => {
       const registry = telemetry.prometheus;
       if (registry === null) return sendJson(ctx, 404, { message: 'metrics.prometheus is not enabled' });
@@ -186,4 +193,35 @@ export function createInternalServices(
     },
   };
   return new Map<string, Handler>(offeredInternalServices(config).map((name) => [name, handlers[name]]));
+}
+
+/**
+ * rest@internal, as Traefik's: `PUT /api/providers/rest` with a JSON dynamic configuration
+ * replaces the REST provider's configuration and echoes it; another provider name is 400,
+ * another method 405, another path 404.
+ */
+function restHandler(provider: RestProvider | undefined): Handler {
+  return (ctx) => {
+    const match = /^\/api\/providers\/([^/]+)\/?$/.exec(ctx.path);
+    if (match === null) return sendJson(ctx, 404, { message: 'not found' });
+    if (ctx.req.method !== 'PUT') {
+      return sendJson(ctx, 405, { message: 'method not allowed: use PUT' }, { allow: 'PUT' });
+    }
+    if (match[1] !== 'rest' || provider === undefined) {
+      return sendJson(ctx, 400, { message: "Only 'rest' provider can be updated through the REST API" });
+    }
+    readJsonBody(ctx, 16 << 20).then(
+      (body) => {
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+          return sendJson(ctx, 400, { message: 'the body must be a JSON object (a dynamic configuration)' });
+        }
+        const { config } = provider.put(body);
+        sendJson(ctx, 200, config);
+      },
+      (error: unknown) => {
+        const status = error instanceof ApiError ? error.status : 400;
+        sendJson(ctx, status, { message: (error as Error).message });
+      },
+    );
+  };
 }

@@ -13,6 +13,7 @@ interface Request {
   budget?: RetryBudget;
   attempt?: number;
   failed?: string[];
+  startedAt?: number;
 }
 
 /** The parts of a request context the policy reads. */
@@ -24,10 +25,20 @@ function context(request: Request = {}): RequestContext {
     retry: request.budget ?? null,
     attempt: request.attempt,
     failedUpstreams: request.failed ?? null,
+    retryStartedAt: request.startedAt,
   } as unknown as RequestContext;
 }
 
-const budget = (attempts: number, initialInterval = 100): RetryBudget => ({ attempts, initialInterval, again() {} });
+const budget = (attempts: number, initialInterval = 100, options: Partial<RetryBudget> = {}): RetryBudget => ({
+  attempts,
+  initialInterval,
+  statusRanges: null,
+  timeout: 0,
+  networkErrors: true,
+  nonIdempotent: false,
+  again() {},
+  ...options,
+});
 
 const server = (draining = false): UpstreamState => {
   const state = new UpstreamState('http://a');
@@ -106,11 +117,51 @@ describe('the retry policy', () => {
     assert.equal(policy.decide(context({ method: 'POST', budget: budget(3) }), server(), NEVER_SENT), 'next-server');
   });
 
-  it('waits initialInterval before the second try, then twice as long each time, and nothing without a middleware', () => {
+  it("waits initialInterval before the second try, growing so the last wait is twice the first (Traefik's back-off)", () => {
+    // 4 attempts: 3 waits, growth 2^(1/3): 10, 12.6, 15.9 → the last ≈ 2 × the first.
     assert.equal(policy.delay(context({ budget: budget(4, 10), attempt: 1 })), 10);
-    assert.equal(policy.delay(context({ budget: budget(4, 10), attempt: 2 })), 20);
-    assert.equal(policy.delay(context({ budget: budget(4, 10), attempt: 3 })), 40);
+    assert.equal(policy.delay(context({ budget: budget(4, 10), attempt: 2 })), 13);
+    assert.equal(policy.delay(context({ budget: budget(4, 10), attempt: 3 })), 16);
+    assert.equal(policy.delay(context({ budget: budget(2, 10), attempt: 1 })), 10);
+    assert.equal(policy.delay(context({ budget: budget(4, 0), attempt: 2 })), 0, 'no initialInterval: at once');
     assert.equal(policy.delay(context()), 0);
+  });
+
+  it('disableRetryOnNetworkError answers a failed exchange, but a stale socket is still resent', () => {
+    const off = budget(3, 0, { networkErrors: false, statusRanges: [[500, 599]] });
+    assert.equal(policy.decide(context({ budget: off }), server(), NEVER_SENT), 'fail');
+    assert.equal(policy.decide(context({ budget: off }), server(), STALE_CUT), 'resend-same');
+  });
+
+  it('after its timeout the retry middleware tries nothing again, on failures or statuses', () => {
+    const timed = budget(5, 0, { timeout: 1000, statusRanges: [[500, 599]] });
+    const fresh = context({ budget: timed, startedAt: Date.now() });
+    const old = context({ budget: timed, startedAt: Date.now() - 5000 });
+    assert.equal(policy.decide(fresh, server(), NEVER_SENT), 'next-server');
+    assert.equal(policy.decide(old, server(), NEVER_SENT), 'fail');
+    assert.equal(policy.retriesStatus(fresh, 503), true);
+    assert.equal(policy.retriesStatus(old, 503), false);
+  });
+
+  it('retries an answer whose status is in the ranges while attempts remain, POST/PATCH/LOCK only when asked', () => {
+    const ranges = budget(3, 0, {
+      statusRanges: [
+        [500, 502],
+        [429, 429],
+      ],
+    });
+    assert.equal(policy.retriesStatus(context({ budget: ranges }), 502), true);
+    assert.equal(policy.retriesStatus(context({ budget: ranges }), 429), true);
+    assert.equal(policy.retriesStatus(context({ budget: ranges }), 503), false);
+    assert.equal(policy.retriesStatus(context({ budget: ranges, attempt: 3 }), 500), false, 'attempts used up');
+    assert.equal(policy.retriesStatus(context({ budget: budget(3) }), 500), false, 'no status option');
+    assert.equal(policy.retriesStatus(context(), 500), false, 'no middleware');
+    for (const method of ['POST', 'PATCH', 'LOCK']) {
+      assert.equal(policy.retriesStatus(context({ method, budget: ranges }), 500), false, method);
+      const forced = budget(3, 0, { statusRanges: [[500, 599]], nonIdempotent: true });
+      assert.equal(policy.retriesStatus(context({ method, budget: forced }), 500), true, method);
+    }
+    assert.equal(policy.retriesStatus(context({ method: 'PUT', budget: ranges }), 500), true);
   });
 
   it('counts idempotent methods and an Idempotency-Key as replayable, and POST or PATCH alone as not', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HighestRandomWeight } from './hrw.js';
+import { LeastTime } from './leasttime.js';
 import { PowerOfTwoChoices } from './p2c.js';
+import { RESPONSE_TIME_SAMPLES, ResponseTimes } from './response-times.js';
 import { createStrategy, STRATEGIES } from './strategies.js';
 import type { Candidate, Strategy } from './strategy.js';
 import { WeightedRoundRobin } from './wrr.js';
@@ -9,6 +11,8 @@ import { WeightedRoundRobin } from './wrr.js';
 class Server implements Candidate {
   up = true;
   inFlight = 0;
+  /** Average answer time in ms (leasttime reads it). */
+  averageMs = 0;
   constructor(
     readonly key: string,
     readonly weight = 1,
@@ -18,6 +22,9 @@ class Server implements Candidate {
   }
   load(): number {
     return this.inFlight;
+  }
+  responseTime(): number {
+    return this.averageMs;
   }
 }
 
@@ -151,11 +158,52 @@ describe('createStrategy', () => {
   it('names the known strategies when the name is unknown', () => {
     assert.throws(
       () => createStrategy('leastconn', []),
-      /unknown load-balancing strategy "leastconn" \(supported: wrr, p2c, hrw\)/,
+      /unknown load-balancing strategy "leastconn" \(supported: wrr, p2c, hrw, leasttime\)/,
     );
   });
 
   it('accepts names in any case', () => {
     assert.ok(createStrategy('P2C', []) instanceof PowerOfTwoChoices);
+  });
+});
+
+describe('strategy leasttime', () => {
+  const server = (key: string, averageMs: number, weight = 1, inFlight = 0) => {
+    const s = new Server(key, weight);
+    s.averageMs = averageMs;
+    s.inFlight = inFlight;
+    return s;
+  };
+
+  it('picks the server with the lowest average answer time', () => {
+    const strategy = new LeastTime([server('slow', 20), server('fast', 5), server('mid', 10)]);
+    assert.deepEqual([...counts(strategy, 50)], [['fast', 50]]);
+  });
+
+  it('scales the time by the requests in flight and divides it by the weight (Traefik: avg × (1 + in flight) / weight)', () => {
+    // fast: 4 × (1 + 2) = 12 > steady: 10 × 1 = 10.
+    assert.equal(new LeastTime([server('fast', 4, 1, 2), server('steady', 10)]).next(0, '', null)?.key, 'steady');
+    // heavy: 10 / 2 = 5 < light: 6 / 1.
+    assert.equal(new LeastTime([server('light', 6), server('heavy', 10, 2)]).next(0, '', null)?.key, 'heavy');
+  });
+
+  it('shares ties (servers never measured, or as fast) by weighted round robin', () => {
+    const seen = counts(new LeastTime([server('a', 0), server('b', 0, 2)]), 300);
+    // Earliest deadline first from staggered starts: within one pick of the 1:2 share.
+    assert.ok(Math.abs((seen.get('a') ?? 0) - 100) <= 1, JSON.stringify([...seen]));
+    assert.equal((seen.get('a') ?? 0) + (seen.get('b') ?? 0), 300);
+    const even = counts(new LeastTime([server('x', 3), server('y', 3), server('z', 9)]), 100);
+    assert.deepEqual([...even.keys()].sort(), ['x', 'y'], 'the slower z gets nothing');
+    assert.ok(Math.abs((even.get('x') ?? 0) - 50) <= 1, JSON.stringify([...even]));
+  });
+
+  it('keeps the last 100 answer times in whole milliseconds, and averages 0 before the first', () => {
+    const times = new ResponseTimes();
+    assert.equal(times.average(), 0);
+    times.add(1.9);
+    times.add(4.2);
+    assert.equal(times.average(), 2.5);
+    for (let i = 0; i < RESPONSE_TIME_SAMPLES; i++) times.add(7);
+    assert.equal(times.average(), 7, 'older samples left the ring');
   });
 });

@@ -3,6 +3,7 @@
  * Adding a strategy is one class and one line.
  */
 import { HighestRandomWeight } from './hrw.js';
+import { LeastTime } from './leasttime.js';
 import { PowerOfTwoChoices } from './p2c.js';
 import type { Candidate, Strategy } from './strategy.js';
 import { WeightedRoundRobin } from './wrr.js';
@@ -14,6 +15,7 @@ export const STRATEGIES: ReadonlyMap<string, Factory> = new Map<string, Factory>
   ['wrr', (candidates) => new WeightedRoundRobin(candidates)],
   ['p2c', (candidates) => new PowerOfTwoChoices(candidates)],
   ['hrw', (candidates) => new HighestRandomWeight(candidates)],
+  ['leasttime', (candidates) => new LeastTime(candidates)],
 ]);
 
 /** Builds the strategy `name` (default wrr) over `candidates`; throws on an unknown name. */

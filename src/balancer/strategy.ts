@@ -13,6 +13,8 @@ export interface Candidate {
   available(now: number): boolean;
   /** Requests in flight now (p2c compares it); composite candidates may report 0. */
   load(): number;
+  /** Average time to the first byte of an answer, in ms (leasttime); absent or 0 when not measured. */
+  responseTime?(): number;
 }
 
 /**

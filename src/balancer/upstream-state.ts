@@ -5,6 +5,7 @@
  * health, draining) are changed through methods that announce the change on the registry's
  * events (upstream-events.ts); the fields stay plain so the hot path reads them for free.
  */
+import { ResponseTimes } from './response-times.js';
 import { type UpstreamChangeCause, UpstreamEvents } from './upstream-events.js';
 
 /** Health as decided by the control plane (active checks) and the data plane (passive). */
@@ -26,6 +27,8 @@ export class UpstreamState {
   /** Passive health: failures counted in the current window, and when that window opened. */
   passiveFailures = 0;
   passiveWindowStart = 0;
+  /** Recent answer times, kept only once a leasttime balancer uses this server (null otherwise). */
+  responseTimes: ResponseTimes | null = null;
 
   /** Announces when the passive window ends, while someone listens. */
   private passiveTimer: NodeJS.Timeout | undefined;
@@ -35,6 +38,12 @@ export class UpstreamState {
     /** Where changes are announced (the registry's; a lone state gets its own). */
     readonly events: UpstreamEvents = new UpstreamEvents(),
   ) {}
+
+  /** Starts keeping answer times (leasttime); the forwarding engine then records every answer's. */
+  sampleResponseTimes(): ResponseTimes {
+    this.responseTimes ??= new ResponseTimes();
+    return this.responseTimes;
+  }
 
   /** Sets active health, announcing a real change once. */
   setActiveHealth(health: HealthStatus): void {

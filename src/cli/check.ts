@@ -38,7 +38,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
   for (const warning of warnings) report(false, warning);
 
   const collected = await collectConfiguration(config, rest);
-  for (const failure of collected.failures) report(true, `${failure.location ?? failure.file}: ${failure.message}`);
+  for (const failure of collected.failures) {
+    // Parse errors already start with their `file:line:col`: say it once.
+    const where = failure.location ?? failure.file;
+    report(true, failure.message.startsWith(`${where}:`) ? failure.message : `${where}: ${failure.message}`);
+  }
   const { runtime } = collected;
   for (const { label: kind, objects } of OBJECT_SECTIONS) {
     for (const object of objects(runtime).values()) {

@@ -118,7 +118,7 @@ function describeService(
       out(`${indent}  server ${server.url} weight ${server.weight ?? 1}`);
   }
   if (depth > 5) return;
-  for (const child of config.weighted?.services ?? []) {
+  for (const child of config.weighted?.services ?? config.highestRandomWeight?.services ?? []) {
     describeService(runtime, qualify(child.name, service.provider), `${indent}  `, out, depth + 1);
   }
   if (config.failover) {

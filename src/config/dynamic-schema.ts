@@ -25,6 +25,8 @@ export const routerSchema = z.looseObject({
   priority: integerValue().optional(),
   ruleSyntax: z.string().optional(),
   tls: z.unknown().optional(),
+  // Multi-layer routing (Traefik 3.6): the parent routers this one is matched under.
+  parentRefs: stringList.optional(),
 });
 
 export const serverSchema = z.looseObject({
@@ -82,6 +84,12 @@ export const weightedSchema = z.looseObject({
   healthCheck: z.looseObject({}).optional(),
 });
 
+/** Traefik's `highestRandomWeight` service: child services picked by hashing the client IP. */
+export const highestRandomWeightSchema = z.looseObject({
+  services: z.array(z.looseObject({ name: z.string(), weight: integerValue(0).optional() })).optional(),
+  healthCheck: z.looseObject({}).optional(),
+});
+
 export const mirroringSchema = z.looseObject({
   service: z.string(),
   mirrorBody: boolValue.optional(),
@@ -100,11 +108,12 @@ export const serviceSchema = z
   .looseObject({
     loadBalancer: loadBalancerSchema.optional(),
     weighted: weightedSchema.optional(),
+    highestRandomWeight: highestRandomWeightSchema.optional(),
     mirroring: mirroringSchema.optional(),
     failover: failoverSchema.optional(),
   })
   .superRefine((svc, ctx) => {
-    const kinds = ['loadBalancer', 'weighted', 'mirroring', 'failover'].filter(
+    const kinds = ['loadBalancer', 'weighted', 'highestRandomWeight', 'mirroring', 'failover'].filter(
       (k) => (svc as Record<string, unknown>)[k] !== undefined,
     );
     if (kinds.length !== 1) {
@@ -112,7 +121,7 @@ export const serviceSchema = z
         code: 'custom',
         message:
           kinds.length === 0
-            ? 'a service needs exactly one of loadBalancer, weighted, mirroring, failover'
+            ? 'a service needs exactly one of loadBalancer, weighted, highestRandomWeight, mirroring, failover'
             : `a service needs exactly one type, got ${kinds.join(' and ')}`,
       });
     }
@@ -190,6 +199,7 @@ export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 export type PassiveHealthCheckConfig = z.output<typeof passiveHealthCheckSchema>;
 export type LoadBalancerConfig = z.output<typeof loadBalancerSchema>;
 export type WeightedConfig = z.output<typeof weightedSchema>;
+export type HighestRandomWeightConfig = z.output<typeof highestRandomWeightSchema>;
 export type MirroringConfig = z.output<typeof mirroringSchema>;
 export type FailoverConfig = z.output<typeof failoverSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;

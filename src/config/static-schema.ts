@@ -73,6 +73,8 @@ export const fileProviderSchema = z
     filename: stringValue.optional(),
     directory: stringValue.optional(),
     watch: boolValue.default(true),
+    // Logs each templated file as rendered (debug level), as Traefik's option does.
+    debugLogGeneratedTemplate: boolValue.default(false),
   })
   .refine((p) => p.filename !== undefined || p.directory !== undefined, {
     message: 'the file provider needs a filename or a directory',
@@ -130,6 +132,12 @@ export const etcdProviderSchema = z.object({
   tls: providerTlsSchema.optional(),
 });
 
+/** Traefik's REST provider: configuration PUT to `/api/providers/rest` (`rest@internal`). */
+export const restProviderSchema = z.object({
+  // A router on the `traefik` entry point reaches rest@internal (else route to it yourself).
+  insecure: boolValue.default(false),
+});
+
 export const providersSchema = z
   .object({
     // No default here: unset, the watcher coalesces bursts over 50 ms (server/watcher.ts) so that
@@ -140,6 +148,7 @@ export const providersSchema = z
     swarm: swarmProviderSchema.optional(),
     redis: redisProviderSchema.optional(),
     etcd: etcdProviderSchema.optional(),
+    rest: restProviderSchema.optional(),
   })
   .prefault({});
 

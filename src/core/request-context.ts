@@ -40,6 +40,8 @@ export interface RequestContext {
   retry?: RetryBudget | null;
   /** Attempts made so far under the retry middleware (1 for the first). */
   attempt?: number;
+  /** When the retry middleware took the request (ms since epoch), for its `timeout`. */
+  retryStartedAt?: number;
   /** URLs of upstream servers that failed this request, so a retry goes to another one first. */
   failedUpstreams?: string[] | null;
   /** The request body read into memory (retry, mirroring), sent instead of streaming `req`. */
@@ -53,8 +55,19 @@ export interface RequestContext {
 export interface RetryBudget {
   /** Tries in all, the first included. */
   readonly attempts: number;
-  /** Milliseconds before the second try; each later one waits twice as long as the one before. */
+  /**
+   * Milliseconds before the second try (0: at once); later waits grow so that the last is twice
+   * the first, as Traefik's back-off does.
+   */
   readonly initialInterval: number;
+  /** Traefik's `status`: answers with a code in these ranges are dropped and tried again (null: none). */
+  readonly statusRanges: ReadonlyArray<readonly [low: number, high: number]> | null;
+  /** Traefik's `timeout` in ms (0: none): once passed since the first try, nothing is tried again. */
+  readonly timeout: number;
+  /** False with `disableRetryOnNetworkError`: a failed exchange is answered, never tried again. */
+  readonly networkErrors: boolean;
+  /** `retryNonIdempotentMethod`: status retries apply to POST, PATCH and LOCK too. */
+  readonly nonIdempotent: boolean;
   /** Runs the rest of the chain again, from the middleware (the balancer sees `failedUpstreams`). */
   again(ctx: RequestContext): void;
 }

@@ -211,7 +211,7 @@ describe('headers: validation', () => {
     [{ frameDeny: 'yes' }, 'http.middlewares.h.headers.frameDeny'],
     [{ customResponseHeaders: { 'X-A': 'a\nb' } }, 'http.middlewares.h.headers.customResponseHeaders.X-A'],
     [{ accessControlAllowOriginListRegex: ['('] }, 'http.middlewares.h.headers.accessControlAllowOriginListRegex.0'],
-    [{ sslRedirect: true }, 'http.middlewares.h.headers.sslRedirect'],
+    [{ sslRedirect: 'maybe', frameDeny: 'yes' }, 'http.middlewares.h.headers.frameDeny'],
   ] as const) {
     it(`rejects ${JSON.stringify(options)} naming ${keyPath}`, () => {
       assert.throws(
@@ -221,4 +221,43 @@ describe('headers: validation', () => {
       );
     });
   }
+});
+
+describe('headers: options removed in Traefik v3', () => {
+  it('loads sslRedirect, sslTemporaryRedirect, sslHost, sslForceHost and featurePolicy, naming each in a warning', () => {
+    const warnings: string[] = [];
+    const context = { ...buildContext('h'), warn: (message: string) => warnings.push(message) };
+    const options = {
+      sslRedirect: true,
+      SSLTemporaryRedirect: true,
+      sslHost: 'example.org',
+      sslForceHost: true,
+      featurePolicy: "camera 'none'",
+      frameDeny: true,
+    };
+    assert.doesNotThrow(() => buildMiddleware('h', { headers: options }, context));
+    assert.deepEqual(
+      warnings.map((w) => w.split(':')[0]),
+      [
+        'http.middlewares.h.headers.sslRedirect',
+        'http.middlewares.h.headers.sslTemporaryRedirect',
+        'http.middlewares.h.headers.sslHost',
+        'http.middlewares.h.headers.sslForceHost',
+        'http.middlewares.h.headers.featurePolicy',
+      ],
+    );
+    assert.match(warnings[4] ?? '', /use permissionsPolicy; ignored$/);
+  });
+
+  it('still honours sslProxyHeaders (kept in v3): a request carrying one counts as secure for STS', async () => {
+    const server = await serve({ headers: { stsSeconds: 60, sslProxyHeaders: { 'X-Forwarded-Proto': 'https' } } });
+    try {
+      const sts = async (headers: Record<string, string>) =>
+        responseHeaders((await server.request('/', { headers })).echo?.responseHeaders)['strict-transport-security'];
+      assert.equal(await sts({}), undefined);
+      assert.equal(await sts({ 'X-Forwarded-Proto': 'https' }), 'max-age=60');
+    } finally {
+      await server.close();
+    }
+  });
 });

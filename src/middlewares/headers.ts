@@ -221,9 +221,19 @@ function handle(c: Compiled, next: Handler, ctx: RequestContext): void {
 }
 
 /** The headers middleware type. */
+/** Removed from Traefik v3's headers middleware (still accepted by its configuration): what to use instead. */
+const REMOVED_IN_V3 = {
+  sslRedirect: 'removed in Traefik v3, use a redirectScheme middleware or the entry point redirection',
+  sslTemporaryRedirect: 'removed in Traefik v3, use a redirectScheme middleware (permanent: false)',
+  sslHost: 'removed in Traefik v3, use a redirectRegex middleware',
+  sslForceHost: 'removed in Traefik v3, use a redirectRegex middleware',
+  featurePolicy: 'removed in Traefik v3, use permissionsPolicy',
+};
+
 export const headers: MiddlewareDefinition<HeadersOptions> = {
   type: 'headers',
   schema,
+  ignoredOptions: REMOVED_IN_V3,
   build(options) {
     const compiled = compile(options);
     return (next: Handler): Handler =>

@@ -97,6 +97,25 @@ function describeIssues(
   return { message: messages.join('; '), location: location ?? optionPath(name, type) };
 }
 
+/** The options minus those Traefik accepts but no longer honours, each named in a warning. */
+function withoutIgnoredOptions(
+  name: string,
+  definition: MiddlewareDefinition,
+  raw: unknown,
+  context: MiddlewareBuildContext,
+): unknown {
+  const ignored = definition.ignoredOptions;
+  if (ignored === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const byLowerName = new Map(Object.entries(ignored).map(([key, reason]) => [key.toLowerCase(), [key, reason]]));
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const match = byLowerName.get(key.toLowerCase());
+    if (match === undefined) kept[key] = value;
+    else context.warn?.(`${optionPath(name, definition.type, match[0])}: ${match[1]}; ignored`);
+  }
+  return kept;
+}
+
 /**
  * Builds the middleware `name` from its configuration `{ <type>: options }`. Throws a
  * MiddlewareError carrying the key path (`http.middlewares.<name>.<type>.<field>`) when the type
@@ -126,7 +145,7 @@ export function buildMiddleware(
   }
   const type = definition.type;
   // A type with no options (`headers: {}`, or an empty label value) is an empty object.
-  const raw = config[given] ?? {};
+  const raw = withoutIgnoredOptions(name, definition, config[given] ?? {}, context);
   const result = definition.schema.safeParse(canonicalizeKeys(raw, definition.schema));
   if (!result.success) {
     const { message, location } = describeIssues(name, definition, result.error);

@@ -17,6 +17,8 @@ export interface MiddlewareBuildContext {
   name: string;
   /** Builds another middleware by (possibly unqualified) name, for `chain`. Throws if unknown. */
   resolve(name: string): MiddlewareWrapper;
+  /** Records a warning on the middleware (an option accepted but not honoured); it still builds. */
+  warn?(message: string): void;
 }
 
 /** A middleware type in the registry: validate → build (→ close). */
@@ -25,5 +27,10 @@ export interface MiddlewareDefinition<Options = unknown> {
   readonly type: string;
   /** Validates and normalises the options once; errors carry the key path. */
   readonly schema: ZodType<Options>;
+  /**
+   * Options Traefik v3 still accepts but no longer honours (removed behaviours), each with what
+   * to use instead: they load, and each one set is named in a warning rather than ignored silently.
+   */
+  readonly ignoredOptions?: Readonly<Record<string, string>>;
   build(options: Options, context: MiddlewareBuildContext): MiddlewareWrapper;
 }

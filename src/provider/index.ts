@@ -3,6 +3,9 @@ import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Logger } from '../core/logger.js';
 import { FileProvider } from './file/file-provider.js';
 import type { Provider, ProviderLogger } from './provider.js';
+import { RestProvider } from './rest/rest-provider.js';
+
+export { RestProvider } from './rest/rest-provider.js';
 
 /** A logger taking plain messages, tagged with the provider's name. */
 export function messageLogger(logger: Logger, provider: string): ProviderLogger {
@@ -28,10 +31,12 @@ export async function createProviders(config: StaticConfiguration, logger: Logge
         filename: file.filename,
         directory: file.directory,
         watch: file.watch,
+        debugLogGeneratedTemplate: file.debugLogGeneratedTemplate,
         logger: messageLogger(logger, 'file'),
       }),
     );
   }
+  if (config.providers.rest !== undefined) providers.push(new RestProvider());
   const docker = config.providers.docker;
   if (docker !== undefined) {
     const { DockerProvider } = await import('./docker/docker-provider.js');

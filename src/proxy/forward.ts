@@ -43,6 +43,12 @@ export interface ForwardSettings {
   ) => RetryDecision;
   /** Passive health of the service's servers: every answer is reported to it. */
   readonly passive?: PassiveHealthPolicy | null;
+  /**
+   * Asked, only under a retry middleware with `status` ranges, when an answer's head arrives:
+   * true means the balancer took the request over (it will be tried again), and the answer is
+   * dropped unseen by the client.
+   */
+  readonly onRetryableStatus?: (ctx: RequestContext, target: UpstreamTarget, status: number) => boolean;
 }
 
 const EXCHANGE = Symbol('switchyard.exchange');
@@ -66,6 +72,8 @@ class Exchange implements ConnectionUser {
   resent = false;
   /** Listening to the client's response `drain` (response backpressure). */
   drainListening = false;
+  /** When the request head was written (performance.now()), only for servers whose answer times are sampled (leasttime). */
+  sentAt = 0;
   /**
    * Whether the request body is streamed from the client (then it cannot be replayed after a
    * stale-socket error). A body read into memory beforehand (`ctx.bufferedBody`) can be.
@@ -88,14 +96,22 @@ class Exchange implements ConnectionUser {
       clearTimeout(this.headerTimer);
       this.headerTimer = null;
     }
-    const { ctx, settings } = this;
+    const { ctx, settings, target } = this;
     const res = ctx.res;
     if (this.finished || res.destroyed) {
       this.dropConnection();
       return;
     }
+    if (this.sentAt !== 0) target.state.responseTimes?.add(performance.now() - this.sentAt);
+    settings.passive?.answered(target.state, status, Date.now());
+    const retry = ctx.retry;
+    if (retry != null && retry.statusRanges !== null && settings.onRetryableStatus?.(ctx, target, status) === true) {
+      // The balancer sends the request again; this answer and its connection are dropped.
+      this.dropConnection();
+      release(this);
+      return;
+    }
     this.responding = true;
-    settings.passive?.answered(this.target.state, status, Date.now());
     const overrides = ctx.responseHeaders;
     try {
       res.writeHead(status, message, overrides === null ? headers : withOverrides(headers, overrides));
@@ -243,6 +259,7 @@ function send(exchange: Exchange, fresh: boolean): void {
   const connection = (fresh ? null : pool.takeIdle(Date.now())) ?? pool.open();
   exchange.connection = connection;
   exchange.reused = connection.requests > 0;
+  if (target.state.responseTimes !== null) exchange.sentAt = performance.now();
   connection.begin(exchange, method !== 'HEAD');
   const responseHeaderTimeout = settings.transport.options.responseHeaderTimeout;
   if (responseHeaderTimeout > 0) {

@@ -67,4 +67,9 @@ export class UpstreamTarget {
   load(): number {
     return this.state.inFlight;
   }
+
+  /** Average time to the first byte of this server's answers (ms; 0 until measured). */
+  responseTime(): number {
+    return this.state.responseTimes?.average() ?? 0;
+  }
 }

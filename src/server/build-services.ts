@@ -1,6 +1,7 @@
 /**
  * Builds service handlers from the runtime configuration: load balancers over upstream
- * targets, weighted services of services, failover pairs, mirroring, and the internal services
+ * targets, weighted and highest-random-weight services of services, failover pairs, mirroring,
+ * and the internal services
  * (API, dashboard, ping, metrics). Errors are recorded on the service (it becomes disabled) and
  * surface on the routers that use it. The handlers themselves live in services/.
  */
@@ -19,6 +20,7 @@ import { BuildOnce } from './build-once.js';
 import { addError, type RuntimeConfiguration, type RuntimeService } from './runtime.js';
 import { FailoverService } from './services/failover.js';
 import type { ServiceHandle } from './services/handle.js';
+import { HighestRandomWeightService } from './services/highest-random-weight.js';
 import { LoadBalancer } from './services/load-balancer.js';
 import { MirroringService } from './services/mirroring.js';
 import { WeightedService } from './services/weighted.js';
@@ -95,6 +97,14 @@ export class ServiceBuilder {
       }));
       return new WeightedService(service.name, children, config.weighted.sticky);
     }
+    if (config.highestRandomWeight !== undefined) {
+      service.type = 'highestrandomweight';
+      const children = (config.highestRandomWeight.services ?? []).map((child) => ({
+        handle: this.child(service, child.name),
+        weight: child.weight ?? 1,
+      }));
+      return new HighestRandomWeightService(service.name, children);
+    }
     if (config.failover !== undefined) {
       service.type = 'failover';
       return new FailoverService(
@@ -138,6 +148,7 @@ export class ServiceBuilder {
     );
     const transport = this.transportFor(service, config.serversTransport);
     const strategy = createStrategy(config.strategy, targets);
+    const strategyName = (config.strategy ?? 'wrr').toLowerCase();
     const sticky =
       config.sticky?.cookie !== undefined ? new StickyCookie(config.sticky.cookie, service.name, targets) : null;
     const passiveConfig = config.passiveHealthCheck;
@@ -158,12 +169,14 @@ export class ServiceBuilder {
     // Recorded only once the whole service is valid, so a broken one leaves no trace.
     this.usedTransports.add(transport);
     for (const target of targets) this.usedUrls.add(target.url);
+    // leasttime reads answer times, which the forwarding engine records only for servers that ask.
+    if (strategyName === 'leasttime') for (const target of targets) target.state.sampleResponseTimes();
     for (const [url, spec] of probes) if (!this.healthChecks.has(url)) this.healthChecks.set(url, spec);
     return new LoadBalancer({
       name: service.name,
       targets,
       strategy,
-      hashesClient: (config.strategy ?? 'wrr').toLowerCase() === 'hrw',
+      hashesClient: strategyName === 'hrw',
       sticky,
       passive,
       passHostHeader: config.passHostHeader ?? true,

@@ -12,6 +12,7 @@ import type { MiddlewareWrapper } from '../middlewares/types.js';
 import { compileRuleMatcher } from '../rules/index.js';
 import { BuildOnce } from './build-once.js';
 import { type ServiceBuildDeps, ServiceBuilder } from './build-services.js';
+import { childMux, linkRouterTree, parentsOf } from './router-tree.js';
 import { type Route, RoutingTable } from './routing-table.js';
 import { addError, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
 import { reportUnimplemented } from './unimplemented.js';
@@ -39,8 +40,11 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
   const routes = new Map<string, Route[]>();
   for (const name of deps.entryPoints) routes.set(name, []);
 
+  const tree: RouteTree = { children: linkRouterTree(runtime), built: new Map() };
   for (const router of runtime.routers.values()) {
-    const route = buildRoute(router, runtime, services, middlewares, deps);
+    // A router with parents is reached through them (multi-layer routing), never an entry point.
+    if (parentsOf(router).length > 0) continue;
+    const route = buildRoute(router, runtime, services, middlewares, deps, tree, null);
     if (route === undefined) continue;
     for (const entryPoint of router.using) routes.get(entryPoint)?.push(route);
   }
@@ -56,25 +60,41 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
   return { table: new RoutingTable(routes), services };
 }
 
+/** Multi-layer routing: children by parent, and each child route built once (a child may have several parents). */
+interface RouteTree {
+  children: Map<string, string[]>;
+  built: Map<string, Route | undefined>;
+}
+
 function buildRoute(
   router: RuntimeRouter,
   runtime: RuntimeConfiguration,
   services: ServiceBuilder,
   middlewares: MiddlewareBuilder,
   deps: TableBuildDeps,
+  tree: RouteTree,
+  parent: RuntimeRouter | null,
 ): Route | undefined {
   const config = router.config;
+  if (parent !== null) {
+    // A child listens where its parents do (for the API); it is built once.
+    for (const entryPoint of parent.using) if (!router.using.includes(entryPoint)) router.using.push(entryPoint);
+    if (tree.built.has(router.name)) return tree.built.get(router.name);
+    tree.built.set(router.name, undefined);
+  }
   if (config === undefined || router.status === 'disabled') return undefined;
 
-  const requested = config.entryPoints ?? deps.defaultEntryPoints;
-  router.using = [];
-  for (const entryPoint of requested) {
-    if (deps.entryPoints.includes(entryPoint)) router.using.push(entryPoint);
-    else addError(router, `entryPoint "${entryPoint}" doesn't exist`, 'warning');
-  }
-  if (router.using.length === 0) {
-    addError(router, 'no valid entryPoint for this router');
-    return undefined;
+  if (parent === null) {
+    const requested = config.entryPoints ?? deps.defaultEntryPoints;
+    router.using = [];
+    for (const entryPoint of requested) {
+      if (deps.entryPoints.includes(entryPoint)) router.using.push(entryPoint);
+      else addError(router, `entryPoint "${entryPoint}" doesn't exist`, 'warning');
+    }
+    if (router.using.length === 0) {
+      addError(router, 'no valid entryPoint for this router');
+      return undefined;
+    }
   }
 
   if (config.rule === undefined || config.rule.trim() === '') {
@@ -90,20 +110,31 @@ function buildRoute(
   }
   router.priority = config.priority !== undefined && config.priority !== 0 ? config.priority : config.rule.length;
 
-  if (config.service === undefined) {
-    addError(router, 'the router has no service');
-    return undefined;
-  }
-  const serviceName = qualify(config.service, router.provider);
   let handler: Handler;
-  try {
-    handler = services.get(serviceName).handler;
-  } catch (error) {
-    addError(router, (error as Error).message);
-    return undefined;
-  } finally {
-    const service = runtime.services.get(serviceName);
-    if (service !== undefined && !service.usedBy.includes(router.name)) service.usedBy.push(router.name);
+  const childNames = tree.children.get(router.name) ?? [];
+  if (childNames.length > 0) {
+    const childRoutes: Route[] = [];
+    for (const name of childNames) {
+      const child = runtime.routers.get(name);
+      const route = child && buildRoute(child, runtime, services, middlewares, deps, tree, router);
+      if (route !== undefined) childRoutes.push(route);
+    }
+    handler = childMux(childRoutes);
+  } else {
+    if (config.service === undefined) {
+      addError(router, 'the router has no service');
+      return undefined;
+    }
+    const serviceName = qualify(config.service, router.provider);
+    try {
+      handler = services.get(serviceName).handler;
+    } catch (error) {
+      addError(router, (error as Error).message);
+      return undefined;
+    } finally {
+      const service = runtime.services.get(serviceName);
+      if (service !== undefined && !service.usedBy.includes(router.name)) service.usedBy.push(router.name);
+    }
   }
 
   const wrappers: MiddlewareWrapper[] = [];
@@ -119,7 +150,9 @@ function buildRoute(
     }
   }
   for (let i = wrappers.length - 1; i >= 0; i--) handler = (wrappers[i] as MiddlewareWrapper)(handler);
-  return { name: router.name, priority: router.priority, match, handler };
+  const route = { name: router.name, priority: router.priority, match, handler };
+  if (parent !== null) tree.built.set(router.name, route);
+  return route;
 }
 
 /** Builds middlewares once each by qualified name, with cycle detection for chains. */
@@ -160,6 +193,7 @@ class MiddlewareBuilder {
           if (childObject !== undefined && !childObject.usedBy.includes(name)) childObject.usedBy.push(name);
           return this.get(child);
         },
+        warn: (message) => addError(middleware, message, 'warning'),
       });
     } catch (error) {
       addError(middleware, (error as Error).message);

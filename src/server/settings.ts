@@ -51,7 +51,7 @@ export function defaultTransport(config: StaticConfiguration): TransportOptions 
   };
 }
 
-/** The `internal` provider's snapshot: routers to api@internal, dashboard@internal, ping@internal, prometheus@internal. */
+/** The `internal` provider's snapshot: routers to api@internal, dashboard@internal, ping@internal, rest@internal, prometheus@internal. */
 export function internalSnapshot(config: StaticConfiguration): ProviderSnapshot {
   const routers: Record<string, Record<string, unknown>> = {};
   if (config.api?.insecure === true && config.entryPoints.traefik !== undefined) {
@@ -70,6 +70,14 @@ export function internalSnapshot(config: StaticConfiguration): ProviderSnapshot 
       rule: 'PathPrefix(`/ping`)',
       service: 'ping@internal',
       entryPoints: [config.ping.entryPoint],
+      priority: TOP,
+    };
+  }
+  if (config.providers.rest?.insecure === true && config.entryPoints.traefik !== undefined) {
+    routers.rest = {
+      rule: 'PathPrefix(`/api/providers`)',
+      service: 'rest@internal',
+      entryPoints: ['traefik'],
       priority: TOP,
     };
   }

@@ -35,6 +35,7 @@ export interface ServiceInfo extends ApiObject {
     passHostHeader?: boolean;
   };
   weighted?: { services?: Array<{ name: string; weight?: number }> };
+  highestRandomWeight?: { services?: Array<{ name: string; weight?: number }> };
   failover?: { service?: string; fallback?: string };
   mirroring?: { service?: string };
   serverStatus?: Record<string, string>;

@@ -21,6 +21,8 @@ export interface FileProviderOptions {
   logger?: ProviderLogger;
   /** Quiet time after the last file event before reloading, in ms; default 100. */
   debounceMs?: number;
+  /** Traefik's `debugLogGeneratedTemplate`: log each templated file as rendered, at debug level. */
+  debugLogGeneratedTemplate?: boolean;
 }
 
 /** Publishes the configuration of a file or directory, and again after every save when watching. */
@@ -31,6 +33,7 @@ export class FileProvider implements Provider {
   private readonly watchEnabled: boolean;
   private readonly logger: ProviderLogger;
   private readonly debounceMs: number;
+  private readonly logRendered: ((file: string, text: string) => void) | undefined;
   private sink: ProviderSink | undefined;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -47,6 +50,9 @@ export class FileProvider implements Provider {
     this.watchEnabled = options.watch ?? false;
     this.logger = options.logger ?? silentLogger;
     this.debounceMs = options.debounceMs ?? 100;
+    this.logRendered = options.debugLogGeneratedTemplate
+      ? (file, text) => this.logger.debug(`file provider: ${file} rendered as:\n${text}`)
+      : undefined;
   }
 
   /** Publishes (or fails) once, then starts watching if asked to. */
@@ -134,7 +140,7 @@ export class FileProvider implements Provider {
     if (!sink || this.stopped) return;
     let snapshot: Awaited<ReturnType<typeof loadFileSnapshot>>;
     try {
-      snapshot = await loadFileSnapshot({ filename: this.filename, directory: this.directory });
+      snapshot = await loadFileSnapshot({ filename: this.filename, directory: this.directory }, this.logRendered);
     } catch (error) {
       if (this.stopped) return;
       const failure =

@@ -11,8 +11,9 @@ import type { DynamicConfiguration } from '../../config/dynamic-schema.js';
 import { validateDynamicConfiguration } from '../../config/dynamic-validate.js';
 import { deepFreeze } from '../../config/freeze.js';
 import type { ConfigIssue } from '../../core/config-issue.js';
-import { ProviderError } from '../../errors.js';
+import { ConfigParseError, ProviderError } from '../../errors.js';
 import type { ProviderSnapshot } from '../provider.js';
+import { renderFileTemplate } from './render-template.js';
 
 /** What to read: `directory` wins when both are set, as in Traefik. */
 export interface FileSource {
@@ -26,11 +27,14 @@ export interface LoadedFile {
   config: DynamicConfiguration;
   issues: ConfigIssue[];
   locate: (path: (string | number)[]) => string | undefined;
+  /** The text after template rendering, when the file held `{{` (for debugLogGeneratedTemplate). */
+  rendered?: string;
 }
 
 /**
- * Reads and validates one dynamic configuration file. Throws ConfigParseError (with
- * `file:line:column`, or for an unsupported extension) and ProviderError when it cannot be read.
+ * Reads, renders (Go template, as Traefik does) and validates one dynamic configuration file.
+ * Throws ConfigParseError (with `file:line:column`: a template fault, a syntax error, an
+ * unsupported extension) and ProviderError when it cannot be read.
  */
 export async function loadConfigFile(file: string): Promise<LoadedFile> {
   let text: string;
@@ -39,9 +43,21 @@ export async function loadConfigFile(file: string): Promise<LoadedFile> {
   } catch (error) {
     throw new ProviderError(`cannot read ${file}: ${(error as Error).message}`, file, error);
   }
-  const parsed = parseConfigText(text, file);
+  const template = await renderFileTemplate(text, file);
+  let parsed: ReturnType<typeof parseConfigText>;
+  try {
+    parsed = parseConfigText(template.text, file);
+  } catch (error) {
+    // Positions then point into the rendered text, not the source: say so.
+    if (template.rendered && error instanceof ConfigParseError) {
+      throw new ConfigParseError(`${error.message} (position in the rendered template)`, error.location, error);
+    }
+    throw error;
+  }
   const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
-  return { file, config, issues, locate: parsed.locate };
+  const loaded: LoadedFile = { file, config, issues, locate: parsed.locate };
+  if (template.rendered) loaded.rendered = template.text;
+  return loaded;
 }
 
 /** The configuration files of a directory, in name order (hidden files and editor leftovers skipped). */
@@ -143,11 +159,15 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
  * Loads the file provider's snapshot. Throws ConfigParseError (with `file:line:column`) when a
  * file does not parse, ProviderError when a file or the directory cannot be read.
  */
-export async function loadFileSnapshot(source: FileSource): Promise<ProviderSnapshot> {
-  if (source.directory !== undefined) {
-    const files = await listConfigFiles(source.directory);
-    return mergeConfigFiles(await Promise.all(files.map(loadConfigFile)));
-  }
-  if (source.filename !== undefined) return mergeConfigFiles([await loadConfigFile(source.filename)]);
-  throw new ProviderError('the file provider needs a filename or a directory');
+export async function loadFileSnapshot(
+  source: FileSource,
+  onRendered?: (file: string, text: string) => void,
+): Promise<ProviderSnapshot> {
+  let files: string[];
+  if (source.directory !== undefined) files = await listConfigFiles(source.directory);
+  else if (source.filename !== undefined) files = [source.filename];
+  else throw new ProviderError('the file provider needs a filename or a directory');
+  const loaded = await Promise.all(files.map(loadConfigFile));
+  if (onRendered) for (const f of loaded) if (f.rendered !== undefined) onRendered(f.file, f.rendered);
+  return mergeConfigFiles(loaded);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '../../errors.js';
+import { buildLabelConfiguration } from './build-configuration.js';
 import { compileDefaultRule } from './default-rule.js';
 import { normalizeName } from './normalize.js';
 
@@ -30,8 +31,49 @@ test('trim markers remove the whitespace beside an action', () => {
   assert.equal(compileDefaultRule('Host(`  {{- .Name -}}  `)').render(data), 'Host(`web-shop`)');
 });
 
-test('unknown functions, unknown fields, wrong arity and unclosed actions are refused at compile time', () => {
-  for (const bad of ['{{ shout .Name }}', '{{ .Image }}', '{{ index .Labels }}', 'Host(`{{ .Name `)', '{{ }}']) {
+test('unknown functions, wrong syntax and unclosed actions are refused at compile time, with their position', () => {
+  for (const bad of ['{{ shout .Name }}', 'Host(`{{ .Name `)', '{{ }}', '{{ if .Name }}x']) {
     assert.throws(() => compileDefaultRule(bad), ConfigError, bad);
   }
+  assert.throws(
+    () => compileDefaultRule('Host(`{{ shout .Name }}`)'),
+    /providers\.docker\.defaultRule:1:10: function "shout" not defined/,
+  );
+});
+
+test("an unknown field fails when rendered for a container, in Go's words (Traefik: that container gets no router)", () => {
+  const template = compileDefaultRule('Host(`{{ .Image }}`)');
+  assert.throws(
+    () => template.render(data),
+    /can't evaluate field Image in type struct \{ Name string; ContainerName string; Labels map\[string\]string \}/,
+  );
+});
+
+test('the full engine is available: sprig functions, conditions and a missing label as Go prints it', () => {
+  const template = compileDefaultRule(
+    '{{ $d := index .Labels "app.domain" }}Host(`{{ if $d }}{{ $d }}{{ else }}{{ .Name }}.local{{ end }}`){{ .Labels.none }}',
+  );
+  assert.equal(template.render(data), 'Host(`example.org`)<no value>');
+  assert.equal(
+    compileDefaultRule('Host(`{{ .Name | splitList "-" | first }}.{{ env "SY_NO_SUCH_VAR" | default "lan" }}`)').render(
+      data,
+    ),
+    'Host(`web.lan`)',
+  );
+});
+
+test('a container whose default rule names an unknown field gets no router and keeps its service (Traefik)', () => {
+  const workload = {
+    id: '1',
+    kind: 'container',
+    name: 'web-1',
+    labels: {},
+    running: true,
+    health: 'none' as const,
+    address: { kind: 'listen' as const, host: '127.0.0.1', port: 8080 },
+  };
+  const { config, issues } = buildLabelConfiguration([workload], { defaultRule: 'Host(`{{ .Image }}`)' });
+  assert.deepEqual(Object.keys(config.http?.routers ?? {}), []);
+  assert.deepEqual(Object.keys(config.http?.services ?? {}), ['web-1']);
+  assert.match(issues[0]?.message ?? '', /can't evaluate field Image/);
 });

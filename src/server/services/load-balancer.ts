@@ -51,6 +51,7 @@ export class LoadBalancer implements ServiceHandle {
       transport: parts.transport,
       passive: parts.passive,
       onTransportError: (ctx, target, _error, facts) => this.transportError(ctx, target, facts),
+      onRetryableStatus: (ctx, target, status) => this.retryableStatus(ctx, target, status),
     };
     this.proxy = buildProxy(this.settings);
     this.handler = (ctx) => this.handle(ctx);
@@ -97,22 +98,40 @@ export class LoadBalancer implements ServiceHandle {
     if (decision === 'resend-same') return decision;
     this.parts.passive?.failed(target.state, Date.now());
     if (decision === 'fail') return decision;
-    // The next pick avoids the servers that failed this request while others remain.
-    const failed = ctx.failedUpstreams;
-    if (failed == null) ctx.failedUpstreams = [target.url];
-    else if (!failed.includes(target.url)) failed.push(target.url);
+    this.avoidNextTime(ctx, target);
     const budget = ctx.retry;
     if (budget == null) {
       // No retry middleware: another server of this service at once (the policy's last rows).
       this.handle(ctx);
       return decision;
     }
-    // Under the retry middleware: its whole chain again, after the back-off.
+    this.tryAgainLater(ctx, budget);
+    return decision;
+  }
+
+  /** An answer whose status the retry middleware retries (`status`): true when taken over. */
+  private retryableStatus(ctx: RequestContext, target: UpstreamTarget, status: number): boolean {
+    const budget = ctx.retry;
+    if (budget == null || !this.policy.retriesStatus(ctx, status)) return false;
+    ctx.retries = (ctx.retries ?? 0) + 1;
+    this.avoidNextTime(ctx, target);
+    this.tryAgainLater(ctx, budget);
+    return true;
+  }
+
+  /** The next pick avoids the servers that failed this request while others remain. */
+  private avoidNextTime(ctx: RequestContext, target: UpstreamTarget): void {
+    const failed = ctx.failedUpstreams;
+    if (failed == null) ctx.failedUpstreams = [target.url];
+    else if (!failed.includes(target.url)) failed.push(target.url);
+  }
+
+  /** Under the retry middleware: its whole chain again, after the back-off. */
+  private tryAgainLater(ctx: RequestContext, budget: RetryBudget): void {
     const delay = this.policy.delay(ctx);
     ctx.attempt = (ctx.attempt ?? 1) + 1;
     if (delay > 0) setTimeout(again, delay, budget, ctx);
     else setImmediate(again, budget, ctx);
-    return decision;
   }
 }
 

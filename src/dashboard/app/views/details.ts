@@ -200,7 +200,7 @@ export function serviceView(name: string): View {
     traffic ??= serviceTraffic(service.name);
     recent ??= recentStrip((r) => r.service === service.name);
     const usedBy = (service.usedBy ?? []).map((r) => objectLink('routers', r));
-    const children = service.weighted?.services?.map((c) => [
+    const children = (service.weighted ?? service.highestRandomWeight)?.services?.map((c) => [
       objectLink('services', qualify(c.name, service)),
       ` (weight ${c.weight ?? 1}) `,
     ]);

@@ -1,0 +1,60 @@
+/**
+ * The `highestRandomWeight` service (Traefik's HRW service, not the `hrw` strategy of a load
+ * balancer): picks one of its child services by rendezvous hashing of the client's IP address
+ * (the connection's, not X-Forwarded-For, as Traefik's RemoteAddrStrategy), weighted. A client
+ * keeps its child while that child can take requests; when a child has no available server,
+ * only its clients move. The `hrw` strategy does the same with servers inside one load balancer.
+ */
+import { HighestRandomWeight } from '../../balancer/hrw.js';
+import type { Candidate } from '../../balancer/strategy.js';
+import type { RequestContext } from '../../core/request-context.js';
+import { plainAddress } from '../../proxy/request-headers.js';
+import { sendError } from '../../proxy/responses.js';
+import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
+
+/** A child service with its weight, as the strategy sees it. */
+class HashedChild implements Candidate {
+  constructor(
+    readonly handle: ServiceHandle,
+    readonly weight: number,
+  ) {}
+  get key(): string {
+    return this.handle.name;
+  }
+  available(now: number): boolean {
+    return this.handle.available(now);
+  }
+  load(): number {
+    return 0;
+  }
+}
+
+/** A highest-random-weight service over child services. */
+export class HighestRandomWeightService implements ServiceHandle {
+  readonly handler: (ctx: RequestContext) => void;
+  private readonly children: HashedChild[];
+  private readonly strategy: HighestRandomWeight<HashedChild>;
+
+  constructor(
+    readonly name: string,
+    children: Array<{ handle: ServiceHandle; weight: number }>,
+  ) {
+    this.children = children.map((c) => new HashedChild(c.handle, c.weight));
+    this.strategy = new HighestRandomWeight(this.children);
+    this.handler = (ctx) => this.handle(ctx);
+  }
+
+  available(now: number): boolean {
+    for (const child of this.children) if (child.weight > 0 && child.available(now)) return true;
+    return false;
+  }
+
+  private handle(ctx: RequestContext): void {
+    const picked = this.strategy.next(Date.now(), plainAddress(ctx.req.socket.remoteAddress), null);
+    if (picked === undefined) {
+      sendError(ctx.res, 503, NO_AVAILABLE_SERVER);
+      return;
+    }
+    picked.handle.handler(ctx);
+  }
+}
