@@ -7,10 +7,16 @@ import type { z } from 'zod';
 import { canonicalizeKeys } from '../config/canonicalize.js';
 import { MiddlewareError } from '../errors.js';
 import { addPrefix } from './add-prefix.js';
+import { basicAuth } from './basic-auth.js';
 import { chain } from './chain.js';
 import { circuitBreaker } from './circuit-breaker.js';
+import { contentType } from './content-type.js';
+import { digestAuth } from './digest-auth.js';
+import { errorPages } from './error-pages.js';
+import { forwardAuth } from './forward-auth.js';
 import { headers } from './headers.js';
 import { inFlightReq } from './in-flight-req.js';
+import { ipAllowList, ipWhiteList } from './ip-allow-list.js';
 import { OptionError, optionPath } from './options.js';
 import { rateLimit } from './rate-limit.js';
 import { redirectRegex } from './redirect-regex.js';
@@ -34,10 +40,17 @@ export function registerMiddleware(definition: MiddlewareDefinition): void {
 
 for (const definition of [
   addPrefix,
+  basicAuth,
   chain,
   circuitBreaker,
+  contentType,
+  digestAuth,
+  errorPages,
+  forwardAuth,
   headers,
   inFlightReq,
+  ipAllowList,
+  ipWhiteList,
   rateLimit,
   redirectRegex,
   redirectScheme,

@@ -5,9 +5,11 @@
  * implemented yet (TCP, UDP, TLS) is reported first (unimplemented.ts) and never routed.
  */
 
+import type { Logger } from '../core/logger.js';
 import { qualify } from '../core/names.js';
 import type { Handler } from '../core/request-context.js';
 import { buildMiddleware } from '../middlewares/index.js';
+import { optionPath } from '../middlewares/options.js';
 import type { MiddlewareWrapper } from '../middlewares/types.js';
 import { compileRuleMatcher } from '../rules/index.js';
 import { BuildOnce } from './build-once.js';
@@ -22,6 +24,8 @@ export interface TableBuildDeps extends ServiceBuildDeps {
   entryPoints: readonly string[];
   /** Entry points a router without `entryPoints` attaches to. */
   defaultEntryPoints: readonly string[];
+  /** Where middlewares log request-time failures (an unreachable auth server); silent when absent. */
+  logger?: Logger;
 }
 
 /** The built table, and what it uses (so the caller can prune pools and states after the swap). */
@@ -35,7 +39,7 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
   // First, so a router with `tls` is disabled before it could be routed as plain HTTP.
   reportUnimplemented(runtime);
   const services = new ServiceBuilder(runtime, deps);
-  const middlewares = new MiddlewareBuilder(runtime);
+  const middlewares = new MiddlewareBuilder(runtime, services, deps.logger ?? SILENT);
   const routes = new Map<string, Route[]>();
   for (const name of deps.entryPoints) routes.set(name, []);
 
@@ -127,7 +131,11 @@ class MiddlewareBuilder {
   private readonly built = new BuildOnce<MiddlewareWrapper>((name) => this.build(name));
   private readonly building = new Set<string>();
 
-  constructor(private readonly runtime: RuntimeConfiguration) {}
+  constructor(
+    private readonly runtime: RuntimeConfiguration,
+    private readonly services: ServiceBuilder,
+    private readonly logger: Logger,
+  ) {}
 
   /** Builds a middleware for its errors only (unused ones must still be checked). */
   tryBuild(name: string): void {
@@ -160,6 +168,16 @@ class MiddlewareBuilder {
           if (childObject !== undefined && !childObject.usedBy.includes(name)) childObject.usedBy.push(name);
           return this.get(child);
         },
+        // The `errors` middleware calls its error-page service itself, through the same handlers
+        // routers use (built once per table); the service lists the middleware among its users.
+        service: (reference) => {
+          const serviceName = qualify(reference, middleware.provider);
+          const service = this.runtime.services.get(serviceName);
+          if (service !== undefined && !service.usedBy.includes(name)) service.usedBy.push(name);
+          return this.services.get(serviceName).handler;
+        },
+        warn: (message) => addError(middleware, `${optionPath(name, middleware.type ?? '')}: ${message}`, 'warning'),
+        logger: this.logger,
       });
     } catch (error) {
       addError(middleware, (error as Error).message);
@@ -169,3 +187,8 @@ class MiddlewareBuilder {
     }
   }
 }
+
+function ignore(): void {}
+
+/** The logger of a table built with none (tests, `check`). */
+const SILENT: Logger = { info: ignore, warn: ignore, error: ignore, debug: ignore };
