@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { canonicalizeKeys } from '../config/canonicalize.js';
+import { normalizeForSchema } from '../config/schema-walk.js';
 import { MiddlewareError } from '../errors.js';
 import { addPrefix } from './add-prefix.js';
 import { basicAuth } from './basic-auth.js';
@@ -140,7 +141,10 @@ export function buildMiddleware(
   const type = definition.type;
   // A type with no options (`headers: {}`, or an empty label value) is an empty object.
   const raw = config[given] ?? {};
-  const result = definition.schema.safeParse(canonicalizeKeys(raw, definition.schema));
+  // Reshaped as Traefik's decoder reads labels (`…ipstrategy=true` enables a section empty,
+  // indexed keys make lists), then spelled as the schema spells its keys.
+  const reshaped = normalizeForSchema(raw, definition.schema);
+  const result = definition.schema.safeParse(canonicalizeKeys(reshaped ?? {}, definition.schema));
   if (!result.success) {
     const { message, location } = describeIssues(name, definition, result.error);
     throw new MiddlewareError(message, location, result.error);
