@@ -44,10 +44,12 @@ export function userLines(options: { users?: string[] | undefined; usersFile?: s
     }
     for (const [index, raw] of text.split('\n').entries()) {
       const line = raw.trim();
-      if (line !== '' && !line.startsWith('#')) lines.push({ text: line, field: 'usersFile', where: `line ${index + 1} of ${file}: ` });
+      if (line !== '' && !line.startsWith('#'))
+        lines.push({ text: line, field: 'usersFile', where: `line ${index + 1} of ${file}: ` });
     }
   }
-  for (const [index, user] of (options.users ?? []).entries()) lines.push({ text: user, field: `users.${index}`, where: '' });
+  for (const [index, user] of (options.users ?? []).entries())
+    lines.push({ text: user, field: `users.${index}`, where: '' });
   return lines;
 }
 

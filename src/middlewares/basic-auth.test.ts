@@ -178,13 +178,16 @@ describe('basicAuth', () => {
     const missing = join(dir, 'missing');
     assert.match(
       buildError({ basicAuth: { usersFile: missing } }).message,
-      new RegExp(`^http\\.middlewares\\.auth\\.basicAuth\\.usersFile: cannot read the users file ".*missing": no such file`),
+      /^http\.middlewares\.auth\.basicAuth\.usersFile: cannot read the users file ".*missing": no such file/,
     );
     assert.match(
       buildError({ basicAuth: { users: ['ann:plain'] } }).message,
       /basicAuth\.users\.0: the password of user "ann" is not a supported hash/,
     );
-    assert.match(buildError({ basicAuth: { users: ['nocolon'] } }).message, /basicAuth\.users\.0: expected "user:hash"/);
+    assert.match(
+      buildError({ basicAuth: { users: ['nocolon'] } }).message,
+      /basicAuth\.users\.0: expected "user:hash"/,
+    );
     assert.match(buildError({ basicAuth: {} }).message, /basicAuth\.users: no users/);
     assert.match(buildError({ basicAuth: { users, realm: 'a"b' } }).message, /basicAuth\.realm: /);
     const file = join(dir, 'bad');

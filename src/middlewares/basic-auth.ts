@@ -94,7 +94,10 @@ class BasicAuth {
         this.pass(ctx, user, next);
       },
       (error: unknown) => {
-        this.logger?.error({ middleware: this.name, err: (error as Error).message }, 'basicAuth: password check failed');
+        this.logger?.error(
+          { middleware: this.name, err: (error as Error).message },
+          'basicAuth: password check failed',
+        );
         sendError(ctx.res, 500);
       },
     );

@@ -43,7 +43,9 @@ describe('digestAuth', () => {
   const ha1 = md5('ann:traefik:pw-ann');
 
   before(async () => {
-    server = await serve({ digestAuth: { users: [`ann:traefik:${ha1}`, `bob:elsewhere:${ha1}`], headerField: 'X-User' } });
+    server = await serve({
+      digestAuth: { users: [`ann:traefik:${ha1}`, `bob:elsewhere:${ha1}`], headerField: 'X-User' },
+    });
   });
   after(() => server.close());
 

@@ -14,8 +14,8 @@
 import { EventEmitter } from 'node:events';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Logger } from '../core/logger.js';
 import { integerValue } from '../config/value-schemas.js';
+import type { Logger } from '../core/logger.js';
 import { sendError } from '../proxy/responses.js';
 import { OptionError } from './options.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';

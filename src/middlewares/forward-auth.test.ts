@@ -9,7 +9,12 @@ import { canonicalHeaderKey } from './forward-auth.js';
 import { buildMiddleware } from './registry.js';
 
 /** A real authentication server: answers by path, remembers what it was asked. */
-async function startAuthServer(): Promise<{ url: string; seen: http.IncomingHttpHeaders[]; methods: string[]; close(): Promise<void> }> {
+async function startAuthServer(): Promise<{
+  url: string;
+  seen: http.IncomingHttpHeaders[];
+  methods: string[];
+  close(): Promise<void>;
+}> {
   const seen: http.IncomingHttpHeaders[] = [];
   const methods: string[] = [];
   const server = http.createServer((req, res) => {
@@ -215,8 +220,17 @@ describe('forwardAuth', () => {
     };
     assert.match(error({ forwardAuth: {} }), /forwardAuth\.address: required option is missing/);
     assert.match(error({ forwardAuth: { address: 'ftp://x' } }), /forwardAuth\.address: expected an http/);
-    assert.match(error({ forwardAuth: { address: 'http://x', authResponseHeadersRegex: '(' } }), /authResponseHeadersRegex: invalid/);
-    assert.match(error({ forwardAuth: { address: 'https://x', tls: { cert: '/nope.crt', key: '/nope.key' } } }), /forwardAuth\.tls\.cert: no such file/);
-    assert.match(error({ forwardAuth: { address: 'https://x', tls: { cert: '/nope.crt' } } }), /forwardAuth\.tls\.key: tls\.cert needs tls\.key/);
+    assert.match(
+      error({ forwardAuth: { address: 'http://x', authResponseHeadersRegex: '(' } }),
+      /authResponseHeadersRegex: invalid/,
+    );
+    assert.match(
+      error({ forwardAuth: { address: 'https://x', tls: { cert: '/nope.crt', key: '/nope.key' } } }),
+      /forwardAuth\.tls\.cert: no such file/,
+    );
+    assert.match(
+      error({ forwardAuth: { address: 'https://x', tls: { cert: '/nope.crt' } } }),
+      /forwardAuth\.tls\.key: tls\.cert needs tls\.key/,
+    );
   });
 });

@@ -14,7 +14,7 @@
  * AUTH_TIMEOUT_MS (Traefik's client timeout) and aborted when the client goes away.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent as HttpAgent, type IncomingMessage, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { z } from 'zod';
 import { boolValue, integerValue } from '../config/value-schemas.js';
@@ -172,7 +172,8 @@ class ForwardAuth {
       warn('tls.caOptional is deprecated (TLS client authentication is a server-side option) and ignored');
     }
     if ((tls?.cert ?? '') !== '' && (tls?.key ?? '') === '') throw new OptionError('tls.key', 'tls.cert needs tls.key');
-    if ((tls?.key ?? '') !== '' && (tls?.cert ?? '') === '') throw new OptionError('tls.cert', 'tls.key needs tls.cert');
+    if ((tls?.key ?? '') !== '' && (tls?.cert ?? '') === '')
+      throw new OptionError('tls.cert', 'tls.key needs tls.cert');
     if (url.protocol === 'https:') {
       this.agent = new HttpsAgent({
         keepAlive: true,
@@ -241,7 +242,10 @@ class ForwardAuth {
     const method = this.preserveMethod ? (ctx.req.method ?? 'GET') : 'GET';
     let settled = false;
     const outgoing = this.send(this.url, { method, headers, agent: this.agent });
-    const timer = setTimeout(() => outgoing.destroy(new Error(`no answer within ${AUTH_TIMEOUT_MS} ms`)), AUTH_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => outgoing.destroy(new Error(`no answer within ${AUTH_TIMEOUT_MS} ms`)),
+      AUTH_TIMEOUT_MS,
+    );
     const onClientGone = (): void => {
       if (!settled) outgoing.destroy(new Error('the client went away'));
     };
@@ -317,7 +321,8 @@ class ForwardAuth {
       return out;
     }
     const prior = out['x-forwarded-for'];
-    out['x-forwarded-for'] = prior === undefined ? client : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}`;
+    out['x-forwarded-for'] =
+      prior === undefined ? client : `${Array.isArray(prior) ? prior.join(', ') : prior}, ${client}`;
     out['x-forwarded-method'] ??= ctx.req.method ?? 'GET';
     out['x-forwarded-proto'] ??= proto;
     out['x-forwarded-port'] ??= forwardedPort(host, String(out['x-forwarded-proto']), proto);
@@ -484,7 +489,8 @@ export const forwardAuth: MiddlewareDefinition<ForwardAuthOptions> = {
   type: 'forwardAuth',
   schema,
   build(options, context) {
-    if (options.address === '') throw new OptionError('address', 'the address of the authentication server is required');
+    if (options.address === '')
+      throw new OptionError('address', 'the address of the authentication server is required');
     const instance = new ForwardAuth(options, context.logger, context.name, (message) => context.warn?.(message));
     return (next: Handler): Handler =>
       (ctx) =>

@@ -96,7 +96,10 @@ describe('ipAllowList', () => {
 
   it('names the key of bad options', () => {
     assert.match(buildError({ ipAllowList: {} }), /ipAllowList\.sourceRange: sourceRange is empty/);
-    assert.match(buildError({ ipAllowList: { sourceRange: ['10.0.0.0/33'] } }), /ipAllowList\.sourceRange\.0: invalid IP or CIDR/);
+    assert.match(
+      buildError({ ipAllowList: { sourceRange: ['10.0.0.0/33'] } }),
+      /ipAllowList\.sourceRange\.0: invalid IP or CIDR/,
+    );
     assert.match(buildError({ ipAllowList: { sourceRange: ['nope'] } }), /ipAllowList\.sourceRange\.0: /);
     assert.match(
       buildError({ ipAllowList: { sourceRange: ['10.0.0.0/8'], rejectStatusCode: 999 } }),
