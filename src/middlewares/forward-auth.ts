@@ -492,6 +492,15 @@ export const forwardAuth: MiddlewareDefinition<ForwardAuthOptions> = {
     if (options.address === '')
       throw new OptionError('address', 'the address of the authentication server is required');
     const instance = new ForwardAuth(options, context.logger, context.name, (message) => context.warn?.(message));
+    // Traefik logs these at creation (they are not errors: Traefik's defaults apply).
+    const unset = [
+      options.trustForwardHeader === undefined ? 'trustForwardHeader (the legacy X-Forwarded-* behaviour applies)' : '',
+      options.maxBodySize === undefined && options.forwardBody === true ? 'maxBodySize (request bodies unbounded)' : '',
+      options.maxResponseBodySize === undefined ? 'maxResponseBodySize (auth answers unbounded)' : '',
+    ].filter(Boolean);
+    if (unset.length > 0) {
+      context.logger?.warn({ middleware: context.name, unset }, 'forwardAuth: options worth setting are not set');
+    }
     return (next: Handler): Handler =>
       (ctx) =>
         instance.handle(ctx, next);
