@@ -10,6 +10,7 @@ import { buildContext, serve, type TestServer } from '../../test/helpers/middlew
 import { MiddlewareError } from '../errors.js';
 import { parseBasicCredentials } from './basic-auth.js';
 import { CredentialCache } from './credential-cache.js';
+import { md5Crypt } from './md5-crypt.js';
 import { parsePasswordHash } from './password-hash.js';
 import { buildMiddleware } from './registry.js';
 
@@ -55,8 +56,32 @@ describe('password hashes (htpasswd forms)', () => {
     assert.equal(await hash?.verify('secret'), true);
   });
 
-  it('recognises no plain text, MD5-crypt or truncated hash', () => {
-    for (const stored of ['secret', '$1$abc$def', '$apr1$abc', '{SHA}abc', '$2y$10$short', '']) {
+  it('knows the MD5-crypt hashes openssl writes, and computes Apache MD5 as apache-md5 does', async () => {
+    // `openssl passwd -1 -salt abcdefgh secret` and `openssl passwd -1 -salt ab pw`
+    assert.equal(await parsePasswordHash('$1$abcdefgh$cHJi5PXp/ki/ktXzqlk6I1')?.verify('secret'), true);
+    assert.equal(await parsePasswordHash('$1$ab$b2XAKzcGJvTR.javvk3280')?.verify('pw'), true);
+    assert.equal(await parsePasswordHash('$1$ab$b2XAKzcGJvTR.javvk3280')?.verify('pw2'), false);
+    // `openssl passwd -apr1 -salt abcdefgh 'pässwörd'`: the UTF-8 bytes are hashed.
+    assert.equal(await parsePasswordHash('$apr1$abcdefgh$030j6I3f1zNCF9tihqdd11')?.verify('pässwörd'), true);
+    // apache-md5 agrees on ASCII passwords only.
+    for (const password of ['', 'a', 'x'.repeat(17), 'p'.repeat(100)]) {
+      const stored = aprMd5(password);
+      const salt = stored.split('$')[2] as string;
+      assert.equal(md5Crypt(password, salt, '$apr1$'), stored, password);
+    }
+  });
+
+  it('recognises no plain text, crypt or truncated hash', () => {
+    for (const stored of [
+      'secret',
+      'abJnggxhB/yWI',
+      '$1$abc$def',
+      '$5$salt$x',
+      '$apr1$abc',
+      '{SHA}abc',
+      '$2y$10$short',
+      '',
+    ]) {
       assert.equal(parsePasswordHash(stored), null, stored);
     }
   });

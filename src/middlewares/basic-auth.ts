@@ -150,7 +150,7 @@ function loadUsers(options: BasicAuthOptions): Map<string, PasswordHash> {
       throw new OptionError(
         line.field,
         `${line.where}the password of user ${JSON.stringify(name)} is not a supported hash ` +
-          '(bcrypt $2y$/$2b$/$2a$, Apache MD5 $apr1$ or {SHA}, as htpasswd -B, -m or -s writes them)',
+          '(bcrypt $2y$/$2b$/$2a$, Apache MD5 $apr1$, MD5-crypt $1$ or {SHA}, as htpasswd -B, -m, -s or openssl passwd -1 write them)',
       );
     }
     users.set(name, hash);
