@@ -4,11 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { type Backend, startBackend } from '../helpers/backends.js';
-import { send, sendJson } from '../helpers/http.js';
+import { send, sendJson, waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
 const aprMd5 = createRequire(import.meta.url)('apache-md5') as (password: string, salt?: string) => string;
@@ -235,5 +238,41 @@ describe('authentication and error-page middlewares through the proxy', () => {
     const plain = await send(`${proxy.url}/nosniff/page`);
     assert.equal(plain.headers['content-type'], undefined);
     assert.equal(plain.text, '<html><p>hi</p></html>');
+  });
+});
+
+describe('the authenticated user in the access log', () => {
+  it('is the ClientUsername of the line', async () => {
+    const backend = await startBackend('app');
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-auth-log-'));
+    const file = join(dir, 'access.log');
+    const proxy = await startProxy(
+      {
+        http: {
+          routers: { app: { rule: 'PathPrefix(`/`)', service: 'app', middlewares: ['auth'] } },
+          middlewares: { auth: { basicAuth: { users: [`ann:${aprMd5('pw')}`] } } },
+          services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } },
+        },
+      },
+      [`--accessLog.filePath=${file}`],
+    );
+    try {
+      await send(`${proxy.url}/in`, { headers: { authorization: basic('ann', 'pw') } });
+      await send(`${proxy.url}/out`);
+      const lines = (await waitFor(
+        () => {
+          const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+          const found = text === '' ? [] : text.split('\n');
+          return found.length === 2 ? found : undefined;
+        },
+        { what: 'two access log lines' },
+      )) as string[];
+      assert.match(lines[0] as string, /^127\.0\.0\.1 - ann \[.*"GET \/in HTTP\/1\.1" 200 /);
+      assert.match(lines[1] as string, /^127\.0\.0\.1 - - \[.*"GET \/out HTTP\/1\.1" 401 /);
+    } finally {
+      await proxy.stop();
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
