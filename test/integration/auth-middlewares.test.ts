@@ -75,6 +75,7 @@ describe('authentication and error-page middlewares through the proxy', () => {
           allowed: { rule: 'PathPrefix(`/allowed`)', service: 'api', middlewares: ['local'] },
           denied: { rule: 'PathPrefix(`/denied`)', service: 'api', middlewares: ['remote-only'] },
           errors: { rule: 'PathPrefix(`/status`)', service: 'failing', middlewares: ['pages'] },
+          deadpages: { rule: 'PathPrefix(`/dead`)', service: 'failing', middlewares: ['dead-pages'] },
           sniff: { rule: 'PathPrefix(`/sniff`)', service: 'untyped', middlewares: ['sniff'] },
           plain: { rule: 'PathPrefix(`/nosniff`)', service: 'untyped' },
         },
@@ -108,6 +109,7 @@ describe('authentication and error-page middlewares through the proxy', () => {
               statusRewrites: { '502-504': 500 },
             },
           },
+          'dead-pages': { errors: { status: ['500-599'], service: 'dead' } },
           sniff: { contentType: {} },
         },
         services: {
@@ -115,6 +117,8 @@ describe('authentication and error-page middlewares through the proxy', () => {
           failing: { loadBalancer: { servers: [{ url: failing.url }] } },
           pages: { loadBalancer: { servers: [{ url: pages.url }] } },
           untyped: { loadBalancer: { servers: [{ url: untyped.url }] } },
+          // Nothing listens on port 1: the error page service fails.
+          dead: { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1' }] } },
         },
       },
     });
@@ -213,6 +217,15 @@ describe('authentication and error-page middlewares through the proxy', () => {
     assert.equal(untouched.status, 418);
     assert.equal(untouched.text, 'original body 418');
     assert.equal(untouched.headers['x-original'], 'yes');
+  });
+
+  it('errors: an error page service that fails still answers with the original status', async () => {
+    const response = await send(`${proxy.url}/dead/503`);
+    assert.equal(response.status, 503);
+    assert.equal(response.text, 'Bad Gateway\n');
+    const fine = await send(`${proxy.url}/dead/200`);
+    assert.equal(fine.status, 200);
+    assert.equal(fine.text, 'original body 200');
   });
 
   it('errors: a keep-alive connection stays usable across error pages and plain answers', async () => {
