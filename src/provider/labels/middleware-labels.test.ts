@@ -63,4 +63,19 @@ describe('the authentication and filtering middlewares from Docker labels', () =
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] ?? '', /ipWhiteList is deprecated/);
   });
+
+  test('lists written as indexed keys (as KV stores write them) build too', () => {
+    const warnings: string[] = [];
+    const options = {
+      basicAuth: {
+        users: { 1: 'bob:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=', 0: 'ann:$apr1$abcdefgh$h9FWgUz3n9YxylKLlR5SQ/' },
+      },
+    };
+    assert.equal(typeof buildMiddleware('kv', options, context('kv', warnings)), 'function');
+    const allow = {
+      ipAllowList: { sourceRange: { 0: '10.0.0.0/8', 1: '127.0.0.1' }, ipStrategy: { excludedIPs: { 0: '10.0.0.1' } } },
+    };
+    assert.equal(typeof buildMiddleware('kv2', allow, context('kv2', warnings)), 'function');
+    assert.deepEqual(warnings, []);
+  });
 });
