@@ -44,6 +44,8 @@ export interface RequestContext {
   retryStartedAt?: number;
   /** URLs of upstream servers that failed this request, so a retry goes to another one first. */
   failedUpstreams?: string[] | null;
+  /** The user an authentication middleware accepted (basicAuth, digestAuth), for the access log. */
+  user?: string;
   /** The request body read into memory (retry, mirroring), sent instead of streaming `req`. */
   bufferedBody?: Buffer | null;
 }

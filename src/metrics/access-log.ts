@@ -125,7 +125,7 @@ export class AccessLog {
     const referer = req.headers.referer ?? '-';
     const agent = req.headers['user-agent'] ?? '-';
     return (
-      `${field('ClientHost', clientHost(ctx))} - ${field('ClientUsername', '-')} [${clfTime(start)}] ` +
+      `${field('ClientHost', clientHost(ctx))} - ${field('ClientUsername', ctx.user || '-')} [${clfTime(start)}] ` +
       `"${field('RequestMethod', req.method ?? 'GET')} ${field('RequestPath', req.url ?? '/')} ${field('RequestProtocol', `HTTP/${req.httpVersion}`)}" ` +
       `${field('DownstreamStatus', String(status))} ${field('DownstreamContentSize', String(size))} ` +
       `${quote(referer)} ${quote(agent)} ${this.count} ` +
@@ -156,7 +156,7 @@ export class AccessLog {
       ClientAddr: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
       ClientHost: host,
       ClientPort: String(port),
-      ClientUsername: '-',
+      ClientUsername: ctx.user || '-',
       DownstreamContentSize: size,
       DownstreamStatus: status,
       Duration: durationNs,

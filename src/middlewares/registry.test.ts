@@ -18,10 +18,17 @@ describe('middleware registry', () => {
   it('lists every built-in type in Traefik spelling', () => {
     assert.deepEqual(middlewareTypes(), [
       'addPrefix',
+      'basicAuth',
       'chain',
       'circuitBreaker',
+      'contentType',
+      'digestAuth',
+      'errors',
+      'forwardAuth',
       'headers',
       'inFlightReq',
+      'ipAllowList',
+      'ipWhiteList',
       'rateLimit',
       'redirectRegex',
       'redirectScheme',

@@ -5,12 +5,19 @@
  */
 import type { z } from 'zod';
 import { canonicalizeKeys } from '../config/canonicalize.js';
+import { normalizeForSchema } from '../config/schema-walk.js';
 import { MiddlewareError } from '../errors.js';
 import { addPrefix } from './add-prefix.js';
+import { basicAuth } from './basic-auth.js';
 import { chain } from './chain.js';
 import { circuitBreaker } from './circuit-breaker.js';
+import { contentType } from './content-type.js';
+import { digestAuth } from './digest-auth.js';
+import { errorPages } from './error-pages.js';
+import { forwardAuth } from './forward-auth.js';
 import { headers } from './headers.js';
 import { inFlightReq } from './in-flight-req.js';
+import { ipAllowList, ipWhiteList } from './ip-allow-list.js';
 import { OptionError, optionPath } from './options.js';
 import { rateLimit } from './rate-limit.js';
 import { redirectRegex } from './redirect-regex.js';
@@ -34,10 +41,17 @@ export function registerMiddleware(definition: MiddlewareDefinition): void {
 
 for (const definition of [
   addPrefix,
+  basicAuth,
   chain,
   circuitBreaker,
+  contentType,
+  digestAuth,
+  errorPages,
+  forwardAuth,
   headers,
   inFlightReq,
+  ipAllowList,
+  ipWhiteList,
   rateLimit,
   redirectRegex,
   redirectScheme,
@@ -146,7 +160,10 @@ export function buildMiddleware(
   const type = definition.type;
   // A type with no options (`headers: {}`, or an empty label value) is an empty object.
   const raw = withoutIgnoredOptions(name, definition, config[given] ?? {}, context);
-  const result = definition.schema.safeParse(canonicalizeKeys(raw, definition.schema));
+  // Reshaped as Traefik's decoder reads labels (`…ipstrategy=true` enables a section empty,
+  // indexed keys make lists), then spelled as the schema spells its keys.
+  const reshaped = normalizeForSchema(raw, definition.schema);
+  const result = definition.schema.safeParse(canonicalizeKeys(reshaped ?? {}, definition.schema));
   if (!result.success) {
     const { message, location } = describeIssues(name, definition, result.error);
     throw new MiddlewareError(message, location, result.error);

@@ -4,6 +4,7 @@
  * through plain function calls with no per-request closures.
  */
 import type { ZodType } from 'zod';
+import type { Logger } from '../core/logger.js';
 import type { Handler, RequestContext, RetryBudget } from '../core/request-context.js';
 
 export type { Handler, RequestContext, RetryBudget };
@@ -17,8 +18,16 @@ export interface MiddlewareBuildContext {
   name: string;
   /** Builds another middleware by (possibly unqualified) name, for `chain`. Throws if unknown. */
   resolve(name: string): MiddlewareWrapper;
-  /** Records a warning on the middleware (an option accepted but not honoured); it still builds. */
+  /**
+   * The handler of a service by (possibly unqualified) name, for middlewares that call one
+   * themselves (`errors`). Throws an Error naming the problem when the service is unknown or
+   * broken. Absent where no services exist (unit tests of other middlewares).
+   */
+  service?(name: string): Handler;
+  /** Records a warning on the middleware (a deprecated name, an option accepted but not honoured): API, `check` and logs; it still builds. */
   warn?(message: string): void;
+  /** Where a middleware logs what goes wrong at request time (an unreachable auth server). */
+  logger?: Logger;
 }
 
 /** A middleware type in the registry: validate → build (→ close). */

@@ -5,9 +5,11 @@
  * implemented yet (TCP, UDP, TLS) is reported first (unimplemented.ts) and never routed.
  */
 
+import type { Logger } from '../core/logger.js';
 import { qualify } from '../core/names.js';
 import type { Handler } from '../core/request-context.js';
 import { buildMiddleware } from '../middlewares/index.js';
+import { optionPath } from '../middlewares/options.js';
 import type { MiddlewareWrapper } from '../middlewares/types.js';
 import { compileRuleMatcher } from '../rules/index.js';
 import { BuildOnce } from './build-once.js';
@@ -23,6 +25,8 @@ export interface TableBuildDeps extends ServiceBuildDeps {
   entryPoints: readonly string[];
   /** Entry points a router without `entryPoints` attaches to. */
   defaultEntryPoints: readonly string[];
+  /** Where middlewares log request-time failures (an unreachable auth server); silent when absent. */
+  logger?: Logger;
 }
 
 /** The built table, and what it uses (so the caller can prune pools and states after the swap). */
@@ -36,7 +40,7 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
   // First, so a router with `tls` is disabled before it could be routed as plain HTTP.
   reportUnimplemented(runtime);
   const services = new ServiceBuilder(runtime, deps);
-  const middlewares = new MiddlewareBuilder(runtime);
+  const middlewares = new MiddlewareBuilder(runtime, services, deps.logger ?? SILENT);
   const routes = new Map<string, Route[]>();
   for (const name of deps.entryPoints) routes.set(name, []);
 
@@ -160,7 +164,11 @@ class MiddlewareBuilder {
   private readonly built = new BuildOnce<MiddlewareWrapper>((name) => this.build(name));
   private readonly building = new Set<string>();
 
-  constructor(private readonly runtime: RuntimeConfiguration) {}
+  constructor(
+    private readonly runtime: RuntimeConfiguration,
+    private readonly services: ServiceBuilder,
+    private readonly logger: Logger,
+  ) {}
 
   /** Builds a middleware for its errors only (unused ones must still be checked). */
   tryBuild(name: string): void {
@@ -193,7 +201,20 @@ class MiddlewareBuilder {
           if (childObject !== undefined && !childObject.usedBy.includes(name)) childObject.usedBy.push(name);
           return this.get(child);
         },
-        warn: (message) => addError(middleware, message, 'warning'),
+        // The `errors` middleware calls its error-page service itself, through the same handlers
+        // routers use (built once per table); the service lists the middleware among its users.
+        service: (reference) => {
+          const serviceName = qualify(reference, middleware.provider);
+          const service = this.runtime.services.get(serviceName);
+          if (service !== undefined && !service.usedBy.includes(name)) service.usedBy.push(name);
+          return this.services.get(serviceName).handler;
+        },
+        // Messages name their key; those that do not get the middleware's own path in front.
+        warn: (message) => {
+          const path = optionPath(name, middleware.type ?? '');
+          addError(middleware, message.startsWith(path) ? message : `${path}: ${message}`, 'warning');
+        },
+        logger: this.logger,
       });
     } catch (error) {
       addError(middleware, (error as Error).message);
@@ -203,3 +224,8 @@ class MiddlewareBuilder {
     }
   }
 }
+
+function ignore(): void {}
+
+/** The logger of a table built with none (tests, `check`). */
+const SILENT: Logger = { info: ignore, warn: ignore, error: ignore, debug: ignore };

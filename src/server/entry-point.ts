@@ -344,6 +344,7 @@ class EntryContext implements RequestContext {
   attempt: number | undefined = undefined;
   failedUpstreams: string[] | null = null;
   bufferedBody: Buffer | null = null;
+  user: string | undefined = undefined;
 
   constructor(
     readonly owner: EntryPoint,

@@ -113,6 +113,7 @@ export class Switchyard {
       transports: this.transports,
       defaultTransport: this.options.defaultTransport,
       internalServices: this.options.internalServices ?? new Map(),
+      logger: this.options.logger,
     });
     // Before the swap, so a new server with a health check is DOWN until its first passing probe.
     if (this.options.activeHealthChecks !== false)
