@@ -8,6 +8,7 @@ import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import { SwitchyardError } from '../errors.js';
 import { type LoadedFile, listConfigFiles, loadConfigFile, mergeConfigFiles } from '../provider/file/load-files.js';
+import type { ProviderSnapshot } from '../provider/provider.js';
 import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { mergeSnapshots } from '../server/merge.js';
@@ -50,6 +51,30 @@ async function dynamicFiles(config: StaticConfiguration, explicit: string[]): Pr
   return [];
 }
 
+/**
+ * Merges provider snapshots with the internal one and builds the routing table as the running
+ * proxy would, without listening (`check`, `explain`, and the compatibility corpus's label cases).
+ */
+export function buildFromSnapshots(
+  config: StaticConfiguration,
+  snapshots: ProviderSnapshot[],
+): { runtime: RuntimeConfiguration; built: BuiltTable } {
+  const runtime = mergeSnapshots([internalSnapshot(config), ...snapshots]);
+  const entryPoints = entryPointOptions(config).map((e) => e.name);
+  const transports = new TransportPool();
+  const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
+  const built = buildRoutingTable(runtime, {
+    entryPoints,
+    defaultEntryPoints: entryPoints,
+    upstreams: new UpstreamRegistry(),
+    transports,
+    defaultTransport: defaultTransport(config),
+    internalServices,
+  });
+  transports.destroyAll();
+  return { runtime, built };
+}
+
 /** Reads, validates, merges and builds the configuration once. */
 export async function collectConfiguration(
   config: StaticConfiguration,
@@ -71,19 +96,6 @@ export async function collectConfiguration(
     }
   }
   // Merged as the file provider merges: the first definition of a name wins, with a warning.
-  const merged = mergeConfigFiles(loaded);
-  const runtime = mergeSnapshots([internalSnapshot(config), merged]);
-  const entryPoints = entryPointOptions(config).map((e) => e.name);
-  const transports = new TransportPool();
-  const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
-  const built = buildRoutingTable(runtime, {
-    entryPoints,
-    defaultEntryPoints: entryPoints,
-    upstreams: new UpstreamRegistry(),
-    transports,
-    defaultTransport: defaultTransport(config),
-    internalServices,
-  });
-  transports.destroyAll();
+  const { runtime, built } = buildFromSnapshots(config, [mergeConfigFiles(loaded)]);
   return { runtime, built, files, failures };
 }
