@@ -71,7 +71,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   out(
     `${pc.green('✔')} static configuration (${source.path ?? source.kind}): ${Object.keys(config.entryPoints).length} entry points`,
   );
-  const collected = await collectConfiguration(config, rest);
+  const collected = await collectConfiguration(config, rest, source.path);
   const findings = checkFindings(warnings, collected.failures, collected.runtime);
   let errors = 0;
   let warningsCount = 0;

@@ -79,6 +79,7 @@ export function buildFromSnapshots(
 export async function collectConfiguration(
   config: StaticConfiguration,
   explicitFiles: string[],
+  staticFile?: string,
 ): Promise<CollectedConfiguration> {
   const failures: FileFailure[] = [];
   let files: string[] = [];
@@ -90,7 +91,7 @@ export async function collectConfiguration(
   const loaded: LoadedFile[] = [];
   for (const file of files) {
     try {
-      loaded.push(await loadConfigFile(file));
+      loaded.push(await loadConfigFile(file, { staticFile }));
     } catch (error) {
       failures.push(failure(file, error));
     }

@@ -19,7 +19,11 @@ export function messageLogger(logger: Logger, provider: string): ProviderLogger 
  * loaded only when the Docker provider is enabled: it is a heavy module tree, and a proxy
  * fed by files should start fast.
  */
-export async function createProviders(config: StaticConfiguration, logger: Logger): Promise<Provider[]> {
+export async function createProviders(
+  config: StaticConfiguration,
+  logger: Logger,
+  options: { staticFile?: string } = {},
+): Promise<Provider[]> {
   const providers: Provider[] = [];
   const file = config.providers.file;
   if (file !== undefined) {
@@ -28,6 +32,7 @@ export async function createProviders(config: StaticConfiguration, logger: Logge
         filename: file.filename,
         directory: file.directory,
         watch: file.watch,
+        staticFile: options.staticFile,
         logger: messageLogger(logger, 'file'),
       }),
     );

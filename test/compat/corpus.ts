@@ -189,12 +189,15 @@ function failed(kase: CompatCase, error: unknown): CaseResult {
   return outcome(kase, [{ severity: 'error', text: `static configuration: ${message}` }], []);
 }
 
-async function loadFiles(files: string[]): Promise<{ loaded: LoadedFile[]; failures: FileFailure[] }> {
+async function loadFiles(
+  files: string[],
+  staticFile?: string,
+): Promise<{ loaded: LoadedFile[]; failures: FileFailure[] }> {
   const loaded: LoadedFile[] = [];
   const failures: FileFailure[] = [];
   for (const file of files) {
     try {
-      loaded.push(await loadConfigFile(file));
+      loaded.push(await loadConfigFile(file, { staticFile }));
     } catch (error) {
       const location = error instanceof SwitchyardError ? error.location : undefined;
       failures.push({ file, message: (error as Error).message, ...(location ? { location } : {}) });
@@ -228,7 +231,7 @@ async function evaluateFiles(kase: CompatCase): Promise<CaseResult> {
     const filename = config.providers.file?.filename;
     files = filename === undefined || kase.kind === 'static' ? [] : [resolve(dirname(kase.file), filename)];
   }
-  const { loaded, failures } = await loadFiles(files);
+  const { loaded, failures } = await loadFiles(files, kase.kind === 'dynamic' ? undefined : kase.file);
   const snapshot = mergeConfigFiles(loaded);
   const { runtime } = buildFromSnapshots(config, [snapshot]);
   return outcome(kase, checkFindings(staticWarnings, failures, runtime), [config, snapshot.config]);

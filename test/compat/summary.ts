@@ -22,6 +22,14 @@ export function blockerOf(raw: string): string {
     /unknown middleware type "?([A-Za-z0-9]+)"?/i.exec(error) ?? /middleware type ([A-Za-z0-9]+) is not/i.exec(error);
   if (type) return `middleware ${(type[1] as string).toLowerCase()}`;
   if (/\{\{/.test(error) || /template/i.test(error)) return 'Go templates in file-provider files';
+  const strategy = /unknown load-balancing strategy "([^"]+)"/.exec(error);
+  if (strategy) return `loadBalancer.strategy ${strategy[1]}`;
+  const internal = /the service "([a-z]+@internal)" does not exist/.exec(error);
+  if (internal) return `service ${internal[1]}`;
+  const scheme = /unsupported scheme in server URL "([a-z0-9]+):/.exec(error);
+  if (scheme) return `server URL scheme ${scheme[1]}`;
+  const option = /(http\.middlewares\.)[^.]+\.([A-Za-z]+)\.([A-Za-z]+): unknown option/.exec(error);
+  if (option) return `${option[1]}*.${option[2]}.${option[3]}`;
   const key = /(?:^|[\s"(])((?:http|tcp|udp|tls)\.[A-Za-z0-9_.\-[\]]+)/.exec(error);
   if (key) return generalKey((key[1] as string).replace(/\.$/, ''));
   const field = /^(?:[a-z ]+ "[^"]+": )+([A-Za-z0-9_.[\]]+): /.exec(error);
@@ -34,9 +42,13 @@ export function ownerOf(key: string): string {
   const k = key.toLowerCase();
   if (/^tcp\.|^udp\.|proxyprotocol|hostsni/.test(k)) return '#16 TCP/UDP';
   if (/certresolver|certificatesresolvers|acme/.test(k)) return '#15 ACME';
-  if (/^tls\.|\.tls\b|\.tls$|https|sslredirect/.test(k)) return '#14 HTTPS';
+  if (/^tls\.|\.tls\b|\.tls$|https|sslredirect|scheme h2c|http2|http3/.test(k)) return '#14 HTTPS';
   if (/template|\{\{/.test(k)) return '#13 templates';
-  if (/highestrandomweight|leasttime|parentrefs|retry\.|noop@internal|rest@internal|headers\.(ssl|feature)/.test(k))
+  if (
+    /highestrandomweight|leasttime|parentrefs|retry\.|noop@internal|rest@internal|headers\.(ssl|feature)|has no service/.test(
+      k,
+    )
+  )
     return '#13 service types';
   if (
     /^middleware |\.(basicauth|digestauth|forwardauth|compress|buffering|errors|ipallowlist|ipwhitelist|contenttype|passtlsclientcert|grpcweb|plugin)\b/.test(

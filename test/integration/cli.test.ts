@@ -57,6 +57,26 @@ describe('the switchyard command', () => {
     assert.match(result.stdout, /orphan@file.*missing@file/);
   });
 
+  it("check prints a syntax error's position once", async () => {
+    const file = join(dir, 'syntax.yml');
+    await writeFile(file, 'http:\n  routers:\n    r: {rule: "Host(`a`)", x: [}\n');
+    const result = await runCli(['check', '--entryPoints.web.address=:0', file], { cwd: dir });
+    assert.equal(result.code, 1);
+    const line = result.stdout.split('\n').find((l) => l.includes('syntax.yml:')) ?? '';
+    assert.equal(line.split('syntax.yml:3:').length, 2, line);
+  });
+
+  it('check loads a combined static and dynamic file, the file provider reading it, without warnings', async () => {
+    const file = join(dir, 'combined.yml');
+    await writeFile(
+      file,
+      'entryPoints:\n  web:\n    address: ":0"\nproviders:\n  file:\n    filename: combined.yml\nhttp:\n  routers:\n    r:\n      rule: Host(`a.test`)\n      service: down\n  services:\n    down:\n      loadBalancer:\n        servers: {}\n',
+    );
+    const result = await runCli(['check', '--configFile', file], { cwd: dir });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /1 routers, 1 services, 0 middlewares — 0 errors, 0 warning\(s\)/);
+  });
+
   it('check exits 0 on a valid configuration', async () => {
     const file = join(dir, 'good.yml');
     await writeFile(

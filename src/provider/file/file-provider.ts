@@ -21,6 +21,8 @@ export interface FileProviderOptions {
   logger?: ProviderLogger;
   /** Quiet time after the last file event before reloading, in ms; default 100. */
   debounceMs?: number;
+  /** The static configuration's file: when the provider reads it too, its static keys are not warned about. */
+  staticFile?: string;
 }
 
 /** Publishes the configuration of a file or directory, and again after every save when watching. */
@@ -31,6 +33,7 @@ export class FileProvider implements Provider {
   private readonly watchEnabled: boolean;
   private readonly logger: ProviderLogger;
   private readonly debounceMs: number;
+  private readonly staticFile: string | undefined;
   private sink: ProviderSink | undefined;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -47,6 +50,7 @@ export class FileProvider implements Provider {
     this.watchEnabled = options.watch ?? false;
     this.logger = options.logger ?? silentLogger;
     this.debounceMs = options.debounceMs ?? 100;
+    this.staticFile = options.staticFile === undefined ? undefined : resolve(options.staticFile);
   }
 
   /** Publishes (or fails) once, then starts watching if asked to. */
@@ -134,7 +138,11 @@ export class FileProvider implements Provider {
     if (!sink || this.stopped) return;
     let snapshot: Awaited<ReturnType<typeof loadFileSnapshot>>;
     try {
-      snapshot = await loadFileSnapshot({ filename: this.filename, directory: this.directory });
+      snapshot = await loadFileSnapshot({
+        filename: this.filename,
+        directory: this.directory,
+        staticFile: this.staticFile,
+      });
     } catch (error) {
       if (this.stopped) return;
       const failure =

@@ -5,7 +5,7 @@
  * warning on that object rather than disabling it.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { configFormat, parseConfigText } from '../../config/config-file.js';
 import type { DynamicConfiguration } from '../../config/dynamic-schema.js';
 import { validateDynamicConfiguration } from '../../config/dynamic-validate.js';
@@ -18,6 +18,8 @@ import type { ProviderSnapshot } from '../provider.js';
 export interface FileSource {
   filename?: string;
   directory?: string;
+  /** The static configuration's file (absolute), which may be one of these (a combined file). */
+  staticFile?: string;
 }
 
 /** One configuration file, read and validated (not merged). */
@@ -32,7 +34,7 @@ export interface LoadedFile {
  * Reads and validates one dynamic configuration file. Throws ConfigParseError (with
  * `file:line:column`, or for an unsupported extension) and ProviderError when it cannot be read.
  */
-export async function loadConfigFile(file: string): Promise<LoadedFile> {
+export async function loadConfigFile(file: string, options: { staticFile?: string } = {}): Promise<LoadedFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -40,7 +42,10 @@ export async function loadConfigFile(file: string): Promise<LoadedFile> {
     throw new ProviderError(`cannot read ${file}: ${(error as Error).message}`, file, error);
   }
   const parsed = parseConfigText(text, file);
-  const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
+  // A file that is also the static configuration holds static keys the static loader reads.
+  const staticRoots =
+    options.staticFile !== undefined && resolve(file) === resolve(options.staticFile) ? 'ignore' : 'warn';
+  const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate, staticRoots });
   return { file, config, issues, locate: parsed.locate };
 }
 
@@ -146,8 +151,8 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
 export async function loadFileSnapshot(source: FileSource): Promise<ProviderSnapshot> {
   if (source.directory !== undefined) {
     const files = await listConfigFiles(source.directory);
-    return mergeConfigFiles(await Promise.all(files.map(loadConfigFile)));
+    return mergeConfigFiles(await Promise.all(files.map((file) => loadConfigFile(file, source))));
   }
-  if (source.filename !== undefined) return mergeConfigFiles([await loadConfigFile(source.filename)]);
+  if (source.filename !== undefined) return mergeConfigFiles([await loadConfigFile(source.filename, source)]);
   throw new ProviderError('the file provider needs a filename or a directory');
 }
