@@ -35,21 +35,21 @@ export function checkFindings(
     const text = failure.message.startsWith(`${where}:`) ? failure.message : `${where}: ${failure.message}`;
     findings.push({ severity: 'error', text });
   }
+  // Messages end with their position for the logs and the API; printed in front, it is said once.
+  const once = (location: string | undefined, message: string) =>
+    location === undefined ? message : `${location}: ${message.replace(` (${location})`, '')}`;
   for (const { label: kind, objects } of OBJECT_SECTIONS) {
     for (const object of objects(runtime).values()) {
       if (object.provider === 'internal') continue;
-      const where = object.location ? `${object.location}: ` : '';
       for (const message of object.errors)
         findings.push({
           severity: object.status === 'disabled' ? 'error' : 'warning',
-          text: `${where}${kind} "${object.name}": ${message}`,
+          text: once(object.location, `${kind} "${object.name}": ${message}`),
         });
     }
   }
-  for (const issue of runtime.issues) {
-    const where = issue.location ? `${issue.location}: ` : '';
-    findings.push({ severity: issue.severity, text: `${where}${issue.message}` });
-  }
+  for (const issue of runtime.issues)
+    findings.push({ severity: issue.severity, text: once(issue.location, issue.message) });
   return findings;
 }
 

@@ -55,6 +55,6 @@ test('findings are reduced to the key they name', () => {
   assert.equal(generalKey('entryPoints.web.http.redirections'), 'entryPoints.*.http.redirections');
   assert.equal(
     blockerOf('middleware "auth@file": middleware "auth": unknown middleware type "basicAuth"'),
-    'middleware basicAuth',
+    'middleware basicauth',
   );
 });

@@ -163,11 +163,15 @@ function portable(text: string): string {
 }
 
 function errorText(text: string): string {
-  return portable(text)
+  // An object disabled because another is keeps its own words and the deepest cause.
+  const chain = text.split(' is disabled: ');
+  const short = chain.length > 2 ? `${chain[0]} is disabled: … ${chain[chain.length - 1]}` : text;
+  return portable(short)
     .replace(/^\S+:\d+:\d+: /, '')
     .replace(/\s*\((?:[^()]*\/)?[^()/]+:\d+:\d+\)$/, '')
+    .replace(/ \((?:known|supported): [^)]*\)/g, '')
     .replace(/\s+/g, ' ')
-    .slice(0, 200);
+    .slice(0, 300);
 }
 
 function outcome(kase: CompatCase, findings: CheckFinding[], trees: unknown[]): CaseResult {

@@ -17,17 +17,20 @@ export function generalKey(key: string): string {
 
 /** A blocker's short name: what in an error stops the case loading. */
 export function blockerOf(raw: string): string {
-  const error = raw.replace(/(?:[^\s:()]+\/)?[^\s:()]+:\d+:\d+:? ?/g, '');
+  // The deepest cause of an object disabled because another is.
+  const cause = raw.split(' is disabled: ').pop() as string;
+  const error = cause.replace(/(?:[^\s:()]+\/)?[^\s:()]+:\d+:\d+:? ?/g, '');
   const type =
     /unknown middleware type "?([A-Za-z0-9]+)"?/i.exec(error) ?? /middleware type ([A-Za-z0-9]+) is not/i.exec(error);
   if (type) return `middleware ${(type[1] as string).toLowerCase()}`;
-  if (/\{\{/.test(error) || /template/i.test(error)) return 'Go templates in file-provider files';
+  if (/\{\{/.test(error) || /template/i.test(error)) return TEMPLATES;
   const strategy = /unknown load-balancing strategy "([^"]+)"/.exec(error);
   if (strategy) return `loadBalancer.strategy ${strategy[1]}`;
   const internal = /the service "([a-z]+@internal)" does not exist/.exec(error);
   if (internal) return `service ${internal[1]}`;
   const scheme = /unsupported scheme in server URL "([a-z0-9]+):/.exec(error);
   if (scheme) return `server URL scheme ${scheme[1]}`;
+  if (/a service needs exactly one of/.test(error)) return 'http.services.*: a service type Switchyard does not know';
   const option = /(http\.middlewares\.)[^.]+\.([A-Za-z]+)\.([A-Za-z]+): unknown option/.exec(error);
   if (option) return `${option[1]}*.${option[2]}.${option[3]}`;
   const key = /(?:^|[\s"(])((?:http|tcp|udp|tls)\.[A-Za-z0-9_.\-[\]]+)/.exec(error);
@@ -36,6 +39,14 @@ export function blockerOf(raw: string): string {
   if (field) return generalKey(field[1] as string);
   return error.replace(/"[^"]*"/g, '"…"').slice(0, 100);
 }
+
+/** What stops one case loading: a template case fails on its template, whatever the parser then says. */
+function blockersOf(entry: Baseline[string]): string[] {
+  if (entry.status === 'fail' && entry.feature.startsWith('templates/')) return [TEMPLATES];
+  return entry.errors.map(blockerOf);
+}
+
+const TEMPLATES = 'Go templates in file-provider files';
 
 /** Which issue owns a blocker or an unhonoured key, as the work is split (issues 13 to 18). */
 export function ownerOf(key: string): string {
@@ -100,7 +111,7 @@ export function summarize(baseline: Baseline): {
     groups: groups.map((g) => [g, rate(entries.filter(([id]) => id.startsWith(`${g}/`)).map(([, e]) => e))]),
     // Per case once: a key warned about in 30 cases counts 30.
     warned: count(entries.flatMap(([, e]) => [...new Set(e.warnings.map(generalKey))])),
-    blockers: count(entries.flatMap(([, e]) => [...new Set(e.errors.map(blockerOf))])),
+    blockers: count(entries.flatMap(([, e]) => [...new Set(blockersOf(e))])),
   };
 }
 

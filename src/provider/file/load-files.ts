@@ -97,6 +97,8 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
   const merged: Record<string, unknown> = {};
   const roots: Record<string, Record<string, unknown>> = {};
   const certificates: unknown[] = [];
+  // Each object's position, shown with what is said about it later (a bad rule, "not implemented").
+  const origins: Record<string, string> = {};
   const firstFile = new Map<string, string>();
   for (const loaded of files) {
     issues.push(...loaded.issues);
@@ -110,7 +112,12 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
       roots[root] = into;
       for (const [section, objects] of Object.entries(sections)) {
         if (root === 'tls' && section === 'certificates') {
-          if (Array.isArray(objects)) certificates.push(...objects);
+          if (!Array.isArray(objects)) continue;
+          objects.forEach((certificate, index) => {
+            const location = loaded.locate([root, section, index]);
+            if (location !== undefined) origins[`tls.certificates.${certificates.length}`] = location;
+            certificates.push(certificate);
+          });
           continue;
         }
         if (!isMapping(objects)) continue;
@@ -123,6 +130,8 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
           if (first === undefined) {
             firstFile.set(id, loaded.file);
             target[name] = definition;
+            const location = loaded.locate(path);
+            if (location !== undefined) origins[path.join('.')] = location;
             continue;
           }
           const location = loaded.locate(path);
@@ -141,7 +150,7 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
   for (const [root, sections] of Object.entries(roots)) {
     if (Object.keys(sections).length > 0) merged[root] = sections;
   }
-  return { provider: 'file', config: deepFreeze(merged as DynamicConfiguration), issues };
+  return { provider: 'file', config: deepFreeze(merged as DynamicConfiguration), issues, origins };
 }
 
 /**

@@ -30,8 +30,13 @@ test('trim markers remove the whitespace beside an action', () => {
   assert.equal(compileDefaultRule('Host(`  {{- .Name -}}  `)').render(data), 'Host(`web-shop`)');
 });
 
-test('unknown functions, unknown fields, wrong arity and unclosed actions are refused at compile time', () => {
-  for (const bad of ['{{ shout .Name }}', '{{ .Image }}', '{{ index .Labels }}', 'Host(`{{ .Name `)', '{{ }}']) {
+test('unknown functions, wrong arity and unclosed actions are refused at compile time', () => {
+  for (const bad of ['{{ shout .Name }}', '{{ index .Labels }}', 'Host(`{{ .Name `)', '{{ }}', '{{ .Name..x }}']) {
     assert.throws(() => compileDefaultRule(bad), ConfigError, bad);
   }
+});
+
+test('an unknown field fails when the template runs, as in Go (Traefik: that container gets no router)', () => {
+  const template = compileDefaultRule('Host(`{{ .Toto }}`)');
+  assert.throws(() => template.render(data), /can't evaluate field Toto/);
 });

@@ -222,9 +222,9 @@ class ActionParser {
     if (token.kind === 'field') {
       if (token.value === '.') return { kind: 'field', path: [] };
       const path = token.value.slice(1).split('.');
-      if (path.some((p) => p === '') || !['Name', 'ContainerName', 'Labels'].includes(path[0]!)) {
-        fail(this.source, `unknown field ${token.value} (known: .Name, .ContainerName, .Labels)`);
-      }
+      if (path.some((p) => p === '')) fail(this.source, `malformed field ${token.value}`);
+      // An unknown field is a fault when the template runs, as in Go: that container gets no
+      // router (its service stays), where a syntax error stops the provider at start.
       return { kind: 'field', path };
     }
     if (token.kind === '(') {
@@ -237,11 +237,16 @@ class ActionParser {
   }
 }
 
+/** The fields a default rule can read. */
+const FIELDS = ['Name', 'ContainerName', 'Labels'];
+
 function evaluate(node: Node, data: DefaultRuleData): Value {
   if (node.kind === 'string') return node.value;
   if (node.kind === 'field') {
     if (node.path.length === 0) throw new Error('"." is not a string');
     const [head, ...rest] = node.path;
+    if (!FIELDS.includes(head as string))
+      throw new Error(`can't evaluate field ${head} (known: ${FIELDS.map((f) => `.${f}`).join(', ')})`);
     const root: Value = head === 'Labels' ? data.Labels : head === 'Name' ? data.Name : data.ContainerName;
     if (rest.length === 0) return root;
     if (rest.length > 1 || typeof root === 'string') throw new Error(`cannot read .${node.path.join('.')}`);
