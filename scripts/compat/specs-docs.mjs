@@ -178,6 +178,8 @@ export const MIDDLEWARES = [
   [
     'redirectRegex',
     'redirectregex',
+    // Go's regexp expansion syntax, not a JavaScript template.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Go replacement template
     { regex: '^http://localhost/(.*)', replacement: 'http://mydomain/${1}', permanent: true },
   ],
   ['redirectScheme', 'redirectscheme', { scheme: 'https', permanent: true }],

@@ -181,3 +181,23 @@ describe('positions of what is not implemented', () => {
     );
   });
 });
+
+describe('rule syntax', () => {
+  it('names ruleSyntax v2 as not implemented, the rule read as v3; v3 is silent', () => {
+    const { runtime } = build({
+      http: {
+        routers: {
+          old: { rule: 'Host(`a.test`)', ruleSyntax: 'v2', service: 's' },
+          new: { rule: 'Host(`b.test`)', ruleSyntax: 'v3', service: 's' },
+        },
+        services: { s: service },
+      },
+    });
+    assert.equal(runtime.routers.get('old@file')?.status, 'warning');
+    assert.match(
+      runtime.routers.get('old@file')?.errors[0] ?? '',
+      /^http\.routers\.old\.ruleSyntax: the "v2" rule syntax is not implemented/,
+    );
+    assert.deepEqual(runtime.routers.get('new@file')?.errors, []);
+  });
+});

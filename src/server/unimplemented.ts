@@ -69,11 +69,28 @@ export function reportUnimplemented(runtime: RuntimeConfiguration): void {
       ...(locations[0] === undefined ? {} : { location: locations[0] }),
     });
   }
+  reportRuleSyntax(runtime);
   for (const router of runtime.routers.values()) {
     if (router.config === undefined || !wantsTls(router.config.tls)) continue;
     addError(
       router,
       `http.routers.${localName(router.name)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP${at(router.location)}`,
+    );
+  }
+}
+
+/**
+ * `ruleSyntax: v2` (and anything but v3) asks for Traefik v2's rule language, which Switchyard
+ * does not read: the rule is read as v3, said with a warning (it may then fail or match alike).
+ */
+function reportRuleSyntax(runtime: RuntimeConfiguration): void {
+  for (const router of runtime.routers.values()) {
+    const syntax = router.config?.ruleSyntax;
+    if (syntax === undefined || syntax.trim().toLowerCase() === 'v3') continue;
+    addError(
+      router,
+      `http.routers.${localName(router.name)}.ruleSyntax: the ${JSON.stringify(syntax)} rule syntax is not implemented; the rule is read with the v3 syntax${at(router.location)}`,
+      'warning',
     );
   }
 }

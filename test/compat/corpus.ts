@@ -135,7 +135,9 @@ function keySegments(key: string): string[] {
 
 /** The key a finding is about (`http.routers.web.tls`), or its words when it names no key. */
 export function findingKey(text: string): string {
-  const body = text.replace(/^\S+:\d+:\d+: /, '');
+  const body = text.replace(/^\S+:\d+:\d+: /, '').replace(/^(?:containers?|replicas?|tasks?) [^:]+: /, '');
+  const labelSection = /^(tcp|udp|tls) labels (?:are|is) /.exec(body);
+  if (labelSection) return labelSection[1] as string;
   const unknown =
     /^(router|service|middleware|servers transport) "([^"@]+)(?:@[^"]*)?": unknown key (\S+) is ignored/.exec(body);
   if (unknown) {

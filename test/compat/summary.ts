@@ -51,7 +51,7 @@ const TEMPLATES = 'Go templates in file-provider files';
 /** Which issue owns a blocker or an unhonoured key, as the work is split (issues 13 to 18). */
 export function ownerOf(key: string): string {
   const k = key.toLowerCase();
-  if (/^tcp\.|^udp\.|proxyprotocol|hostsni/.test(k)) return '#16 TCP/UDP';
+  if (/^tcp\.|^udp\.|proxyprotocol|hostsni|udp entry/.test(k)) return '#16 TCP/UDP';
   if (/certresolver|certificatesresolvers|acme/.test(k)) return '#15 ACME';
   if (/^tls\.|\.tls\b|\.tls$|https|sslredirect|scheme h2c|http2|http3/.test(k)) return '#14 HTTPS';
   if (/template|\{\{/.test(k)) return '#13 templates';
