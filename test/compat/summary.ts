@@ -48,27 +48,31 @@ function blockersOf(entry: Baseline[string]): string[] {
 
 const TEMPLATES = 'Go templates in file-provider files';
 
-/** Which issue owns a blocker or an unhonoured key, as the work is split (issues 13 to 18). */
+/** Who owns what, as the work is split (issues 13 to 18), in order: the first pattern that matches wins. */
+const OWNERS: [RegExp, string][] = [
+  [/template|\{\{/, '#13 templates'],
+  [
+    /highestrandomweight|leasttime|parentrefs|retry\.|noop@internal|rest@internal|headers\.(ssl|feature)|has no service|service type/,
+    '#13 service types',
+  ],
+  [/^tcp\.|^udp\.|^tcp$|^udp$|proxyprotocol|hostsni|udp entry|entrypoints\.\*\.udp/, '#16 TCP/UDP'],
+  [/certresolver|certificatesresolvers|acme/, '#15 ACME'],
+  [
+    /^tls\.|^tls$|\.tls\b|\.tls$|https|scheme h2c|http2|http3|redirections|entrypoints\.\*\.http\.middlewares/,
+    '#14 HTTPS',
+  ],
+  [
+    /^middleware |middlewares\.\*\.(basicauth|digestauth|forwardauth|compress|buffering|errors|ipallowlist|ipwhitelist|contenttype|passtlsclientcert|grpcweb|plugin|encodedcharacters)\b|ratelimit\.redis/,
+    '#17 middlewares',
+  ],
+  [/swarm|redis|etcd|consul|kubernetes|nomad|ecs|zookeeper|providers\.http\b/, '#18 providers'],
+  [/experimental|plugin/, '#17 middlewares'],
+];
+
+/** Which issue owns a blocker or an unhonoured key, or `—` when none does yet. */
 export function ownerOf(key: string): string {
   const k = key.toLowerCase();
-  if (/^tcp\.|^udp\.|proxyprotocol|hostsni|udp entry/.test(k)) return '#16 TCP/UDP';
-  if (/certresolver|certificatesresolvers|acme/.test(k)) return '#15 ACME';
-  if (/^tls\.|\.tls\b|\.tls$|https|sslredirect|scheme h2c|http2|http3/.test(k)) return '#14 HTTPS';
-  if (/template|\{\{/.test(k)) return '#13 templates';
-  if (
-    /highestrandomweight|leasttime|parentrefs|retry\.|noop@internal|rest@internal|headers\.(ssl|feature)|has no service/.test(
-      k,
-    )
-  )
-    return '#13 service types';
-  if (
-    /^middleware |\.(basicauth|digestauth|forwardauth|compress|buffering|errors|ipallowlist|ipwhitelist|contenttype|passtlsclientcert|grpcweb|plugin)\b/.test(
-      k,
-    )
-  )
-    return '#17 middlewares';
-  if (/swarm|redis|etcd|consul|kubernetes|nomad|ecs|zookeeper|http\b.*endpoint/.test(k)) return '#18 providers';
-  return '—';
+  return OWNERS.find(([pattern]) => pattern.test(k))?.[1] ?? '—';
 }
 
 function percent(part: number, whole: number): string {
