@@ -231,6 +231,46 @@ describe('the switchyard command', () => {
     assert.equal(code, 0, run.output.stderr);
   });
 
+  it('runs a combined static and dynamic file: the file provider reads its routes, rawdata shows no remark about it', async () => {
+    const [web, api] = [await freePort(), await freePort()];
+    const file = join(dir, 'combined-run.yml');
+    await writeFile(
+      file,
+      [
+        'entryPoints:',
+        `  web: { address: "127.0.0.1:${web}" }`,
+        `  traefik: { address: "127.0.0.1:${api}" }`,
+        'api: { insecure: true }',
+        'log: { level: ERROR, noColor: true }',
+        'providers:',
+        '  file:',
+        '    filename: combined-run.yml',
+        'http:',
+        '  routers:',
+        '    down:',
+        '      rule: Path(`/down`)',
+        '      service: nothing',
+        '  services:',
+        '    nothing:',
+        '      loadBalancer:',
+        '        servers: {}',
+        '',
+      ].join('\n'),
+    );
+    const run = startCli(['--configFile', file], { cwd: dir });
+    try {
+      await waitFor(() => send(`http://127.0.0.1:${web}/down`).then((r) => r.status === 503), {
+        timeout: 10_000,
+        what: "the combined file's router to answer 503 (no server)",
+      });
+      const rawdata = await send(`http://127.0.0.1:${api}/api/rawdata`);
+      assert.deepEqual(JSON.parse(rawdata.text).issues, []);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
+  });
+
   it('names the port when it is already in use, and exits 1', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
