@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes the generated part of the compatibility corpus (test/compat/cases/docs/): one YAML and one
 // TOML file-provider case per documentation spec (specs-docs.mjs), a compose case where Traefik's
-// labels can say the same, and a YAML and a TOML static case per static spec (specs-static.mjs).
+// labels can say the same, one compose case per label of the Docker label reference
+// (specs-labels.mjs), and a YAML and a TOML static case per static spec (specs-static.mjs).
 // Hand-written cases (fixtures/, published/, docs/*.hand.*) are left alone. Run after editing a
 // spec, then `npm run compat -- --update`.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { stringify as toToml } from 'smol-toml';
 import { stringify as toYaml } from 'yaml';
 import { MIDDLEWARES, ROUTERS, SERVICES, TCPUDP, TLS, TRANSPORTS } from './specs-docs.mjs';
+import { LABELS } from './specs-labels.mjs';
 import { STATIC } from './specs-static.mjs';
 
 const OUT = new URL('../../test/compat/cases/docs/', import.meta.url).pathname;
@@ -100,6 +102,20 @@ for (const spec of [...MIDDLEWARES, ...ROUTERS, ...SERVICES, ...TRANSPORTS, ...T
   write(`${spec.name}.gen.dynamic.yml`, `${head(spec, '#')}${toYaml(spec.dyn, { lineWidth: 0 })}`);
   write(`${spec.name}.gen.dynamic.toml`, `${head(spec, '#')}${toToml(spec.dyn)}\n`);
   if (spec.labels) write(`${spec.name}.gen.compose.yml`, composeOf(spec));
+}
+for (const spec of LABELS) {
+  const compose = {
+    services: {
+      traefik: {
+        image: 'traefik:v3.6',
+        command: ['--providers.docker=true', '--entryPoints.web.address=:80', '--entryPoints.websecure.address=:443'],
+        volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
+        labels: ['traefik.enable=false'],
+      },
+      app: { image: 'traefik/whoami', 'x-image-expose': [80], labels: spec.labels },
+    },
+  };
+  write(`${spec.name}.gen.compose.yml`, `${head(spec, '#')}${toYaml(compose, { lineWidth: 0 })}`);
 }
 for (const spec of STATIC) {
   write(`static-${spec.name}.gen.static.yml`, `${head(spec, '#')}${toYaml(spec.tree, { lineWidth: 0 })}`);

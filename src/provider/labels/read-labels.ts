@@ -135,6 +135,16 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
     } else if (lower === 'docker') {
       const network = isObject(value) ? getKey(value, 'network') : undefined;
       if (network && typeof network[1] === 'string') result.network = network[1];
+      // Any other `docker.*` label (Traefik 3.6's `allownonrunning`…) is named, not dropped.
+      for (const other of Object.keys(isObject(value) ? value : {})) {
+        if (other.toLowerCase() === 'network') continue;
+        result.issues.push({
+          path: [],
+          message: `the label ${prefix}.${key}.${other} is not implemented, ignored${label([key, other])}`,
+          location,
+          severity: 'warning',
+        });
+      }
     } else if (lower === 'tcp' || lower === 'udp') {
       result.hasTcpOrUdp = true;
       result.warnings.push(`${source}: ${lower} labels are ignored (Switchyard routes HTTP only)`);

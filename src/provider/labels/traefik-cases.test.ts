@@ -118,4 +118,27 @@ describe("Traefik's Docker provider cases", () => {
     assert.deepEqual(names(http(result).services), ['Test-p', 'Test2-p']);
     assert.match(errors(result).join('\n'), /Router1/);
   });
+
+  test("labels Switchyard does not read are warnings naming the label, on the container's service", () => {
+    const result = buildLabelConfiguration([
+      container('Test', {
+        'traefik.docker.allownonrunning': 'true',
+        'traefik.tls.stores.default.defaultgeneratedcert.resolver': 'le',
+      }),
+    ]);
+    const warnings = result.issues.filter((i) => i.severity === 'warning');
+    assert.deepEqual(
+      warnings.map((i) => [i.path.join('.'), i.message]),
+      [
+        [
+          'http.services.Test',
+          'the label traefik.docker.allownonrunning is not implemented, ignored (label traefik.docker.allownonrunning)',
+        ],
+        [
+          'http.services.Test',
+          'tls labels are not implemented yet, ignored (label traefik.tls.stores.default.defaultgeneratedcert.resolver)',
+        ],
+      ],
+    );
+  });
 });
