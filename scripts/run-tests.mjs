@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled test files of the named suites with Node's built-in test runner.
-//   unit         dist/src/**/*.test.js and dist/apps/**/*.test.js (next to the code)
+//   unit         dist/src/**/*.test.js and dist/apps/**/*.test.js (next to the code), and the
+//                compatibility corpus dist/test/compat (configuration only, no socket)
 //   integration  dist/test/integration/**/*.test.js (real sockets on 127.0.0.1)
 //   hostile      dist/test/hostile/**/*.test.js (smuggling, broken upstreams, timeouts, bounded fuzzing)
 //   fuzz         dist/test/hostile/*-fuzz.test.js only (`npm run fuzz` runs them long with FUZZ_RUNS)
@@ -13,7 +14,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SUITES = {
-  unit: ['dist/src', 'dist/apps'],
+  unit: ['dist/src', 'dist/apps', 'dist/test/compat'],
   integration: ['dist/test/integration'],
   hostile: ['dist/test/hostile'],
   fuzz: ['dist/test/hostile/reader-fuzz.test.js', 'dist/test/hostile/routing-fuzz.test.js'],

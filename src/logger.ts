@@ -25,6 +25,8 @@ export interface LoggerOptions {
   format?: string;
   /** Log to this file instead of stdout. */
   filePath?: string;
+  /** No colours in readable logs, even on a terminal (Traefik's `log.noColor`). */
+  noColor?: boolean;
 }
 
 /** Creates the process logger. */
@@ -40,7 +42,11 @@ export function createLogger(options: LoggerOptions = {}): PinoLogger {
     // Asynchronous writes: a slow terminal or pipe must not stall the proxy's event loop
     // (pino-pretty flushes what is buffered when the process exits).
     const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
-    const stream = pretty({ colorize: process.stdout.isTTY === true, ignore: 'pid,hostname', sync: false });
+    const stream = pretty({
+      colorize: process.stdout.isTTY === true && options.noColor !== true,
+      ignore: 'pid,hostname',
+      sync: false,
+    });
     return pino({ level, base: undefined }, stream);
   }
   return pino({ level, base: undefined });

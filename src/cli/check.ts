@@ -7,9 +7,51 @@
  */
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
-import type { RuntimeObject } from '../server/runtime.js';
+import type { RuntimeConfiguration, RuntimeObject } from '../server/runtime.js';
 import { OBJECT_SECTIONS } from '../server/sections.js';
-import { collectConfiguration } from './collect.js';
+import { collectConfiguration, type FileFailure } from './collect.js';
+
+/** One problem `check` prints: an error fails the check, a warning names what is not honoured. */
+export interface CheckFinding {
+  severity: 'error' | 'warning';
+  /** The line as printed, location first when known. */
+  text: string;
+}
+
+/**
+ * Everything `check` reports about a configuration, in the order it prints it: the static
+ * configuration's remarks, files that did not parse, each object's errors and warnings, then the
+ * issues about no single object. The compatibility corpus (test/compat) judges cases with it.
+ */
+export function checkFindings(
+  staticWarnings: readonly string[],
+  failures: readonly FileFailure[],
+  runtime: RuntimeConfiguration,
+): CheckFinding[] {
+  const findings: CheckFinding[] = staticWarnings.map((text) => ({ severity: 'warning', text }));
+  for (const failure of failures) {
+    // A parse error's message already starts with its position.
+    const where = failure.location ?? failure.file;
+    const text = failure.message.startsWith(`${where}:`) ? failure.message : `${where}: ${failure.message}`;
+    findings.push({ severity: 'error', text });
+  }
+  // Messages end with their position for the logs and the API; printed in front, it is said once.
+  const once = (location: string | undefined, message: string) =>
+    location === undefined ? message : `${location}: ${message.replace(` (${location})`, '')}`;
+  for (const { label: kind, objects } of OBJECT_SECTIONS) {
+    for (const object of objects(runtime).values()) {
+      if (object.provider === 'internal') continue;
+      for (const message of object.errors)
+        findings.push({
+          severity: object.status === 'disabled' ? 'error' : 'warning',
+          text: once(object.location, `${kind} "${object.name}": ${message}`),
+        });
+    }
+  }
+  for (const issue of runtime.issues)
+    findings.push({ severity: issue.severity, text: once(issue.location, issue.message) });
+  return findings;
+}
 
 /** Validates configuration; exit code 0 when there is no error (and, with `--strict`, no warning), 1 otherwise. */
 export async function checkCommand(argv: string[]): Promise<number> {
@@ -21,41 +63,24 @@ export async function checkCommand(argv: string[]): Promise<number> {
     loaded = await loadStaticConfiguration({ args, env: process.env, cwd: process.cwd() });
   } catch (error) {
     const e = error as { message: string; location?: string; code?: string };
-    out(`${pc.red('✖')} static configuration: ${e.message}${e.location ? ` (${e.location})` : ''}`);
+    const where = e.location && !e.message.startsWith(`${e.location}:`) ? ` (${e.location})` : '';
+    out(`${pc.red('✖')} static configuration: ${e.message}${where}`);
     return 1;
   }
   const { config, source, warnings, rest } = loaded;
   out(
     `${pc.green('✔')} static configuration (${source.path ?? source.kind}): ${Object.keys(config.entryPoints).length} entry points`,
   );
+  const collected = await collectConfiguration(config, rest, source.path);
+  const findings = checkFindings(warnings, collected.failures, collected.runtime);
   let errors = 0;
   let warningsCount = 0;
-  const report = (error: boolean, line: string) => {
-    if (error) errors++;
+  for (const finding of findings) {
+    if (finding.severity === 'error') errors++;
     else warningsCount++;
-    out(`${error ? pc.red('✖') : pc.yellow('!')} ${line}`);
-  };
-  for (const warning of warnings) report(false, warning);
-
-  const collected = await collectConfiguration(config, rest);
-  for (const failure of collected.failures) {
-    // Parse errors already start with their `file:line:col`: say it once.
-    const where = failure.location ?? failure.file;
-    report(true, failure.message.startsWith(`${where}:`) ? failure.message : `${where}: ${failure.message}`);
+    out(`${finding.severity === 'error' ? pc.red('✖') : pc.yellow('!')} ${finding.text}`);
   }
   const { runtime } = collected;
-  for (const { label: kind, objects } of OBJECT_SECTIONS) {
-    for (const object of objects(runtime).values()) {
-      if (object.provider === 'internal') continue;
-      const where = object.location ? `${object.location}: ` : '';
-      for (const message of object.errors)
-        report(object.status === 'disabled', `${where}${kind} "${object.name}": ${message}`);
-    }
-  }
-  for (const issue of runtime.issues) {
-    const where = issue.location ? `${issue.location}: ` : '';
-    report(issue.severity === 'error', `${where}${issue.message}`);
-  }
   const count = (map: Map<string, RuntimeObject<unknown>>) =>
     [...map.values()].filter((o) => o.provider !== 'internal').length;
   const pending = count(runtime.tcp.routers) + count(runtime.udp.routers);

@@ -8,6 +8,7 @@ import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import { SwitchyardError } from '../errors.js';
 import { type LoadedFile, listConfigFiles, loadConfigFile, mergeConfigFiles } from '../provider/file/load-files.js';
+import type { ProviderSnapshot } from '../provider/provider.js';
 import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { mergeSnapshots } from '../server/merge.js';
@@ -50,29 +51,15 @@ async function dynamicFiles(config: StaticConfiguration, explicit: string[]): Pr
   return [];
 }
 
-/** Reads, validates, merges and builds the configuration once. */
-export async function collectConfiguration(
+/**
+ * Merges provider snapshots with the internal one and builds the routing table as the running
+ * proxy would, without listening (`check`, `explain`, and the compatibility corpus's label cases).
+ */
+export function buildFromSnapshots(
   config: StaticConfiguration,
-  explicitFiles: string[],
-): Promise<CollectedConfiguration> {
-  const failures: FileFailure[] = [];
-  let files: string[] = [];
-  try {
-    files = await dynamicFiles(config, explicitFiles);
-  } catch (error) {
-    failures.push(failure(config.providers.file?.directory ?? '', error));
-  }
-  const loaded: LoadedFile[] = [];
-  for (const file of files) {
-    try {
-      loaded.push(await loadConfigFile(file));
-    } catch (error) {
-      failures.push(failure(file, error));
-    }
-  }
-  // Merged as the file provider merges: the first definition of a name wins, with a warning.
-  const merged = mergeConfigFiles(loaded);
-  const runtime = mergeSnapshots([internalSnapshot(config), merged]);
+  snapshots: ProviderSnapshot[],
+): { runtime: RuntimeConfiguration; built: BuiltTable } {
+  const runtime = mergeSnapshots([internalSnapshot(config), ...snapshots]);
   const entryPoints = entryPointOptions(config).map((e) => e.name);
   const transports = new TransportPool();
   const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
@@ -85,5 +72,31 @@ export async function collectConfiguration(
     internalServices,
   });
   transports.destroyAll();
+  return { runtime, built };
+}
+
+/** Reads, validates, merges and builds the configuration once. */
+export async function collectConfiguration(
+  config: StaticConfiguration,
+  explicitFiles: string[],
+  staticFile?: string,
+): Promise<CollectedConfiguration> {
+  const failures: FileFailure[] = [];
+  let files: string[] = [];
+  try {
+    files = await dynamicFiles(config, explicitFiles);
+  } catch (error) {
+    failures.push(failure(config.providers.file?.directory ?? '', error));
+  }
+  const loaded: LoadedFile[] = [];
+  for (const file of files) {
+    try {
+      loaded.push(await loadConfigFile(file, { staticFile }));
+    } catch (error) {
+      failures.push(failure(file, error));
+    }
+  }
+  // Merged as the file provider merges: the first definition of a name wins, with a warning.
+  const { runtime, built } = buildFromSnapshots(config, [mergeConfigFiles(loaded)]);
   return { runtime, built, files, failures };
 }

@@ -39,14 +39,18 @@ function parseExplainArgs(args: string[]): ExplainRequest {
 export async function explainCommand(args: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const request = parseExplainArgs(args);
-  const { config, rest } = await loadStaticConfiguration({ args: request.rest, env: process.env, cwd: process.cwd() });
+  const { config, rest, source } = await loadStaticConfiguration({
+    args: request.rest,
+    env: process.env,
+    cwd: process.cwd(),
+  });
   const urlText = rest.find((a) => /^[a-z]+:\/\//i.test(a) || a.startsWith('/'));
   if (urlText === undefined) {
     out('usage: switchyard explain [--configFile F] [-X METHOD] [-H "Name: value"]… URL');
     return 2;
   }
   const files = rest.filter((a) => a !== urlText);
-  const collected = await collectConfiguration(config, files);
+  const collected = await collectConfiguration(config, files, source.path);
   // A file that did not load is missing from what follows: say so first (`check` details it).
   for (const failure of collected.failures) {
     out(`${pc.yellow('!')} not loaded: ${failure.location ?? failure.file}: ${failure.message}`);

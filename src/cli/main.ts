@@ -46,7 +46,8 @@ command(args).then(
   },
   (error: unknown) => {
     const e = error as { code?: string; location?: string; message?: string };
-    const where = e.location ? ` (${e.location})` : '';
+    // A parse error's message already starts with its position: say it once.
+    const where = e.location && !e.message?.startsWith(`${e.location}:`) ? ` (${e.location})` : '';
     process.stderr.write(`switchyard: ${e.message ?? String(error)}${where}${e.code ? ` [${e.code}]` : ''}\n`);
     process.exitCode = 1;
   },

@@ -28,7 +28,7 @@ export async function runCommand(args: string[]): Promise<number> {
   if (workers > 1) {
     const placement = placeEntryPoints(config);
     if (placement.workers.length > 0) {
-      const { app, pool } = await startPrimary(config, logger, workers, placement, remarks);
+      const { app, pool } = await startPrimary(config, logger, workers, placement, remarks, source.path);
       return untilSignal(app, logger, () => pool.stop());
     }
     logger.warn(
@@ -36,7 +36,7 @@ export async function runCommand(args: string[]): Promise<number> {
       'workers: every entry point serves the API, dashboard, ping or metrics, which stay in one process; running without workers',
     );
   }
-  const { app } = await assembleSwitchyard(config, logger, { staticWarnings: remarks });
+  const { app } = await assembleSwitchyard(config, logger, { staticWarnings: remarks, staticFile: source.path });
   await app.start();
   return untilSignal(app, logger);
 }

@@ -114,3 +114,38 @@ describe('dynamic integer values', () => {
     assert.equal(config.http?.services?.s?.loadBalancer?.servers?.[0]?.weight, 3);
   });
 });
+
+describe('empty server lists and foreign root keys', () => {
+  it("reads `servers: {}`, `servers:` and an empty TOML servers table as no server (the FAQ's always-503 service)", () => {
+    for (const [text, name] of [
+      ['http:\n  services:\n    down:\n      loadBalancer:\n        servers: {}\n', 'a.yml'],
+      ['http:\n  services:\n    down:\n      loadBalancer:\n        servers:\n', 'b.yml'],
+      ['[http.services.down.loadBalancer.servers]\n', 'c.toml'],
+    ] as const) {
+      const { config, issues } = parseDynamicFile(text, name);
+      assert.deepEqual(issues, [], name);
+      assert.deepEqual(config.http?.services?.down?.loadBalancer?.servers, [], name);
+    }
+  });
+
+  it('names static keys found in a dynamic file, unless the file is the static configuration file too', () => {
+    const raw = { entryPoints: { web: { address: ':80' } }, serverTransport: {}, http: {} };
+    const warned = validateDynamicConfiguration(raw, { locate: (path) => `d.yml:${path.join('.')}` });
+    assert.deepEqual(
+      warned.issues.map((i) => [i.message, i.location]),
+      [
+        ['entryPoints: a static configuration key, ignored in a dynamic configuration file', 'd.yml:entryPoints'],
+        ['serverTransport: unknown key or not supported by Switchyard, ignored', 'd.yml:serverTransport'],
+      ],
+    );
+    assert.deepEqual(validateDynamicConfiguration(raw, { staticRoots: 'ignore' }).issues, []);
+  });
+
+  it("states a syntax error's position once, in front of the message", () => {
+    assert.throws(
+      () => parseDynamicFile('http:\n  routers:\n    r: {rule: "Host(`a`)", x: [}\n', 'twice.yml'),
+      (error: unknown) =>
+        error instanceof ConfigParseError && /^twice\.yml:3:\d+: [^:]+$/.test(error.message.split('\n')[0] as string),
+    );
+  });
+});

@@ -20,11 +20,18 @@ import {
 import { deepFreeze } from './freeze.js';
 import { formatKeyPath } from './labels.js';
 import { normalizeForSchema, unknownKeys } from './schema-walk.js';
+import { IGNORED_TRAEFIK_KEYS, staticConfigurationSchema } from './static-schema.js';
 
 /** Options of validateDynamicConfiguration. */
 export interface DynamicValidateOptions {
   /** Turns a key path into a human location (`file:line:column`, `container web-1`). */
   locate?: (path: (string | number)[]) => string | undefined;
+  /**
+   * Root keys other than the dynamic ones (`entryPoints`, `providers`, a typo…): `ignore` when
+   * the file is also the static configuration file (Traefik's fixtures keep both in one file;
+   * the static loader reads and reports those keys), else `warn` (default), naming each.
+   */
+  staticRoots?: 'ignore' | 'warn';
 }
 
 /** The valid part of a configuration (frozen) and the problems found in the rest. */
@@ -64,6 +71,11 @@ const LIST_SECTIONS: Record<string, readonly (readonly [section: string, problem
   tls: [['certificates', 'certificates must be a list of mappings (certFile, keyFile, stores)']],
 };
 
+/** The static configuration's root keys (Traefik's and Switchyard's), any case. */
+const STATIC_ROOTS = new Set(
+  [...Object.keys(staticConfigurationSchema.shape), ...IGNORED_TRAEFIK_KEYS].map((key) => key.toLowerCase()),
+);
+
 /** `a, b and c`. */
 function listWords(words: readonly string[]): string {
   return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
@@ -101,6 +113,12 @@ export function validateDynamicConfiguration(
     dynamicConfigurationSchema,
   ) as Record<string, unknown>;
   for (const path of unknownKeys(canonical, dynamicConfigurationSchema)) {
+    // In the static file itself, the static loader reports its root keys (known or not).
+    if (path.length === 1 && options.staticRoots === 'ignore') continue;
+    if (path.length === 1 && STATIC_ROOTS.has((path[0] as string).toLowerCase())) {
+      issue(path, `${path[0]}: a static configuration key, ignored in a dynamic configuration file`, [], 'warning');
+      continue;
+    }
     // The whole key path, so `observability` on one router can be found among many.
     issue(path, `${formatKeyPath(path)}: unknown key or not supported by Switchyard, ignored`, [], 'warning');
   }

@@ -117,6 +117,9 @@ export function normalizeForSchema(value: unknown, schema: unknown): unknown {
   const record = findKind(schema, 'record');
   const array = findKind(schema, 'array');
   if (value === null && (object || record)) return {};
+  // `servers: {}`, `servers:` and TOML's empty `[…servers]` table: an empty list, as Traefik reads them.
+  if (array && !object && !record && (value === null || (isPlainObject(value) && Object.keys(value).length === 0)))
+    return [];
   if (object && !isPlainObject(value)) {
     if (isTrue(value)) return {};
     if (isFalse(value)) return undefined;

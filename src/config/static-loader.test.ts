@@ -210,10 +210,39 @@ describe('static configuration errors', () => {
     });
   });
 
-  it('rejects an unknown top-level key that Traefik does not have either', async () => {
+  it('ignores a root key Traefik does not know either, as Traefik does, with a warning naming key and position', async () => {
     const file = join(dir, 'unknown.yml');
-    await writeFile(file, 'entryPoint:\n  web:\n    address: ":80"\n');
-    await assert.rejects(load(['--configFile', file]), /entryPoint: unknown key/);
+    await writeFile(file, 'entryPoints:\n  web:\n    address: ":81"\nserverTransport:\n  insecureSkipVerify: true\n');
+    const { config, warnings, remarks } = await load(['--configFile', file]);
+    assert.equal(config.entryPoints.web?.address, ':81');
+    assert.equal(config.serversTransport.insecureSkipVerify, false);
+    assert.deepEqual(warnings, [`${file}:4:1: serverTransport: not a Traefik static configuration key, ignored`]);
+    assert.deepEqual(remarks[0], { key: 'serverTransport', message: warnings[0], location: `${file}:4:1` });
+  });
+
+  it('leaves dynamic sections to the file provider when it reads the static file itself, and names them otherwise', async () => {
+    const cwd = await freshDir('combined');
+    const dynamic = 'http:\n  routers:\n    r:\n      rule: Host(`a`)\n      service: s\ntcp: {}\n';
+    const combined = join(cwd, 'traefik.yml');
+    await writeFile(combined, `providers:\n  file:\n    filename: traefik.yml\n${dynamic}`);
+    const own = await load(['--configFile', combined], {}, cwd);
+    assert.deepEqual(own.warnings, []);
+    const other = join(cwd, 'other.yml');
+    await writeFile(other, `providers:\n  file:\n    filename: dynamic.yml\n${dynamic}`);
+    const { warnings } = await load(['--configFile', other], {}, cwd);
+    assert.equal(warnings.length, 2);
+    assert.match(
+      warnings[0] as string,
+      /other\.yml:4:1: http: dynamic configuration in the static file, ignored: the file provider does not read this file/,
+    );
+    assert.match(warnings[1] as string, /other\.yml:9:1: tcp: dynamic configuration in the static file, ignored/);
+  });
+
+  it('honours global: false and reports true (Switchyard never checks for versions nor sends usage)', async () => {
+    const file = join(dir, 'global.toml');
+    await writeFile(file, '[global]\n  checkNewVersion = false\n  sendAnonymousUsage = true\n');
+    const { warnings } = await load(['--configFile', file]);
+    assert.deepEqual(warnings, [`${file}:3:3: global.sendAnonymousUsage: Switchyard sends no usage data, ignored`]);
   });
 
   it('reports a missing --configFile and a ping on an unknown entry point', async () => {

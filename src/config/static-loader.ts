@@ -152,7 +152,7 @@ export async function loadStaticConfiguration(options: StaticLoadOptions = {}): 
       throw new ConfigError(`cannot read ${filePath}: ${(error as Error).message}`, filePath, error);
     }
     const parsed = parseConfigText(text, filePath);
-    const config = buildStaticConfiguration(parsed.value, { locate: parsed.locate, remarks });
+    const config = buildStaticConfiguration(parsed.value, { locate: parsed.locate, remarks, file: filePath, cwd });
     return loaded(config, { kind: 'file', path: filePath });
   }
   if (hasFlags) {
@@ -200,7 +200,7 @@ function describe(
  */
 export function buildStaticConfiguration(
   raw: unknown,
-  options: { locate?: Locator; remarks?: StaticWarning[] } = {},
+  options: { locate?: Locator; remarks?: StaticWarning[]; file?: string; cwd?: string } = {},
 ): StaticConfiguration {
   const { locate, remarks = [] } = options;
   const warn = (path: readonly PropertyKey[], message: string) => {
@@ -214,16 +214,26 @@ export function buildStaticConfiguration(
   const canonical = canonicalizeKeys(normalizeForSchema(tree, staticConfigurationSchema), staticConfigurationSchema);
   const errors: { text: string; location: string }[] = [];
   const ignored = new Set(IGNORED_TRAEFIK_KEYS.map((k) => k.toLowerCase()));
+  // Root keys Traefik's static loader does not know, which it ignores: judged once the file
+  // provider's settings are known (it may read this very file's dynamic sections).
+  const foreignRoots: string[][] = [];
   for (const path of unknownKeys(canonical, staticConfigurationSchema)) {
-    if (path.length === 1 && !ignored.has((path[0] as string).toLowerCase())) {
-      errors.push(describe(path, 'unknown key', locate));
-    } else {
-      warn(path, 'not supported by Switchyard, ignored');
-    }
+    if (path.length === 1 && !ignored.has((path[0] as string).toLowerCase())) foreignRoots.push(path);
+    else warn(path, 'not supported by Switchyard, ignored');
   }
   if (errors.length === 0) {
     const result = staticConfigurationSchema.safeParse(canonical);
     if (result.success) {
+      const readsItself = fileProviderReads(result.data, options.file, options.cwd);
+      for (const path of foreignRoots) {
+        const key = path[0] as string;
+        if (!DYNAMIC_ROOTS.has(key.toLowerCase())) warn(path, 'not a Traefik static configuration key, ignored');
+        else if (!readsItself)
+          warn(
+            path,
+            'dynamic configuration in the static file, ignored: the file provider does not read this file (set providers.file.filename to it)',
+          );
+      }
       for (const { path, message } of unhonouredSettings(result.data)) warn(path, message);
       return deepFreeze(withImplicitEntryPoints(result.data, locate));
     }
@@ -231,6 +241,16 @@ export function buildStaticConfiguration(
   }
   const first = errors[0] as { location: string };
   throw new ConfigError(errors.map((e) => e.text).join('; '), first.location);
+}
+
+/** The dynamic configuration's roots, which a static file may hold for the file provider. */
+const DYNAMIC_ROOTS = new Set(['http', 'tcp', 'udp', 'tls']);
+
+/** Whether the file provider reads the static file itself (its `filename`, relative to the working directory). */
+function fileProviderReads(config: StaticConfiguration, file: string | undefined, cwd = process.cwd()): boolean {
+  const filename = config.providers.file?.filename;
+  if (file === undefined || filename === undefined || config.providers.file?.directory !== undefined) return false;
+  return resolve(cwd, filename) === resolve(file);
 }
 
 function defaultEntryPoint(address: string): EntryPointConfig {

@@ -164,8 +164,19 @@ export const logSchema = z
     level: wordValue(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL', 'PANIC']).default('INFO'),
     format: wordValue(['common', 'json']).default('common'),
     filePath: stringValue.optional(),
+    /** Traefik's: no colours in readable logs (colours are only ever used on a terminal). */
+    noColor: boolValue.default(false),
   })
   .prefault({});
+
+/**
+ * Traefik's `global`: Switchyard never checks for new versions nor sends usage data, so `false`
+ * is honoured as it is; `true` is reported as not honoured (static-unimplemented.ts).
+ */
+export const globalSchema = z.object({
+  checkNewVersion: boolValue.optional(),
+  sendAnonymousUsage: boolValue.optional(),
+});
 
 export const accessLogSchema = z.object({
   filePath: stringValue.optional(),
@@ -238,6 +249,7 @@ export const staticConfigurationSchema = z.object({
   entryPoints: z.record(z.string(), entryPointSchema).default({}),
   providers: providersSchema,
   api: apiSchema.optional(),
+  global: globalSchema.optional(),
   log: logSchema,
   accessLog: accessLogSchema.optional(),
   metrics: z.object({ prometheus: prometheusSchema.optional() }).prefault({}),
@@ -252,7 +264,6 @@ export const staticConfigurationSchema = z.object({
  * and reported as warnings so that an existing `traefik.yml` still loads.
  */
 export const IGNORED_TRAEFIK_KEYS: readonly string[] = [
-  'global',
   'tcpServersTransport',
   'tracing',
   'hostResolver',

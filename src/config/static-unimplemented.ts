@@ -21,6 +21,13 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
       message: `a base path is not implemented yet, ignored: the API and dashboard stay at /api and /dashboard/, not under ${JSON.stringify(basePath)}`,
     });
   }
+  const global = config.global;
+  if (global?.checkNewVersion === true) {
+    out.push({ path: ['global', 'checkNewVersion'], message: 'Switchyard does not check for new versions, ignored' });
+  }
+  if (global?.sendAnonymousUsage === true) {
+    out.push({ path: ['global', 'sendAnonymousUsage'], message: 'Switchyard sends no usage data, ignored' });
+  }
   if (config.api?.debug === true) {
     out.push({ path: ['api', 'debug'], message: 'the debug endpoints (/debug/…) are not implemented, ignored' });
   }

@@ -6,7 +6,8 @@
  * One Lua script takes a token atomically; it reads the clock of the Redis server (`TIME`), so
  * instances whose clocks differ still refill the bucket at one rate. Buckets expire once they
  * would be full again. Connections are shared by every middleware naming the same server and
- * options, for the life of the process (a configuration reload must not open new ones);
+ * options, for the life of the process (a configuration reload must not open new ones), and
+ * opened by the first request;
  * `poolSize` connections are used in turn (ioredis pipelines requests on each).
  */
 import { readFileSync } from 'node:fs';
@@ -80,6 +81,8 @@ function connectionOptions(settings: SharedBucketSettings): RedisOptions {
             rejectUnauthorized: !tls.insecureSkipVerify,
           },
         }),
+    // Connect on the first request, not at build: `check` and `explain` build tables too.
+    lazyConnect: true,
     connectTimeout: settings.dialTimeout,
     commandTimeout: settings.readTimeout,
     // While (re)connecting, commands wait in ioredis's queue up to `commandTimeout`, then fail

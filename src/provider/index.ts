@@ -22,7 +22,11 @@ export function messageLogger(logger: Logger, provider: string): ProviderLogger 
  * loaded only when the Docker provider is enabled: it is a heavy module tree, and a proxy
  * fed by files should start fast.
  */
-export async function createProviders(config: StaticConfiguration, logger: Logger): Promise<Provider[]> {
+export async function createProviders(
+  config: StaticConfiguration,
+  logger: Logger,
+  options: { staticFile?: string } = {},
+): Promise<Provider[]> {
   const providers: Provider[] = [];
   const file = config.providers.file;
   if (file !== undefined) {
@@ -32,6 +36,7 @@ export async function createProviders(config: StaticConfiguration, logger: Logge
         directory: file.directory,
         watch: file.watch,
         debugLogGeneratedTemplate: file.debugLogGeneratedTemplate,
+        staticFile: options.staticFile,
         logger: messageLogger(logger, 'file'),
       }),
     );

@@ -36,6 +36,8 @@ export interface AssemblyOptions {
   split?: DataPlaneSplit;
   /** Remarks made while loading the static configuration, for `/api/rawdata`'s `issues`. */
   staticWarnings?: readonly StaticWarning[];
+  /** The static configuration's file, which the file provider may read too (a combined file). */
+  staticFile?: string;
 }
 
 /** Creates (but does not start) a Switchyard for this configuration, with its internal API. */
@@ -44,7 +46,7 @@ export async function assembleSwitchyard(
   logger: Logger,
   options: AssemblyOptions = {},
 ): Promise<Assembly> {
-  const { providers = [], split, staticWarnings = [] } = options;
+  const { providers = [], split, staticWarnings = [], staticFile } = options;
   const internalServices = new Map();
   const telemetry = new Telemetry(config, logger);
   if (split !== undefined) telemetry.addRemote(split.remoteStatistics);
@@ -52,7 +54,7 @@ export async function assembleSwitchyard(
   const app = new Switchyard({
     entryPoints: entryPointOptions(config).filter((entry) => !remote.has(entry.name)),
     remoteEntryPoints: [...remote],
-    providers: [...(await createProviders(config, logger)), ...providers],
+    providers: [...(await createProviders(config, logger, { staticFile })), ...providers],
     defaultTransport: defaultTransport(config),
     logger,
     throttleMs: config.providers.providersThrottleDuration,

@@ -33,9 +33,14 @@ export function mergeSnapshots(snapshots: Iterable<ProviderSnapshot>): RuntimeCo
         if (location !== undefined) object.location = location;
       }
     }
-    for (const certificate of snapshot.config.tls?.certificates ?? []) {
-      runtime.tls.certificates.push({ provider: snapshot.provider, config: certificate });
-    }
+    (snapshot.config.tls?.certificates ?? []).forEach((certificate, index) => {
+      const location = snapshot.origins?.[`tls.certificates.${index}`];
+      runtime.tls.certificates.push({
+        provider: snapshot.provider,
+        config: certificate,
+        ...(location === undefined ? {} : { location }),
+      });
+    });
     for (const issue of snapshot.issues) attachIssue(runtime, issue, snapshot.provider);
   }
   return runtime;

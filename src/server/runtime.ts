@@ -79,6 +79,8 @@ export interface RuntimeUdp {
 export interface RuntimeCertificate {
   provider: string;
   config: PendingObjectConfig;
+  /** Where it is defined (`dynamic.yml:12:5`), when known. */
+  location?: string;
 }
 
 /** The `tls` section: certificates (a list), options and stores by qualified name. */

@@ -126,3 +126,78 @@ describe('configuration that is not implemented yet', () => {
     assert.match(byPath.get('udp')?.message ?? '', /udp must be a mapping of routers and services/);
   });
 });
+
+describe('positions of what is not implemented', () => {
+  it("names each object's file:line:column (from the file provider) in the message logs, the API and check show", async () => {
+    const { parseConfigText } = await import('../config/config-file.js');
+    const { mergeConfigFiles } = await import('../provider/file/load-files.js');
+    const text = [
+      'http:',
+      '  routers:',
+      '    secure:',
+      '      rule: Host(`a`)',
+      '      service: s',
+      '      tls: {}',
+      'tcp:',
+      '  routers:',
+      '    db:',
+      '      rule: HostSNI(`*`)',
+      '      service: db',
+      'tls:',
+      '  certificates:',
+      '    - certFile: a.crt',
+      '      keyFile: a.key',
+      '  options:',
+      '    modern:',
+      '      minVersion: VersionTLS13',
+      '',
+    ].join('\n');
+    const parsed = parseConfigText(text, 'dyn.yml');
+    const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
+    const snapshot = mergeConfigFiles([{ file: 'dyn.yml', config, issues, locate: parsed.locate }]);
+    const runtime = mergeSnapshots([snapshot]);
+    const transports = new TransportPool();
+    buildRoutingTable(runtime, {
+      entryPoints: ['web'],
+      defaultEntryPoints: ['web'],
+      upstreams: new UpstreamRegistry(),
+      transports,
+      defaultTransport: DEFAULT_TRANSPORT,
+      internalServices: new Map(),
+    });
+    transports.destroyAll();
+    assert.match(
+      runtime.routers.get('secure@file')?.errors[0] ?? '',
+      /tls: TLS is not implemented yet.* \(dyn\.yml:3:5\)$/,
+    );
+    assert.match(runtime.tcp.routers.get('db@file')?.errors[0] ?? '', /not served \(dyn\.yml:9:5\)$/);
+    const tls = runtime.issues.filter((i) => i.key.startsWith('tls.'));
+    assert.deepEqual(
+      tls.map((i) => [i.key, i.location]),
+      [
+        ['tls.options.modern', 'dyn.yml:17:5'],
+        ['tls.certificates', 'dyn.yml:14:7'],
+      ],
+    );
+  });
+});
+
+describe('rule syntax', () => {
+  it('names ruleSyntax v2 as not implemented, the rule read as v3; v3 is silent', () => {
+    const { runtime } = build({
+      http: {
+        routers: {
+          old: { rule: 'Host(`a.test`)', ruleSyntax: 'v2', service: 's' },
+          new: { rule: 'Host(`b.test`)', ruleSyntax: 'v3', service: 's' },
+        },
+        services: { s: service },
+      },
+    });
+    assert.equal(runtime.routers.get('old@file')?.status, 'warning');
+    assert.match(
+      runtime.routers.get('old@file')?.errors[0] ?? '',
+      /^http\.routers\.old\.ruleSyntax: the "v2" rule syntax is not implemented/,
+    );
+    assert.deepEqual(runtime.routers.get('new@file')?.errors, []);
+  });
+});

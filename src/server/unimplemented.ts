@@ -37,33 +37,67 @@ export function reportUnimplemented(runtime: RuntimeConfiguration): void {
     const { what, consequence } = pending;
     for (const object of objects(runtime).values()) {
       const key = `${root}.${section}.${localName(object.name)}`;
-      const message = `${key}: ${what} not implemented yet; ${consequence}`;
+      // The position (file:line:col, or the containers) goes with the message to logs, the API and `check`.
+      const message = `${key}: ${what} not implemented yet; ${consequence}${at(object.location)}`;
       addError(object, message, 'warning');
       // TLS options and stores have no API endpoint of their own: the issues list shows them.
-      if (root === 'tls') runtime.issues.push({ severity: 'warning', key, message, source: object.provider });
+      if (root === 'tls')
+        runtime.issues.push({
+          severity: 'warning',
+          key,
+          message,
+          source: object.provider,
+          ...(object.location === undefined ? {} : { location: object.location }),
+        });
     }
   }
   linkUsers(runtime.tcp.routers, runtime.tcp.services, runtime.tcp.middlewares);
   linkUsers(runtime.udp.routers, runtime.udp.services, new Map());
-  const certificates = new Map<string, number>();
+  const certificates = new Map<string, { count: number; locations: string[] }>();
   for (const certificate of runtime.tls.certificates) {
-    certificates.set(certificate.provider, (certificates.get(certificate.provider) ?? 0) + 1);
+    const entry = certificates.get(certificate.provider) ?? { count: 0, locations: [] };
+    entry.count++;
+    if (certificate.location !== undefined) entry.locations.push(certificate.location);
+    certificates.set(certificate.provider, entry);
   }
-  for (const [provider, count] of certificates) {
+  for (const [provider, { count, locations }] of certificates) {
     runtime.issues.push({
       severity: 'warning',
       key: 'tls.certificates',
-      message: `tls.certificates: TLS is not implemented yet; ${count} certificate(s) ignored`,
+      message: `tls.certificates: TLS is not implemented yet; ${count} certificate(s) ignored${at(locations.join(', ') || undefined)}`,
       source: provider,
+      ...(locations[0] === undefined ? {} : { location: locations[0] }),
     });
   }
+  reportRuleSyntax(runtime);
   for (const router of runtime.routers.values()) {
     if (router.config === undefined || !wantsTls(router.config.tls)) continue;
     addError(
       router,
-      `http.routers.${localName(router.name)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP`,
+      `http.routers.${localName(router.name)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP${at(router.location)}`,
     );
   }
+}
+
+/**
+ * `ruleSyntax: v2` (and anything but v3) asks for Traefik v2's rule language, which Switchyard
+ * does not read: the rule is read as v3, said with a warning (it may then fail or match alike).
+ */
+function reportRuleSyntax(runtime: RuntimeConfiguration): void {
+  for (const router of runtime.routers.values()) {
+    const syntax = router.config?.ruleSyntax;
+    if (syntax === undefined || syntax.trim().toLowerCase() === 'v3') continue;
+    addError(
+      router,
+      `http.routers.${localName(router.name)}.ruleSyntax: the ${JSON.stringify(syntax)} rule syntax is not implemented; the rule is read with the v3 syntax${at(router.location)}`,
+      'warning',
+    );
+  }
+}
+
+/** ` (dynamic.yml:4:5)`, or nothing when the position is not known. */
+function at(location: string | undefined): string {
+  return location === undefined ? '' : ` (${location})`;
 }
 
 /** Fills `usedBy` of TCP/UDP services and middlewares from their routers, as Traefik's API shows it. */

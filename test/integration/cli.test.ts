@@ -57,6 +57,26 @@ describe('the switchyard command', () => {
     assert.match(result.stdout, /orphan@file.*missing@file/);
   });
 
+  it("check prints a syntax error's position once", async () => {
+    const file = join(dir, 'syntax.yml');
+    await writeFile(file, 'http:\n  routers:\n    r: {rule: "Host(`a`)", x: [}\n');
+    const result = await runCli(['check', '--entryPoints.web.address=:0', file], { cwd: dir });
+    assert.equal(result.code, 1);
+    const line = result.stdout.split('\n').find((l) => l.includes('syntax.yml:')) ?? '';
+    assert.equal(line.split('syntax.yml:3:').length, 2, line);
+  });
+
+  it('check loads a combined static and dynamic file, the file provider reading it, without warnings', async () => {
+    const file = join(dir, 'combined.yml');
+    await writeFile(
+      file,
+      'entryPoints:\n  web:\n    address: ":0"\nproviders:\n  file:\n    filename: combined.yml\nhttp:\n  routers:\n    r:\n      rule: Host(`a.test`)\n      service: down\n  services:\n    down:\n      loadBalancer:\n        servers: {}\n',
+    );
+    const result = await runCli(['check', '--configFile', file], { cwd: dir });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /1 routers, 1 services, 0 middlewares — 0 errors, 0 warning\(s\)/);
+  });
+
   it('check exits 0 on a valid configuration', async () => {
     const file = join(dir, 'good.yml');
     await writeFile(
@@ -209,6 +229,46 @@ describe('the switchyard command', () => {
     assert.equal(response.text, 'finished');
     const { code } = await run.exited;
     assert.equal(code, 0, run.output.stderr);
+  });
+
+  it('runs a combined static and dynamic file: the file provider reads its routes, rawdata shows no remark about it', async () => {
+    const [web, api] = [await freePort(), await freePort()];
+    const file = join(dir, 'combined-run.yml');
+    await writeFile(
+      file,
+      [
+        'entryPoints:',
+        `  web: { address: "127.0.0.1:${web}" }`,
+        `  traefik: { address: "127.0.0.1:${api}" }`,
+        'api: { insecure: true }',
+        'log: { level: ERROR, noColor: true }',
+        'providers:',
+        '  file:',
+        '    filename: combined-run.yml',
+        'http:',
+        '  routers:',
+        '    down:',
+        '      rule: Path(`/down`)',
+        '      service: nothing',
+        '  services:',
+        '    nothing:',
+        '      loadBalancer:',
+        '        servers: {}',
+        '',
+      ].join('\n'),
+    );
+    const run = startCli(['--configFile', file], { cwd: dir });
+    try {
+      await waitFor(() => send(`http://127.0.0.1:${web}/down`).then((r) => r.status === 503), {
+        timeout: 10_000,
+        what: "the combined file's router to answer 503 (no server)",
+      });
+      const rawdata = await send(`http://127.0.0.1:${api}/api/rawdata`);
+      assert.deepEqual(JSON.parse(rawdata.text).issues, []);
+    } finally {
+      run.child.kill('SIGTERM');
+      await run.exited;
+    }
   });
 
   it('names the port when it is already in use, and exits 1', async () => {

@@ -285,7 +285,7 @@ export class DockerProvider implements Provider {
       for (const warning of warnings) if (!this.lastWarnings.has(warning)) this.logger.warn(warning);
       this.lastWarnings = warnings;
       // An unchanged snapshot is published anyway: the watcher drops it, after clearing a failure.
-      this.sink.publish({ provider: this.name, config: result.config, issues: result.issues });
+      this.sink.publish({ provider: this.name, config: result.config, issues: result.issues, origins: result.origins });
       const urls = serverUrls(result.config);
       const dropped = [...this.publishedUrls].filter((url) => !urls.has(url));
       this.publishedUrls = urls;

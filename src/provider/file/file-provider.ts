@@ -23,6 +23,8 @@ export interface FileProviderOptions {
   debounceMs?: number;
   /** Traefik's `debugLogGeneratedTemplate`: log each templated file as rendered, at debug level. */
   debugLogGeneratedTemplate?: boolean;
+  /** The static configuration's file: when the provider reads it too, its static keys are not warned about. */
+  staticFile?: string;
 }
 
 /** Publishes the configuration of a file or directory, and again after every save when watching. */
@@ -34,6 +36,7 @@ export class FileProvider implements Provider {
   private readonly logger: ProviderLogger;
   private readonly debounceMs: number;
   private readonly logRendered: ((file: string, text: string) => void) | undefined;
+  private readonly staticFile: string | undefined;
   private sink: ProviderSink | undefined;
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -53,6 +56,7 @@ export class FileProvider implements Provider {
     this.logRendered = options.debugLogGeneratedTemplate
       ? (file, text) => this.logger.debug(`file provider: ${file} rendered as:\n${text}`)
       : undefined;
+    this.staticFile = options.staticFile === undefined ? undefined : resolve(options.staticFile);
   }
 
   /** Publishes (or fails) once, then starts watching if asked to. */
@@ -140,7 +144,10 @@ export class FileProvider implements Provider {
     if (!sink || this.stopped) return;
     let snapshot: Awaited<ReturnType<typeof loadFileSnapshot>>;
     try {
-      snapshot = await loadFileSnapshot({ filename: this.filename, directory: this.directory }, this.logRendered);
+      snapshot = await loadFileSnapshot(
+        { filename: this.filename, directory: this.directory, staticFile: this.staticFile },
+        this.logRendered,
+      );
     } catch (error) {
       if (this.stopped) return;
       const failure =

@@ -5,7 +5,7 @@
  * warning on that object rather than disabling it.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { configFormat, parseConfigText } from '../../config/config-file.js';
 import type { DynamicConfiguration } from '../../config/dynamic-schema.js';
 import { validateDynamicConfiguration } from '../../config/dynamic-validate.js';
@@ -19,6 +19,8 @@ import { renderFileTemplate } from './render-template.js';
 export interface FileSource {
   filename?: string;
   directory?: string;
+  /** The static configuration's file (absolute), which may be one of these (a combined file). */
+  staticFile?: string;
 }
 
 /** One configuration file, read and validated (not merged). */
@@ -36,7 +38,7 @@ export interface LoadedFile {
  * Throws ConfigParseError (with `file:line:column`: a template fault, a syntax error, an
  * unsupported extension) and ProviderError when it cannot be read.
  */
-export async function loadConfigFile(file: string): Promise<LoadedFile> {
+export async function loadConfigFile(file: string, options: { staticFile?: string } = {}): Promise<LoadedFile> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -54,7 +56,10 @@ export async function loadConfigFile(file: string): Promise<LoadedFile> {
     }
     throw error;
   }
-  const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
+  // A file that is also the static configuration holds static keys the static loader reads.
+  const staticRoots =
+    options.staticFile !== undefined && resolve(file) === resolve(options.staticFile) ? 'ignore' : 'warn';
+  const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate, staticRoots });
   const loaded: LoadedFile = { file, config, issues, locate: parsed.locate };
   if (template.rendered) loaded.rendered = template.text;
   return loaded;
@@ -108,6 +113,8 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
   const merged: Record<string, unknown> = {};
   const roots: Record<string, Record<string, unknown>> = {};
   const certificates: unknown[] = [];
+  // Each object's position, shown with what is said about it later (a bad rule, "not implemented").
+  const origins: Record<string, string> = {};
   const firstFile = new Map<string, string>();
   for (const loaded of files) {
     issues.push(...loaded.issues);
@@ -121,7 +128,12 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
       roots[root] = into;
       for (const [section, objects] of Object.entries(sections)) {
         if (root === 'tls' && section === 'certificates') {
-          if (Array.isArray(objects)) certificates.push(...objects);
+          if (!Array.isArray(objects)) continue;
+          objects.forEach((certificate, index) => {
+            const location = loaded.locate([root, section, index]);
+            if (location !== undefined) origins[`tls.certificates.${certificates.length}`] = location;
+            certificates.push(certificate);
+          });
           continue;
         }
         if (!isMapping(objects)) continue;
@@ -134,6 +146,8 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
           if (first === undefined) {
             firstFile.set(id, loaded.file);
             target[name] = definition;
+            const location = loaded.locate(path);
+            if (location !== undefined) origins[path.join('.')] = location;
             continue;
           }
           const location = loaded.locate(path);
@@ -152,7 +166,7 @@ export function mergeConfigFiles(files: LoadedFile[]): ProviderSnapshot {
   for (const [root, sections] of Object.entries(roots)) {
     if (Object.keys(sections).length > 0) merged[root] = sections;
   }
-  return { provider: 'file', config: deepFreeze(merged as DynamicConfiguration), issues };
+  return { provider: 'file', config: deepFreeze(merged as DynamicConfiguration), issues, origins };
 }
 
 /**
@@ -167,7 +181,7 @@ export async function loadFileSnapshot(
   if (source.directory !== undefined) files = await listConfigFiles(source.directory);
   else if (source.filename !== undefined) files = [source.filename];
   else throw new ProviderError('the file provider needs a filename or a directory');
-  const loaded = await Promise.all(files.map(loadConfigFile));
+  const loaded = await Promise.all(files.map((file) => loadConfigFile(file, source)));
   if (onRendered) for (const f of loaded) if (f.rendered !== undefined) onRendered(f.file, f.rendered);
   return mergeConfigFiles(loaded);
 }

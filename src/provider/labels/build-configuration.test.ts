@@ -111,7 +111,7 @@ describe('the label translation over workloads', () => {
     assert.deepEqual(urls(result, 'api-shop'), ['http://10.0.0.3:8080']);
   });
 
-  test('a workload with no port to offer disables its service with an error naming it', () => {
+  test('a workload with no port to offer is dropped (no router, no service), with an error naming it', () => {
     const result = buildLabelConfiguration([
       workload('portless', { address: { kind: 'networks', networks: { backend: '10.0.0.2' }, ports: [] } }),
     ]);

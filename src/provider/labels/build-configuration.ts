@@ -45,6 +45,8 @@ export interface LabelConfigurationResult {
   config: DynamicConfiguration;
   issues: ConfigIssue[];
   warnings: string[];
+  /** Which workloads define each object (`http.routers.web` → `containers shop-web-1`), its position in messages. */
+  origins: Record<string, string>;
 }
 
 /** Applies defaults and compiles the default rule and constraints; throws ConfigError when they are invalid. */
@@ -102,6 +104,28 @@ export function buildLabelConfiguration(
     const tcpOnly = read.hasTcpOrUdp && read.routers.size === 0 && read.services.size === 0;
     const services = new Map<string, LabelService>(read.services);
     if (services.size === 0 && !tcpOnly) services.set(serviceName, { config: { loadBalancer: {} }, server: {} });
+
+    // Every server first: one Traefik cannot build (no port to use…) drops the whole workload.
+    const servers = new Map<string, ServerConfig>();
+    let unbuildable = false;
+    for (const [svcName, { config, server }] of services) {
+      if (!serving || config.loadBalancer === undefined || config.loadBalancer.servers !== undefined) continue;
+      const built = buildServer(workload, server, read.network ?? compiled.network, compiled);
+      warnings.push(...built.warnings);
+      if ('error' in built) {
+        const faults = serverFaults.get(svcName) ?? [];
+        faults.push({
+          path: ['http', 'services', svcName],
+          message: `${built.error}; the ${location} is ignored`,
+          location,
+          severity: 'error',
+        });
+        serverFaults.set(svcName, faults);
+        unbuildable = true;
+      } else servers.set(svcName, built.server);
+    }
+    if (unbuildable) continue;
+
     const routers = new Map<string, RouterConfig>(read.routers);
     if (routers.size === 0 && !tcpOnly) {
       if (services.size === 1) routers.set(serviceName, {});
@@ -142,21 +166,11 @@ export function buildLabelConfiguration(
       merger.add('routers', routerName, config as Record<string, unknown>, owner);
     }
 
-    for (const [svcName, { config, server }] of services) {
+    for (const [svcName, { config }] of services) {
       const service: ServiceConfig = structuredClone(config);
       if (service.loadBalancer !== undefined && service.loadBalancer.servers === undefined) {
-        service.loadBalancer.servers = [];
-        if (serving) {
-          const built = buildServer(workload, server, read.network ?? compiled.network, compiled);
-          warnings.push(...built.warnings);
-          if ('error' in built) {
-            const faults = serverFaults.get(svcName) ?? [];
-            faults.push({ path: ['http', 'services', svcName], message: built.error, location, severity: 'error' });
-            serverFaults.set(svcName, faults);
-          } else {
-            service.loadBalancer.servers.push(built.server);
-          }
-        }
+        const built = servers.get(svcName);
+        service.loadBalancer.servers = built === undefined ? [] : [built];
       }
       merger.add('services', svcName, service as Record<string, unknown>, owner);
     }
@@ -186,7 +200,7 @@ export function buildLabelConfiguration(
       ...(Object.keys(http.serversTransports).length > 0 ? { serversTransports: http.serversTransports } : {}),
     },
   };
-  return { config, issues, warnings };
+  return { config, issues, warnings, origins: merger.origins() };
 }
 
 function compare(a: string, b: string): number {

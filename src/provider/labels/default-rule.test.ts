@@ -77,3 +77,8 @@ test('a container whose default rule names an unknown field gets no router and k
   assert.deepEqual(Object.keys(config.http?.services ?? {}), ['web-1']);
   assert.match(issues[0]?.message ?? '', /can't evaluate field Image/);
 });
+
+test('an unknown field fails when the template runs, as in Go (Traefik: that container gets no router)', () => {
+  const template = compileDefaultRule('Host(`{{ .Toto }}`)');
+  assert.throws(() => template.render(data), /can't evaluate field Toto/);
+});

@@ -91,17 +91,22 @@ export class LabelObjectMerger {
     return out;
   }
 
+  /** Where each object comes from (`http.routers.web` → `containers shop-web-1, shop-web-2`), for messages. */
+  origins(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const kind of Object.keys(this.entries) as ObjectKind[]) {
+      for (const [name, entry] of this.entries[kind]) out[`http.${kind}.${name}`] = describeOwners(entry.owners);
+    }
+    return out;
+  }
+
   /** One error per conflicting object, naming the workloads that define it. */
   conflicts(): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     for (const kind of Object.keys(this.entries) as ObjectKind[]) {
       for (const [name, entry] of this.entries[kind]) {
         if (!entry.conflict) continue;
-        // `containers one, two` (and `and replicas …` should kinds ever mix).
-        const owners = [...entry.owners.keys()]
-          .sort()
-          .map((ownerKind) => `${ownerKind}s ${[...entry.owners.get(ownerKind)!].sort().join(', ')}`)
-          .join(' and ');
+        const owners = describeOwners(entry.owners);
         issues.push({
           path: ['http', kind, name],
           message: `${SINGULAR[kind]} ${JSON.stringify(name)} is defined with different configurations by ${owners}; it is disabled until they agree`,
@@ -112,6 +117,14 @@ export class LabelObjectMerger {
     }
     return issues;
   }
+}
+
+/** `containers one, two` (and `and replicas …` should kinds ever mix). */
+function describeOwners(owners: Map<string, string[]>): string {
+  return [...owners.keys()]
+    .sort()
+    .map((ownerKind) => `${ownerKind}s ${[...owners.get(ownerKind)!].sort().join(', ')}`)
+    .join(' and ');
 }
 
 /** Adds `from`'s servers to `into`'s, one per URL, sorted by URL so the output is deterministic. */

@@ -109,8 +109,12 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
     result.issues.push({ path: [], message: (error as Error).message, location, severity: 'error' });
     return result;
   }
+  // The label behind a key, or for a section the first label under it: a label is a workload's
+  // "position", which every issue names.
   const label = (path: readonly (string | number)[]): string => {
-    const origin = origins.get(path.join('.').toLowerCase());
+    const key = path.join('.').toLowerCase();
+    const origin =
+      origins.get(key) ?? [...origins].find(([k]) => k.startsWith(`${key}.`) || k.startsWith(`${key}[`))?.[1];
     return origin === undefined ? '' : ` (label ${origin})`;
   };
 
@@ -132,11 +136,34 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
       // `docker.network` / `swarm.network`; `swarm.lbswarm` is read by the Swarm provider itself.
       const network = isObject(value) ? getKey(value, 'network') : undefined;
       if (network && typeof network[1] === 'string') result.network = network[1];
+      // Any other `docker.*` label (Traefik 3.6's `allownonrunning`…) is named, not dropped.
+      for (const other of Object.keys(isObject(value) ? value : {})) {
+        if (other.toLowerCase() === 'network') continue;
+        result.issues.push({
+          path: [],
+          message: `the label ${prefix}.${key}.${other} is not implemented, ignored${label([key, other])}`,
+          location,
+          severity: 'warning',
+        });
+      }
     } else if (lower === 'tcp' || lower === 'udp') {
       result.hasTcpOrUdp = true;
       result.warnings.push(`${source}: ${lower} labels are ignored (Switchyard routes HTTP only)`);
-    } else if (lower !== 'http' && lower !== 'tls') {
-      result.warnings.push(`${source}: unknown label section ${prefix}.${key} is ignored`);
+    } else if (lower === 'tls') {
+      // Shown with the workload's objects (API, `check`), not only logged.
+      result.issues.push({
+        path: [],
+        message: `tls labels are not implemented yet, ignored${label([key])}`,
+        location,
+        severity: 'warning',
+      });
+    } else if (lower !== 'http') {
+      result.issues.push({
+        path: [],
+        message: `unknown label section ${prefix}.${key} is ignored${label([key])}`,
+        location,
+        severity: 'warning',
+      });
     }
   }
 
@@ -179,6 +206,22 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
     return undefined;
   };
 
+  // A definition that is not a section (`traefik.http.services.web=`) cannot be decoded: Traefik
+  // drops the whole workload, with an error.
+  for (const kind of ['routers', 'services', 'middlewares', 'serversTransports'] as const) {
+    for (const [objectName, raw] of Object.entries(asRecord(http[kind]))) {
+      if (isObject(raw)) continue;
+      result.broken = true;
+      result.issues.push({
+        path: ['http', kind, objectName],
+        message: `${kind}.${objectName} must be a section, got ${JSON.stringify(raw)}${label(at(kind, objectName))}; the ${source} is ignored`,
+        location,
+        severity: 'error',
+      });
+    }
+  }
+  if (result.broken) return result;
+
   for (const [routerName, raw] of Object.entries(asRecord(http.routers))) {
     const config = validate('routers', routerName, isObject(raw) ? raw : {}, routerSchema);
     if (config) result.routers.set(routerName, config);
@@ -186,9 +229,16 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
   for (const [serviceName, raw] of Object.entries(asRecord(http.services))) {
     const { service, server } = splitServer(isObject(raw) ? raw : {});
     const config = validate('services', serviceName, service, serviceSchema);
-    const spec = readServerSpec(server, (message) =>
-      result.issues.push({ path: ['http', 'services', serviceName], message, location, severity: 'error' }),
-    );
+    // A server Traefik cannot build (url with port, a bad port) drops the whole workload.
+    const spec = readServerSpec(server, (message) => {
+      result.broken = true;
+      result.issues.push({
+        path: ['http', 'services', serviceName],
+        message: `${message}${label(at('services', serviceName, ['loadBalancer', 'server']))}; the ${source} is ignored`,
+        location,
+        severity: 'error',
+      });
+    });
     if (config && spec) result.services.set(serviceName, { config, server: spec });
   }
   for (const [middlewareName, raw] of Object.entries(asRecord(http.middlewares))) {
@@ -229,6 +279,8 @@ function readServerSpec(raw: unknown, report: (message: string) => void): Server
     const text = typeof value === 'string' ? value.trim() : '';
     switch (key.toLowerCase()) {
       case 'port':
+        // An empty port is no port, as in Traefik: the workload's own (lowest exposed) port.
+        if (text === '') break;
         if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
           report(`loadBalancer.server.port must be a port number (1-65535), got ${JSON.stringify(value)}`);
           ok = false;

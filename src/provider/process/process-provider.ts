@@ -261,7 +261,7 @@ export class ProcessProvider implements Provider {
       this.warned.add(warning);
       this.logger.warn(warning);
     }
-    this.sink.publish({ provider: this.name, config: result.config, issues: result.issues });
+    this.sink.publish({ provider: this.name, config: result.config, issues: result.issues, origins: result.origins });
   }
 
   /** The routers a service's labels define (for the banner and the API), from one sample replica. */

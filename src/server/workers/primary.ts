@@ -24,6 +24,7 @@ export async function startPrimary(
   count: number,
   placement: EntryPointPlacement,
   staticWarnings: readonly StaticWarning[] = [],
+  staticFile?: string,
 ): Promise<Primary> {
   const graceMs = 10_000;
   // The pool is the statistics source of the primary's telemetry, and follows its reloads.
@@ -31,6 +32,7 @@ export async function startPrimary(
   const { app, api } = await assembleSwitchyard(config, logger, {
     split: { remoteEntryPoints: placement.workers, remoteStatistics: pool.statistics },
     staticWarnings,
+    staticFile,
   });
   pool.attach(app, api);
   await app.start();
