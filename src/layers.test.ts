@@ -18,6 +18,7 @@ const LAYERS: Record<string, number> = {
   rules: 2,
   balancer: 3,
   proxy: 4,
+  tls: 4,
   middlewares: 5,
   provider: 5,
   server: 6,

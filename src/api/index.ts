@@ -43,6 +43,7 @@ export const INTERNAL_SERVICE_NAMES = [
   'dashboard@internal',
   'ping@internal',
   'prometheus@internal',
+  'noop@internal',
 ] as const;
 
 /** One of the internal services' names. */
@@ -173,6 +174,11 @@ export function createInternalServices(
       ctx.res.end(ctx.req.method === 'HEAD' ? undefined : body);
     },
     'dashboard@internal': (ctx) => api.handleDashboard(ctx),
+    // Traefik's: the service of routers whose middleware always answers (entry point redirections).
+    'noop@internal': (ctx) => {
+      ctx.res.writeHead(418, { 'content-length': 0 });
+      ctx.res.end();
+    },
     'prometheus@internal': (ctx) => {
       const registry = telemetry.prometheus;
       if (registry === null) return sendJson(ctx, 404, { message: 'metrics.prometheus is not enabled' });

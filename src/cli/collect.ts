@@ -12,7 +12,7 @@ import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { mergeSnapshots } from '../server/merge.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
-import { defaultTransport, entryPointOptions, internalSnapshot } from '../server/settings.js';
+import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from '../server/settings.js';
 
 /** A file that could not be read or parsed at all. */
 export interface FileFailure {
@@ -83,6 +83,7 @@ export async function collectConfiguration(
     transports,
     defaultTransport: defaultTransport(config),
     internalServices,
+    models: entryPointModels(config),
   });
   transports.destroyAll();
   return { runtime, built, files, failures };

@@ -18,6 +18,7 @@ import {
   serviceSchema,
 } from './dynamic-schema.js';
 import { deepFreeze } from './freeze.js';
+import { tlsOptionsSchema, tlsStoreSchema } from './tls-schema.js';
 import { formatKeyPath } from './labels.js';
 import { normalizeForSchema, unknownKeys } from './schema-walk.js';
 
@@ -54,8 +55,8 @@ const SECTIONS: Record<string, readonly Section[]> = {
     ['services', 'UDP service', pendingObjectSchema],
   ],
   tls: [
-    ['options', 'TLS options', pendingObjectSchema],
-    ['stores', 'TLS store', pendingObjectSchema],
+    ['options', 'TLS options', tlsOptionsSchema],
+    ['stores', 'TLS store', tlsStoreSchema],
   ],
 };
 

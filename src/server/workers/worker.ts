@@ -13,7 +13,7 @@ import { createLogger } from '../../logger.js';
 import { namesInUse } from '../../metrics/live-stats.js';
 import { Telemetry } from '../../metrics/telemetry.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
-import { defaultTransport, entryPointOptions } from '../settings.js';
+import { defaultTransport, entryPointModels, entryPointOptions } from '../settings.js';
 import { Switchyard } from '../switchyard.js';
 import { type FromWorker, type InitMessage, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 
@@ -80,6 +80,7 @@ function createWorkerApp(init: InitMessage, logger: Logger, telemetry: Telemetry
     observer: telemetry.observer,
     activeHealthChecks: false,
     logConfigurationErrors: false,
+    entryPointModels: entryPointModels(config),
   });
 }
 
