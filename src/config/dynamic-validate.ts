@@ -18,9 +18,9 @@ import {
   serviceSchema,
 } from './dynamic-schema.js';
 import { deepFreeze } from './freeze.js';
-import { tlsOptionsSchema, tlsStoreSchema } from './tls-schema.js';
 import { formatKeyPath } from './labels.js';
 import { normalizeForSchema, unknownKeys } from './schema-walk.js';
+import { tlsOptionsSchema, tlsStoreSchema } from './tls-schema.js';
 
 /** Options of validateDynamicConfiguration. */
 export interface DynamicValidateOptions {

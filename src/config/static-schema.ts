@@ -8,7 +8,16 @@
  */
 import { z } from 'zod';
 import { parseAddress } from './address.js';
-import { boolValue, countValue, durationMs, integerValue, numberList, stringList, stringValue, wordValue } from './value-schemas.js';
+import {
+  boolValue,
+  countValue,
+  durationMs,
+  integerValue,
+  numberList,
+  stringList,
+  stringValue,
+  wordValue,
+} from './value-schemas.js';
 
 /**
  * `entryPoints.<name>.http.maxHeaderBytes` by default: Node's default; Traefik's is Go's 1 MiB.

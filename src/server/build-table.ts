@@ -9,11 +9,11 @@
  * come before the router's own. Entry points with TLS routes get a `TlsPolicy`.
  */
 
+import type { RouterTlsConfig } from '../config/tls-schema.js';
 import { qualify } from '../core/names.js';
 import type { Handler } from '../core/request-context.js';
 import { buildMiddleware } from '../middlewares/index.js';
 import type { MiddlewareWrapper } from '../middlewares/types.js';
-import type { RouterTlsConfig } from '../config/tls-schema.js';
 import { compileRuleMatcher } from '../rules/index.js';
 import { CertificateStore } from '../tls/certificate-store.js';
 import type { CompiledTlsOptions } from '../tls/tls-options.js';
@@ -95,7 +95,10 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
       }
       tlsRoutes.get(entryPoint)?.push(route);
       let hosts = hostOptions.get(entryPoint);
-      if (hosts === undefined) hostOptions.set(entryPoint, (hosts = new Map()));
+      if (hosts === undefined) {
+        hosts = new Map();
+        hostOptions.set(entryPoint, hosts);
+      }
       for (const host of built.hosts) {
         const known = hosts.get(host);
         if (known === undefined) hosts.set(host, { options, routers: [router.name] });
@@ -121,7 +124,11 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
       for (const name of routers) {
         const router = runtime.routers.get(name);
         if (router !== undefined) {
-          addError(router, `different TLS options for routers on the same host ${host} (entry point ${entryPoint}); the default TLS options apply to it`, 'warning');
+          addError(
+            router,
+            `different TLS options for routers on the same host ${host} (entry point ${entryPoint}); the default TLS options apply to it`,
+            'warning',
+          );
         }
       }
     }

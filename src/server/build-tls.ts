@@ -5,11 +5,17 @@
  * resolves a router's `tls` (its own, else its entry point's `http.tls`) to the options its
  * handshakes use. Called by the table build (build-table.ts), once per configuration.
  */
-import { routerTlsSchema, type RouterTlsConfig, tlsCertificateSchema, tlsOptionsSchema, tlsStoreSchema } from '../config/tls-schema.js';
+import {
+  type RouterTlsConfig,
+  routerTlsSchema,
+  tlsCertificateSchema,
+  tlsOptionsSchema,
+  tlsStoreSchema,
+} from '../config/tls-schema.js';
 import { localName, qualify } from '../core/names.js';
 import type { RuleNode } from '../rules/ast.js';
 import { daysLeft, loadCertificate, readPemField, type StoredCertificate } from '../tls/certificate.js';
-import { CONFIG_SOURCE, type CertificateStore } from '../tls/certificate-store.js';
+import { type CertificateStore, CONFIG_SOURCE } from '../tls/certificate-store.js';
 import { type CompiledTlsOptions, compileTlsOptions, defaultTlsOptions } from '../tls/tls-options.js';
 import { addError, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
 
@@ -44,14 +50,20 @@ export function buildTls(runtime: RuntimeConfiguration, store: CertificateStore)
       addError(object, (error as Error).message);
     }
     for (const ignored of ['preferServerCipherSuites'] as const) {
-      if (parsed.data[ignored] !== undefined) addError(object, `${key}.${ignored}: deprecated in Go and ignored`, 'warning');
+      if (parsed.data[ignored] !== undefined)
+        addError(object, `${key}.${ignored}: deprecated in Go and ignored`, 'warning');
     }
   }
   if (defaultsFrom.length > 1) {
     // Traefik refuses to choose between providers; the built-in defaults apply instead.
     for (const name of defaultsFrom) {
       const object = runtime.tls.options.get(name);
-      if (object !== undefined) addError(object, `TLS options "default" are defined by several providers (${defaultsFrom.join(', ')}); the built-in defaults apply`, 'warning');
+      if (object !== undefined)
+        addError(
+          object,
+          `TLS options "default" are defined by several providers (${defaultsFrom.join(', ')}); the built-in defaults apply`,
+          'warning',
+        );
     }
     options.delete('default');
   }
@@ -79,7 +91,11 @@ function loadStoreDefaults(runtime: RuntimeConfiguration, store: CertificateStor
     }
     const { defaultCertificate, defaultGeneratedCert } = parsed.data;
     if (defaultGeneratedCert !== undefined) {
-      addError(object, `${key}.defaultGeneratedCert: needs a certificate resolver (ACME), not available; the generated default certificate is served`, 'warning');
+      addError(
+        object,
+        `${key}.defaultGeneratedCert: needs a certificate resolver (ACME), not available; the generated default certificate is served`,
+        'warning',
+      );
     }
     if (defaultCertificate === undefined) continue;
     try {

@@ -14,12 +14,12 @@ import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
+import { MAX_RECORD_BYTES, recordComplete } from '../tls/client-hello.js';
 import { connectionFacts } from './listener/connection-facts.js';
 import { createHttp1Server } from './listener/http1-server.js';
 import { type ConnectionHandler, Listener } from './listener/listener.js';
 import { readPrefix } from './listener/peek.js';
 import { createTlsStage, type TlsStage } from './listener/tls-stage.js';
-import { MAX_RECORD_BYTES, recordComplete } from '../tls/client-hello.js';
 import { asksForH2c, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 

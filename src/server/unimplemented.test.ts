@@ -54,7 +54,10 @@ describe('configuration that is not implemented yet', () => {
       tls: {
         certificates: [
           { certFile: '/a.crt', keyFile: '/a.key' },
-          { certFile: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n', keyFile: '-----BEGIN PRIVATE KEY-----\n' },
+          {
+            certFile: '-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n',
+            keyFile: '-----BEGIN PRIVATE KEY-----\n',
+          },
         ],
         options: { modern: { minVersion: 'VersionTLS13' }, broken: { cipherSuites: ['TLS_NOPE'] } },
         stores: { other: {} },
@@ -71,7 +74,10 @@ describe('configuration that is not implemented yet', () => {
     assert.match(runtime.issues[1]?.message ?? '', /inline: not a PEM certificate/);
     assert.equal(runtime.tls.options.get('modern@file')?.status, 'enabled');
     assert.equal(runtime.tls.options.get('broken@file')?.status, 'disabled');
-    assert.match(runtime.tls.options.get('broken@file')?.errors[0] ?? '', /^tls\.options\.broken\.cipherSuites: invalid CipherSuite: TLS_NOPE/);
+    assert.match(
+      runtime.tls.options.get('broken@file')?.errors[0] ?? '',
+      /^tls\.options\.broken\.cipherSuites: invalid CipherSuite: TLS_NOPE/,
+    );
     assert.equal(runtime.tls.stores.get('other@file')?.status, 'warning');
   });
 

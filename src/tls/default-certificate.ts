@@ -15,20 +15,27 @@ export const DEFAULT_CERT_CN = 'TRAEFIK DEFAULT CERT';
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 /** Makes a self-signed P-256 certificate for `names` (the first is the CN unless `cn` is given), valid one year. */
-export async function selfSignedCertificate(names: readonly string[], cn = names[0] ?? DEFAULT_CERT_CN): Promise<PemPair> {
+export async function selfSignedCertificate(
+  names: readonly string[],
+  cn = names[0] ?? DEFAULT_CERT_CN,
+): Promise<PemPair> {
   const crypto = webcrypto;
   const keys = (await crypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned(
     {
-      serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+      serialNumber: randomBytes(16)
+        .toString('hex')
+        .replace(/^[89a-f]/, '1'),
       name: `CN=${cn}`,
       notBefore: new Date(now - 60_000),
       notAfter: new Date(now + 365 * 86_400_000),
       keys: keys as never,
       signingAlgorithm: ALGORITHM,
       extensions: [
-        new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? 'ip' : 'dns', value }))),
+        new x509.SubjectAlternativeNameExtension(
+          names.map((value) => ({ type: /^[\d.]+$|:/.test(value) ? 'ip' : 'dns', value })),
+        ),
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       ],

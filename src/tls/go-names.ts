@@ -62,4 +62,3 @@ export const CURVES: Readonly<Record<string, string>> = {
   '25': 'P-521',
   '29': 'X25519',
 };
-

@@ -88,6 +88,15 @@ export function compileTlsOptions(
   const context: SecureContextOptions = { minVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_RENEGOTIATION };
   if (config.minVersion !== undefined) context.minVersion = version(config.minVersion, `${key}.minVersion`);
   if (config.maxVersion !== undefined) context.maxVersion = version(config.maxVersion, `${key}.maxVersion`);
+  const order = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+  if (
+    context.maxVersion !== undefined &&
+    order.indexOf(context.maxVersion) < order.indexOf(context.minVersion as string)
+  ) {
+    throw new Error(
+      `${key}: maxVersion ${config.maxVersion} is below minVersion ${config.minVersion ?? 'VersionTLS12'}`,
+    );
+  }
   if (config.cipherSuites !== undefined && config.cipherSuites.length > 0) {
     const openssl: string[] = [];
     for (const suite of config.cipherSuites) {
@@ -103,7 +112,8 @@ export function compileTlsOptions(
     context.ecdhCurve = config.curvePreferences
       .map((curve) => {
         const group = CURVES[curve];
-        if (group === undefined) throw new Error(`${key}.curvePreferences: invalid CurveID in curvePreferences: ${curve}`);
+        if (group === undefined)
+          throw new Error(`${key}.curvePreferences: invalid CurveID in curvePreferences: ${curve}`);
         return group;
       })
       .join(':');
@@ -126,28 +136,41 @@ export function compileTlsOptions(
       throw new Error(`${key}.clientAuth.clientAuthType: unknown client auth type ${JSON.stringify(type)}`);
     }
     clientAuth = type as ClientAuthType;
-    if (caFiles.length === 0 && (clientAuth === 'VerifyClientCertIfGiven' || clientAuth === 'RequireAndVerifyClientCert')) {
+    if (
+      caFiles.length === 0 &&
+      (clientAuth === 'VerifyClientCertIfGiven' || clientAuth === 'RequireAndVerifyClientCert')
+    ) {
       throw new Error(`${key}.clientAuth: invalid clientAuthType: ${clientAuth}, CAFiles is required`);
     }
   }
   // Required by OpenSSL once client certificates are asked for, and one per options so a session
   // made under options without client authentication never resumes under options with it.
   context.sessionIdContext = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  if (config.disableSessionTickets === true) context.secureOptions = (context.secureOptions ?? 0) | constants.SSL_OP_NO_TICKET;
+  if (config.disableSessionTickets === true)
+    context.secureOptions = (context.secureOptions ?? 0) | constants.SSL_OP_NO_TICKET;
   try {
     // Checked now, so a bad combination (min above max) is this key's error and not a handshake's.
     createSecureContext(context);
   } catch (error) {
     throw new Error(`${key}: ${(error as Error).message}`);
   }
-  const alpn = config.alpnProtocols !== undefined && config.alpnProtocols.length > 0 ? config.alpnProtocols : DEFAULT_ALPN;
-  return new CompiledTlsOptions(name, Object.freeze(context), clientAuth, Object.freeze([...alpn]), config.sniStrict === true);
+  const alpn =
+    config.alpnProtocols !== undefined && config.alpnProtocols.length > 0 ? config.alpnProtocols : DEFAULT_ALPN;
+  return new CompiledTlsOptions(
+    name,
+    Object.freeze(context),
+    clientAuth,
+    Object.freeze([...alpn]),
+    config.sniStrict === true,
+  );
 }
 
 function version(value: string, key: string): NonNullable<SecureContextOptions['minVersion']> {
   const mapped = TLS_VERSIONS[value];
   if (mapped === undefined) {
-    throw new Error(`${key}: unknown TLS version ${JSON.stringify(value)} (VersionTLS10, VersionTLS11, VersionTLS12 or VersionTLS13)`);
+    throw new Error(
+      `${key}: unknown TLS version ${JSON.stringify(value)} (VersionTLS10, VersionTLS11, VersionTLS12 or VersionTLS13)`,
+    );
   }
   return mapped;
 }

@@ -80,8 +80,12 @@ export async function makeCertificate(ca: TestCa, names: string[], options: Leaf
       signingKey: ca.keys.privateKey as never,
       signingAlgorithm: ALGORITHM,
       extensions: [
-        ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })))] : []),
-        new x509.ExtendedKeyUsageExtension([options.client ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth]),
+        ...(names.length > 0
+          ? [new x509.SubjectAlternativeNameExtension(names.map((value) => ({ type: 'dns' as const, value })))]
+          : []),
+        new x509.ExtendedKeyUsageExtension([
+          options.client ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth,
+        ]),
       ],
     },
     webcrypto as never,

@@ -122,8 +122,14 @@ describe('HTTPS: TLS termination, certificates and options', () => {
     broken.tls.certificates.push({ certFile: a.certPem, keyFile: wildcard.keyPem });
     await proxy.update(broken);
     const issues = proxy.app.runtime.issues.filter((i) => i.key.startsWith('tls.certificates'));
-    assert.ok(issues.some((i) => i.severity === 'error' && i.message.includes('/nonexistent/cert.pem')), JSON.stringify(issues));
-    assert.ok(issues.some((i) => i.message.includes('does not match')), JSON.stringify(issues));
+    assert.ok(
+      issues.some((i) => i.severity === 'error' && i.message.includes('/nonexistent/cert.pem')),
+      JSON.stringify(issues),
+    );
+    assert.ok(
+      issues.some((i) => i.message.includes('does not match')),
+      JSON.stringify(issues),
+    );
     assert.equal((await handshake(tlsPort, { servername: 'a.test' })).cn, 'a.test');
     await proxy.update(dynamic());
   });
@@ -148,7 +154,8 @@ describe('HTTPS: TLS termination, certificates and options', () => {
     renewed.tls.certificates[0] = { certFile: next.certPem, keyFile: next.keyPem };
     await proxy.update(renewed);
     let seen = '';
-    for (let i = 0; i < 100 && seen !== 'a.test renewed'; i++) seen = (await handshake(tlsPort, { servername: 'a.test' })).cn ?? '';
+    for (let i = 0; i < 100 && seen !== 'a.test renewed'; i++)
+      seen = (await handshake(tlsPort, { servername: 'a.test' })).cn ?? '';
     stop = true;
     await load;
     assert.equal(seen, 'a.test renewed');
@@ -160,7 +167,9 @@ describe('HTTPS: TLS termination, certificates and options', () => {
   it('cuts a connection that sends a TLS record header and then garbage, and keeps serving', async () => {
     const { connect } = await import('node:net');
     const closed = await new Promise<boolean>((resolve) => {
-      const socket = connect(tlsPort, '127.0.0.1', () => socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5])));
+      const socket = connect(tlsPort, '127.0.0.1', () =>
+        socket.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5])),
+      );
       socket.on('data', () => undefined);
       socket.on('error', () => resolve(true));
       socket.on('close', () => resolve(true));

@@ -182,7 +182,10 @@ function onSecure(this: StatefulSocket): void {
   const refusal = clientCertificateRefusal(this, state.options);
   if (refusal !== null) {
     stage.counters.failures++;
-    stage.logger.debug({ entryPoint: stage.entryPoint, serverName: state.serverName, reason: refusal }, 'TLS: client certificate refused');
+    stage.logger.debug(
+      { entryPoint: stage.entryPoint, serverName: state.serverName, reason: refusal },
+      'TLS: client certificate refused',
+    );
     this.destroy();
     return;
   }
@@ -223,7 +226,8 @@ function clientCertificateRefusal(socket: TLSSocket, options: CompiledTlsOptions
  * Without it (a future Node), every certificate is refused: failing closed.
  */
 function verifyError(socket: TLSSocket): string | null {
-  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })
+    ._handle;
   if (typeof handle?.verifyError !== 'function') return 'cannot verify the client certificate';
   const error = handle.verifyError();
   return error === null || error === undefined ? null : (error.code ?? error.message);
