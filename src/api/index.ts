@@ -14,6 +14,7 @@ import { OBJECT_SECTIONS } from '../server/sections.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
 import { ApiError, sendJson } from './api-routes.js';
+import { listedCertificates } from './certificates.js';
 import { explainQuery, explainRequest } from './explain.js';
 import type { InternalApi } from './internal-api.js';
 import { listResponse } from './list-query.js';
@@ -148,6 +149,17 @@ export function createInternalServices(
       return pendingView(object, kind !== 'router');
     });
   }
+  const certificates = () =>
+    listedCertificates(app.certificates, app.runtime, app.table, Object.keys(config.entryPoints));
+  api.route('GET', '/api/certificates', ({ query }) => listResponse(certificates(), query));
+  api.route('GET', '/api/certificates/{name}', ({ params }) => {
+    const name = params.name as string;
+    return find(
+      'certificate',
+      name,
+      certificates().find((c) => c.name === name),
+    ).view;
+  });
   api.route('GET', '/api/explain', ({ query }) => {
     const request = explainQuery(query);
     // The configured entry points: with --workers some listen in the workers, not here.

@@ -43,7 +43,7 @@ export async function makeCa(cn = 'Switchyard Test CA'): Promise<TestCa> {
       serialNumber: serial(),
       name: `CN=${cn}`,
       notBefore: new Date(Date.now() - DAY),
-      notAfter: new Date(Date.now() + 30 * DAY),
+      notAfter: new Date(Date.now() + 365 * DAY),
       keys: keys as never,
       signingAlgorithm: ALGORITHM,
       extensions: [
@@ -75,7 +75,7 @@ export async function makeCertificate(ca: TestCa, names: string[], options: Leaf
       subject: `CN=${options.cn ?? names[0] ?? 'client'}`,
       issuer: ca.name,
       notBefore: options.notBefore ?? new Date(Date.now() - DAY),
-      notAfter: options.notAfter ?? new Date(Date.now() + 20 * DAY),
+      notAfter: options.notAfter ?? new Date(Date.now() + 90 * DAY),
       publicKey: keys.publicKey as never,
       signingKey: ca.keys.privateKey as never,
       signingAlgorithm: ALGORITHM,

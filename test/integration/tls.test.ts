@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { handshake, httpsGet, makeCa, makeCertificate, type TestCa, type TestPair } from '../helpers/certificates.js';
-import { send } from '../helpers/http.js';
+import { send, sendJson } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
@@ -15,7 +15,9 @@ describe('HTTPS: TLS termination, certificates and options', () => {
   let wildcard: TestPair;
   let client: TestPair;
   let stranger: TestPair;
+  let soon: TestPair;
   let tlsPort: number;
+  let api: string;
 
   const dynamic = () => ({
     http: {
@@ -33,6 +35,7 @@ describe('HTTPS: TLS termination, certificates and options', () => {
       certificates: [
         { certFile: a.certPem, keyFile: a.keyPem },
         { certFile: wildcard.certPem, keyFile: wildcard.keyPem },
+        { certFile: soon.certPem, keyFile: soon.keyPem },
       ],
       options: {
         modern: { minVersion: 'VersionTLS13' },
@@ -51,8 +54,14 @@ describe('HTTPS: TLS termination, certificates and options', () => {
     wildcard = await makeCertificate(ca, ['*.wild.test']);
     client = await makeCertificate(clientCa, [], { cn: 'alice', client: true });
     stranger = await makeCertificate(otherCa, [], { cn: 'mallory', client: true });
-    proxy = await startProxy(dynamic(), ['--entryPoints.websecure.address=127.0.0.1:0']);
+    soon = await makeCertificate(ca, ['soon.test'], { notAfter: new Date(Date.now() + 10 * 86_400_000) });
+    proxy = await startProxy(dynamic(), [
+      '--entryPoints.websecure.address=127.0.0.1:0',
+      '--entryPoints.traefik.address=127.0.0.1:0',
+      '--api.insecure=true',
+    ]);
     tlsPort = proxy.app.entryPoints.get('websecure')?.port ?? 0;
+    api = `http://127.0.0.1:${proxy.app.entryPoints.get('traefik')?.port}`;
   });
 
   after(async () => {
@@ -109,6 +118,32 @@ describe('HTTPS: TLS termination, certificates and options', () => {
     const refused = await handshake(tlsPort, { servername: 'strict.test' });
     assert.equal(refused.ok, false);
     assert.match(String(refused.error), /ALERT|ECONNRESET/);
+  });
+
+  it('lists the certificates in the API with their routers, the default one, and warns of one ending within 30 days', async () => {
+    type View = {
+      commonName: string;
+      sans: string[];
+      status: string;
+      usedBy: string[];
+      default: boolean;
+      keyType: string;
+      name: string;
+    };
+    const { status, json } = await sendJson<View[]>(`${api}/api/certificates`);
+    assert.equal(status, 200);
+    const byCn = new Map(json.map((c) => [c.commonName, c]));
+    assert.deepEqual(byCn.get('a.test')?.usedBy, ['modern@file', 'mutual@file', 'secure@file']);
+    assert.equal(byCn.get('a.test')?.status, 'enabled');
+    assert.equal(byCn.get('a.test')?.keyType, 'ECDSA');
+    assert.equal(byCn.get('soon.test')?.status, 'warning');
+    assert.equal(byCn.get('TRAEFIK DEFAULT CERT')?.default, true);
+    assert.deepEqual(byCn.get('TRAEFIK DEFAULT CERT')?.usedBy, ['strict@file']);
+    const one = await sendJson<View>(`${api}/api/certificates/${byCn.get('a.test')?.name}`);
+    assert.equal(one.json.commonName, 'a.test');
+    assert.ok(
+      proxy.app.runtime.issues.some((i) => i.severity === 'warning' && /soon\.test.*expires in 9 day/.test(i.message)),
+    );
   });
 
   it('negotiates http/1.1 by ALPN and never h2 without an HTTP/2 server', async () => {
