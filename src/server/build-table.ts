@@ -86,6 +86,7 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
       perEntryPoint.push([entryPoint, options]);
     }
     if (router.status === 'disabled') continue;
+    router.tlsOn = perEntryPoint.filter(([, options]) => options !== null).map(([entryPoint]) => entryPoint);
     for (const [entryPoint, options] of perEntryPoint) {
       const route = withEntryPointMiddlewares(built.route, deps.models?.get(entryPoint), router, middlewares);
       if (route === undefined) break;

@@ -146,6 +146,16 @@ describe('HTTPS: TLS termination, certificates and options', () => {
     );
   });
 
+  it('explains a request as TLS for an https:// URL and as plaintext otherwise', async () => {
+    type Verdict = { entryPoints: Array<{ router: string | null; tls: boolean; otherConnection: string[] }> };
+    const secure = await sendJson<Verdict>(`${api}/api/explain?url=${encodeURIComponent('https://a.test/')}&entryPoint=websecure`);
+    assert.equal(secure.json.entryPoints[0]?.router, 'secure@file');
+    assert.equal(secure.json.entryPoints[0]?.tls, true);
+    const plain = await sendJson<Verdict>(`${api}/api/explain?url=${encodeURIComponent('http://a.test/')}&entryPoint=websecure`);
+    assert.equal(plain.json.entryPoints[0]?.router, null);
+    assert.ok(plain.json.entryPoints[0]?.otherConnection.includes('secure@file'));
+  });
+
   it('negotiates http/1.1 by ALPN and never h2 without an HTTP/2 server', async () => {
     const result = await handshake(tlsPort, { servername: 'a.test', ALPNProtocols: ['h2', 'http/1.1'] });
     assert.equal(result.alpn, 'http/1.1');
