@@ -152,6 +152,13 @@ export class EntryPoint {
         return;
       }
       if (first[0] === TLS_HANDSHAKE_RECORD) {
+        if (!recordComplete(first)) {
+          // The peek ended (timeout, or the client closed) inside the first record: a stalled
+          // ClientHello gets no second wait in the handshake.
+          this.tls.counters.timeouts++;
+          socket.destroy();
+          return;
+        }
         this.tls.handle(socket, first);
         return;
       }

@@ -63,7 +63,9 @@ export function explainRequest(
   // An https:// URL is a TLS connection: only routers with TLS there apply (Traefik's semantics).
   const secure = url.protocol === 'https:';
   const verdicts = entryPoints.map((entryPoint): EntryPointVerdict => {
-    const attached = [...runtime.routers.values()].filter((r) => r.using.includes(entryPoint) && r.status !== 'disabled');
+    const attached = [...runtime.routers.values()].filter(
+      (r) => r.using.includes(entryPoint) && r.status !== 'disabled',
+    );
     const isTls = (r: (typeof attached)[number]) => r.tlsOn?.includes(entryPoint) === true;
     const otherConnection = attached.filter((r) => isTls(r) !== secure).map((r) => r.name);
     const routers = attached

@@ -83,9 +83,10 @@ export function compileTlsOptions(
   key: string,
   baseDir?: string,
 ): CompiledTlsOptions {
-  // Client-initiated renegotiation is refused outright (TLS 1.2; 1.3 has none): Go's servers never
-  // renegotiate either, and it is a cheap way to make a server spend CPU.
-  const context: SecureContextOptions = { minVersion: 'TLSv1.2', secureOptions: constants.SSL_OP_NO_RENEGOTIATION };
+  // Renegotiation (TLS 1.2; 1.3 has none) is cut by the TLS stage (tls-stage.ts), not refused
+  // here: OpenSSL's SSL_OP_NO_RENEGOTIATION answers with a warning and leaves Node's socket unable
+  // to see the peer's close, so the connection would stay open.
+  const context: SecureContextOptions = { minVersion: 'TLSv1.2' };
   if (config.minVersion !== undefined) context.minVersion = version(config.minVersion, `${key}.minVersion`);
   if (config.maxVersion !== undefined) context.maxVersion = version(config.maxVersion, `${key}.maxVersion`);
   const order = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -146,8 +147,7 @@ export function compileTlsOptions(
   // Required by OpenSSL once client certificates are asked for, and one per options so a session
   // made under options without client authentication never resumes under options with it.
   context.sessionIdContext = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  if (config.disableSessionTickets === true)
-    context.secureOptions = (context.secureOptions ?? 0) | constants.SSL_OP_NO_TICKET;
+  if (config.disableSessionTickets === true) context.secureOptions = constants.SSL_OP_NO_TICKET;
   try {
     // Checked now, so a bad combination (min above max) is this key's error and not a handshake's.
     createSecureContext(context);

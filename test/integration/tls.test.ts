@@ -148,10 +148,14 @@ describe('HTTPS: TLS termination, certificates and options', () => {
 
   it('explains a request as TLS for an https:// URL and as plaintext otherwise', async () => {
     type Verdict = { entryPoints: Array<{ router: string | null; tls: boolean; otherConnection: string[] }> };
-    const secure = await sendJson<Verdict>(`${api}/api/explain?url=${encodeURIComponent('https://a.test/')}&entryPoint=websecure`);
+    const secure = await sendJson<Verdict>(
+      `${api}/api/explain?url=${encodeURIComponent('https://a.test/')}&entryPoint=websecure`,
+    );
     assert.equal(secure.json.entryPoints[0]?.router, 'secure@file');
     assert.equal(secure.json.entryPoints[0]?.tls, true);
-    const plain = await sendJson<Verdict>(`${api}/api/explain?url=${encodeURIComponent('http://a.test/')}&entryPoint=websecure`);
+    const plain = await sendJson<Verdict>(
+      `${api}/api/explain?url=${encodeURIComponent('http://a.test/')}&entryPoint=websecure`,
+    );
     assert.equal(plain.json.entryPoints[0]?.router, null);
     assert.ok(plain.json.entryPoints[0]?.otherConnection.includes('secure@file'));
   });

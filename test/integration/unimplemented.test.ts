@@ -48,7 +48,10 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
       `http://127.0.0.1:${port}/api/http/routers/secure@file`,
     );
     assert.equal(json.status, 'disabled');
-    assert.match(json.error[0] ?? '', /^http\.routers\.secure\.tls\.certResolver: the certificate resolver "le" does not exist/);
+    assert.match(
+      json.error[0] ?? '',
+      /^http\.routers\.secure\.tls\.certResolver: the certificate resolver "le" does not exist/,
+    );
   });
 
   test('a TCP router with a catch-all rule takes no HTTP request and is listed as a warning', async () => {

@@ -12,7 +12,7 @@
  * from `store.challengeContext`) from an ordinary handshake.
  */
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import tlsModule, { type SecureContext, TLSSocket } from 'node:tls';
 import type { Logger } from '../../core/logger.js';
 import { ACME_TLS_ALPN } from '../../tls/certificate-store.js';
 import { parseClientHello } from '../../tls/client-hello.js';
@@ -69,6 +69,11 @@ type StatefulSocket = TLSSocket & { [STATE]: HandshakeState };
 
 /** Creates the TLS stage of an entry point. */
 export function createTlsStage(options: TlsStageOptions): TlsStage {
+  // Node counts a server socket's handshakes and fails it with ERR_TLS_SESSION_ATTACK past this
+  // limit (default 3 per 10 minutes). One — the initial handshake — makes the first renegotiation
+  // attempt end the connection, as Go's servers do (they never renegotiate). Process-wide: the
+  // proxy is the only TLS server in its process.
+  (tlsModule as { CLIENT_RENEG_LIMIT: number }).CLIENT_RENEG_LIMIT = 1;
   const stage: StageInternals = { ...options, counters: { handshakes: 0, failures: 0, timeouts: 0 } };
   const handle = (socket: Socket, prefix?: Buffer) => {
     const policy = stage.policy();
@@ -107,6 +112,10 @@ export function createTlsStage(options: TlsStageOptions): TlsStage {
       challenge,
       timer: setTimeout(onHandshakeTimeout, stage.handshakeTimeout, tls),
     };
+    // The peek left the TCP socket paused, which stops reading on the handle the TLS socket now
+    // shares: without this, what arrives when no request is being read (an alert, the peer's
+    // close) would never be seen, and such a connection would stay open.
+    socket.resume();
     socket.on('error', ignoreError);
     tls.on('error', onTlsError);
     tls.once('secure', onSecure);
