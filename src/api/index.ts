@@ -112,14 +112,18 @@ export function createInternalServices(
       Object.entries(config.entryPoints).map(([name, entry]) => ({
         name,
         status: 'enabled',
-        view: entryPointView(name, entry),
+        view: entryPointView(name, entry, app.entryPoints.get(name)?.tls.counters),
       })),
       query,
     ),
   );
   api.route('GET', '/api/entrypoints/{name}', ({ params }) => {
     const name = params.name as string;
-    return entryPointView(name, find('entry point', name, config.entryPoints[name]));
+    return entryPointView(
+      name,
+      find('entry point', name, config.entryPoints[name]),
+      app.entryPoints.get(name)?.tls.counters,
+    );
   });
   api.route('GET', '/api/http/routers', ({ query }) => listResponse(listedRouters(view), query));
   api.route('GET', '/api/http/routers/{name}', ({ params }) =>
