@@ -21,6 +21,7 @@ import {
 } from './lib/procs.mjs';
 import { summarise, table } from './lib/report.mjs';
 import { repoRoot, SYSTEMS } from './lib/systems.mjs';
+import { runTlsBench } from './lib/tls-bench.mjs';
 import { errorCount, runWrk } from './lib/wrk.mjs';
 
 const MiB = 1024 * 1024;
@@ -35,6 +36,7 @@ function parseOptions() {
       connections: { type: 'string' },
       systems: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      tls: { type: 'string' },
       'keep-temp': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,6 +48,8 @@ function parseOptions() {
   --connections N     wrk connections (default 50)
   --systems a,b,c     subset and order; known: ${SYSTEMS.map((s) => s.name).join(', ')}
   --quick             1 round, 3 s runs (development)
+  --tls yes|no|only   the HTTPS rows (Switchyard and nginx over TLS: keep-alive req/s, new
+                      TLS 1.3 handshakes/s); default yes (needs nginx and openssl)
   --keep-temp         keep the generated configs and logs`);
     process.exit(0);
   }
@@ -78,6 +82,8 @@ function parseOptions() {
     connections,
     systems: names.map((n) => SYSTEMS.find((s) => s.name === n)),
     keepTemp: values['keep-temp'],
+    tls: values.tls ?? 'yes',
+    handshakeSeconds: Math.max(3, Math.round(duration / 2)),
   };
 }
 
@@ -296,7 +302,7 @@ async function main() {
   const backends = await startBackends(2);
   const ctxBase = { backends, bin };
   const turns = [];
-  for (let round = 1; round <= opts.rounds; round++) {
+  for (let round = 1; round <= (opts.tls === 'only' ? 0 : opts.rounds); round++) {
     for (const system of opts.systems) {
       log(`# round ${round}/${opts.rounds}: ${system.name} …`);
       const r = await runTurn(system, round, opts, ctxBase);
@@ -304,6 +310,21 @@ async function main() {
       turns.push(r);
       await new Promise((res) => setTimeout(res, 300));
     }
+  }
+  let tls = null;
+  if (opts.tls !== 'no') {
+    tls = await runTlsBench(
+      opts,
+      {
+        backends: backends.map((b) => b.url),
+        bin,
+        tmpRoot,
+        track: (child) => {
+          currentWrk = child;
+        },
+      },
+      log,
+    );
   }
   for (const b of backends) await stopProcess(b.handle, 3000);
 
@@ -321,6 +342,12 @@ async function main() {
   );
   console.log(md);
   if (notes) console.log(`\n${notes}`);
+  if (tls !== null) {
+    console.log(
+      `\nHTTPS (same certificate, P-256; handshakes: 2 × openssl s_time -new -tls1_3 for ${opts.handshakeSeconds} s)\n`,
+    );
+    console.log(tls.table);
+  }
 
   const outDir = path.join(repoRoot, 'bench/results');
   fs.mkdirSync(outDir, { recursive: true });
@@ -336,6 +363,7 @@ async function main() {
         summary: rows,
         turns,
         table: md,
+        tls,
       },
       null,
       2,

@@ -9,6 +9,7 @@
 //   browser      dist/test/e2e/browser/**/*.test.js (a real headless Chromium)
 //   kv           dist/test/e2e/kv/**/*.test.js (real redis-server and etcd, started by the tests)
 //   swarm        dist/test/e2e/swarm/**/*.test.js (a real single-node swarm: scripts/docker/ensure-swarm.sh)
+//   tls          dist/test/e2e/tls/**/*.test.js (curl and the openssl CLI against HTTPS entry points)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ const SUITES = {
   browser: ['dist/test/e2e/browser'],
   kv: ['dist/test/e2e/kv'],
   swarm: ['dist/test/e2e/swarm'],
+  tls: ['dist/test/e2e/tls'],
 };
 
 function collect(dir, out) {

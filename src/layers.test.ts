@@ -19,6 +19,7 @@ const LAYERS: Record<string, number> = {
   template: 2,
   balancer: 3,
   proxy: 4,
+  tls: 4,
   middlewares: 5,
   provider: 5,
   server: 6,

@@ -16,6 +16,7 @@ import { noopHandler } from '../server/services/noop.js';
 import type { Switchyard } from '../server/switchyard.js';
 import { STARTED_AT, VERSION } from '../version.js';
 import { ApiError, readJsonBody, sendJson } from './api-routes.js';
+import { listedCertificates } from './certificates.js';
 import { explainQuery, explainRequest } from './explain.js';
 import type { InternalApi } from './internal-api.js';
 import { listResponse } from './list-query.js';
@@ -115,14 +116,18 @@ export function createInternalServices(
       Object.entries(config.entryPoints).map(([name, entry]) => ({
         name,
         status: 'enabled',
-        view: entryPointView(name, entry),
+        view: entryPointView(name, entry, app.entryPoints.get(name)?.tls.counters),
       })),
       query,
     ),
   );
   api.route('GET', '/api/entrypoints/{name}', ({ params }) => {
     const name = params.name as string;
-    return entryPointView(name, find('entry point', name, config.entryPoints[name]));
+    return entryPointView(
+      name,
+      find('entry point', name, config.entryPoints[name]),
+      app.entryPoints.get(name)?.tls.counters,
+    );
   });
   api.route('GET', '/api/http/routers', ({ query }) => listResponse(listedRouters(view), query));
   api.route('GET', '/api/http/routers/{name}', ({ params }) =>
@@ -152,6 +157,17 @@ export function createInternalServices(
       return pendingView(object, kind !== 'router');
     });
   }
+  const certificates = () =>
+    listedCertificates(app.certificates, app.runtime, app.table, Object.keys(config.entryPoints));
+  api.route('GET', '/api/certificates', ({ query }) => listResponse(certificates(), query));
+  api.route('GET', '/api/certificates/{name}', ({ params }) => {
+    const name = params.name as string;
+    return find(
+      'certificate',
+      name,
+      certificates().find((c) => c.name === name),
+    ).view;
+  });
   api.route('GET', '/api/explain', ({ query }) => {
     const request = explainQuery(query);
     // The configured entry points: with --workers some listen in the workers, not here.

@@ -266,8 +266,17 @@ export function goDuration(ms: number): string {
 }
 
 /** An entry point as Traefik shows it. */
-export function entryPointView(name: string, entry: StaticConfiguration['entryPoints'][string]): Json {
+export function entryPointView(
+  name: string,
+  entry: StaticConfiguration['entryPoints'][string],
+  tlsCounters?: { handshakes: number; failures: number; timeouts: number },
+): Json {
   const timeouts = entry.transport.respondingTimeouts;
+  const http: Json = {};
+  if (entry.http.redirections?.entryPoint !== undefined)
+    http.redirections = { entryPoint: { ...entry.http.redirections.entryPoint } };
+  if (entry.http.middlewares.length > 0) http.middlewares = [...entry.http.middlewares];
+  if (entry.http.tls !== undefined) http.tls = { ...entry.http.tls };
   const forwarded: Json = {};
   if (entry.forwardedHeaders.insecure) forwarded.insecure = true;
   if (entry.forwardedHeaders.trustedIPs.length > 0) forwarded.trustedIPs = [...entry.forwardedHeaders.trustedIPs];
@@ -281,7 +290,11 @@ export function entryPointView(name: string, entry: StaticConfiguration['entryPo
       },
     },
     forwardedHeaders: forwarded,
-    http: {},
+    http,
     name,
+    // Switchyard's own: TLS handshakes completed, failed and timed out on this process's listener.
+    ...(tlsCounters !== undefined && tlsCounters.handshakes + tlsCounters.failures + tlsCounters.timeouts > 0
+      ? { tls: { ...tlsCounters } }
+      : {}),
   };
 }

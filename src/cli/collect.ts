@@ -13,7 +13,7 @@ import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { mergeSnapshots } from '../server/merge.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
-import { defaultTransport, entryPointOptions, internalSnapshot } from '../server/settings.js';
+import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from '../server/settings.js';
 
 /** A file that could not be read or parsed at all. */
 export interface FileFailure {
@@ -70,6 +70,7 @@ export function buildFromSnapshots(
     transports,
     defaultTransport: defaultTransport(config),
     internalServices,
+    models: entryPointModels(config),
   });
   transports.destroyAll();
   return { runtime, built };

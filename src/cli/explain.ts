@@ -83,6 +83,14 @@ export async function explainCommand(args: string[]): Promise<number> {
 }
 
 function printVerdict(runtime: RuntimeConfiguration, verdict: EntryPointVerdict, out: (l: string) => void): void {
+  if (verdict.otherConnection.length > 0) {
+    const secure = verdict.tls;
+    out(
+      pc.dim(
+        `  ${secure ? 'TLS connection' : 'plaintext connection'}: ${verdict.otherConnection.join(', ')} ${verdict.otherConnection.length === 1 ? 'applies' : 'apply'} only to ${secure ? 'plaintext' : 'TLS (https://)'} connections here`,
+      ),
+    );
+  }
   for (const tried of verdict.tried) {
     const priority = pc.dim(`priority ${tried.priority}`);
     if (!tried.matched) {

@@ -9,6 +9,7 @@
  * Middleware options are validated by each middleware when it is built (see middlewares/).
  */
 import { z } from 'zod';
+import { routerTlsSchema } from './tls-schema.js';
 import { boolValue, durationMs, integerValue, stringList } from './value-schemas.js';
 
 // Leaf values come from the one module of value schemas (value-schemas.ts), shared with the
@@ -24,7 +25,8 @@ export const routerSchema = z.looseObject({
   entryPoints: stringList.optional(),
   priority: integerValue().optional(),
   ruleSyntax: z.string().optional(),
-  tls: z.unknown().optional(),
+  /** `tls: {}`, `tls=true` (labels) or its options; `tls=false` is no TLS (tls-schema.ts). */
+  tls: routerTlsSchema.optional(),
   // Multi-layer routing (Traefik 3.6): the parent routers this one is matched under.
   parentRefs: stringList.optional(),
 });

@@ -21,6 +21,7 @@ import { deepFreeze } from './freeze.js';
 import { formatKeyPath } from './labels.js';
 import { normalizeForSchema, unknownKeys } from './schema-walk.js';
 import { IGNORED_TRAEFIK_KEYS, staticConfigurationSchema } from './static-schema.js';
+import { tlsOptionsSchema, tlsStoreSchema } from './tls-schema.js';
 
 /** Options of validateDynamicConfiguration. */
 export interface DynamicValidateOptions {
@@ -61,8 +62,8 @@ const SECTIONS: Record<string, readonly Section[]> = {
     ['services', 'UDP service', pendingObjectSchema],
   ],
   tls: [
-    ['options', 'TLS options', pendingObjectSchema],
-    ['stores', 'TLS store', pendingObjectSchema],
+    ['options', 'TLS options', tlsOptionsSchema],
+    ['stores', 'TLS store', tlsStoreSchema],
   ],
 };
 

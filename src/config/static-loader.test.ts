@@ -144,7 +144,8 @@ describe('static configuration sources', () => {
     assert.equal(config.accessLog?.format, 'json');
     assert.deepEqual(config.accessLog?.filters.statusCodes, ['400-499']);
     assert.match(warnings.join('\n'), /certificatesResolvers: not supported/);
-    assert.match(warnings.join('\n'), /entryPoints\.web\.http\.redirections: not supported/);
+    assert.match(warnings.join('\n'), /certificatesResolvers: not supported/);
+    assert.equal(config.entryPoints.web?.http.redirections?.entryPoint?.to, 'websecure');
   });
 
   it('searches the directories in order and prefers yml over toml in one directory', async () => {

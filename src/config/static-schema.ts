@@ -8,7 +8,16 @@
  */
 import { z } from 'zod';
 import { parseAddress } from './address.js';
-import { boolValue, countValue, durationMs, numberList, stringList, stringValue, wordValue } from './value-schemas.js';
+import {
+  boolValue,
+  countValue,
+  durationMs,
+  integerValue,
+  numberList,
+  stringList,
+  stringValue,
+  wordValue,
+} from './value-schemas.js';
 
 /**
  * `entryPoints.<name>.http.maxHeaderBytes` by default: Node's default; Traefik's is Go's 1 MiB.
@@ -39,6 +48,16 @@ const encodedCharactersSchema = z
   })
   .prefault({});
 
+/** Traefik's priority of the router an entry point redirection makes (Go's MaxInt − 1, as far as a JS number goes). */
+export const REDIRECTION_PRIORITY = Number.MAX_SAFE_INTEGER - 1;
+
+/** `entryPoints.<name>.http.tls`: the TLS routers of the entry point get when they name none. */
+const entryPointTlsSchema = z.object({
+  options: stringValue.optional(),
+  certResolver: stringValue.optional(),
+  domains: z.array(z.object({ main: stringValue.optional(), sans: stringList.optional() })).optional(),
+});
+
 export const entryPointSchema = z.object({
   address: addressValue,
   http: z
@@ -47,6 +66,23 @@ export const entryPointSchema = z.object({
       maxHeaderBytes: countValue.default(DEFAULT_MAX_HEADER_BYTES),
       maxHeaderCount: countValue.default(DEFAULT_MAX_HEADER_COUNT),
       encodedCharacters: encodedCharactersSchema,
+      /** Middlewares run before every router's own on this entry point (Traefik's entry-point model). */
+      middlewares: stringList.default([]),
+      /** Default TLS for every router of this entry point (`tls: {}` or `--entryPoints.x.http.tls`). */
+      tls: entryPointTlsSchema.optional(),
+      redirections: z
+        .object({
+          entryPoint: z
+            .object({
+              /** An entry point's name, or a port `:443`. */
+              to: stringValue,
+              scheme: stringValue.default('https'),
+              permanent: boolValue.default(true),
+              priority: integerValue().default(REDIRECTION_PRIORITY),
+            })
+            .optional(),
+        })
+        .optional(),
     })
     .prefault({}),
   forwardedHeaders: z

@@ -9,9 +9,6 @@ function load(args: string[]) {
 describe('static keys Switchyard does not implement', () => {
   it('each Traefik key that is not implemented loads with a warning naming it', async () => {
     const keys = [
-      'entryPoints.web.http.redirections.entryPoint.to=websecure',
-      'entryPoints.web.http.tls.certResolver=le',
-      'entryPoints.web.http.middlewares=auth@file',
       'entryPoints.web.proxyProtocol.trustedIPs=10.0.0.1',
       'entryPoints.web.transport.lifeCycle.graceTimeOut=5s',
       'entryPoints.web.http2.maxConcurrentStreams=100',
@@ -22,9 +19,6 @@ describe('static keys Switchyard does not implement', () => {
     ];
     const { warnings, remarks } = await load(['--entryPoints.web.address=:8000', ...keys.map((k) => `--${k}`)]);
     const named = [
-      'entryPoints.web.http.redirections',
-      'entryPoints.web.http.tls',
-      'entryPoints.web.http.middlewares',
       'entryPoints.web.proxyProtocol',
       'entryPoints.web.transport.lifeCycle',
       'entryPoints.web.http2',

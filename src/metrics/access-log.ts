@@ -10,6 +10,7 @@ import type { AccessLogConfig } from '../config/static-schema.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestContext } from '../core/request-context.js';
 import { ConfigError } from '../errors.js';
+import { connectionFacts } from '../server/listener/connection-facts.js';
 import { LineWriter } from './line-writer.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -179,6 +180,13 @@ export class AccessLog {
       fields.OriginStatus = status;
       fields.ServiceAddr = server.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '');
       fields.ServiceURL = server;
+    }
+    if (ctx.scheme === 'https') {
+      // Traefik's TLS fields: the version as `1.3`, the cipher suite's IANA (Go) name.
+      const facts = connectionFacts(socket);
+      if (facts.tlsVersion !== undefined) fields.TLSVersion = facts.tlsVersion.replace(/^TLSv/, '');
+      if (facts.cipher !== undefined) fields.TLSCipher = facts.cipher;
+      if (facts.clientSubject !== undefined) fields.TLSClientSubject = facts.clientSubject;
     }
     if (ctx.router !== '') fields.RouterName = ctx.router;
     if (ctx.service) fields.ServiceName = ctx.service;

@@ -16,6 +16,8 @@ export class RecentRing {
   private readonly routers: string[];
   private readonly services: string[];
   private readonly servers: string[];
+  /** The TLS version of the request's connection (`TLSv1.3`), '' for plaintext. */
+  private readonly tlsVersions: string[];
   /** Sequence number of the next entry, and of the first one not drained yet. */
   private next = 0;
   private drained = 0;
@@ -30,6 +32,7 @@ export class RecentRing {
     this.routers = new Array<string>(capacity).fill('');
     this.services = new Array<string>(capacity).fill('');
     this.servers = new Array<string>(capacity).fill('');
+    this.tlsVersions = new Array<string>(capacity).fill('');
   }
 
   /** Records one request; `target` is the raw request target (the query is cut when drained). */
@@ -43,6 +46,7 @@ export class RecentRing {
     server: string,
     status: number,
     durationMs: number,
+    tlsVersion = '',
   ): void {
     const i = this.next % this.capacity;
     this.next++;
@@ -55,6 +59,7 @@ export class RecentRing {
     this.routers[i] = router;
     this.services[i] = service;
     this.servers[i] = server;
+    this.tlsVersions[i] = tlsVersion;
   }
 
   /** Entries recorded since the previous drain, oldest first (older ones overwritten are lost). */
@@ -65,6 +70,7 @@ export class RecentRing {
       const i = seq % this.capacity;
       const target = this.targets[i] as string;
       const query = target.indexOf('?');
+      const tls = this.tlsVersions[i] as string;
       out.push({
         time: this.times[i] as number,
         method: this.methods[i] as string,
@@ -75,6 +81,7 @@ export class RecentRing {
         server: this.servers[i] as string,
         status: this.statuses[i] as number,
         durationMs: Math.round((this.durations[i] as number) * 1000) / 1000,
+        ...(tls === '' ? {} : { tls }),
       });
     }
     this.drained = this.next;

@@ -6,6 +6,7 @@
  */
 
 import type { RequestContext } from '../core/request-context.js';
+import { connectionFacts } from '../server/listener/connection-facts.js';
 import { latencyBucket } from './latency-histogram.js';
 import { RecentRing } from './recent-ring.js';
 import {
@@ -143,6 +144,7 @@ export class StatsRecorder {
       server,
       status,
       durationMs,
+      ctx.scheme === 'https' ? (connectionFacts(ctx.req.socket).tlsVersion ?? '') : '',
     );
   }
 

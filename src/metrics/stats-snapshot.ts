@@ -49,6 +49,8 @@ export interface RecentRequest {
   server: string;
   status: number;
   durationMs: number;
+  /** The TLS version (`TLSv1.3`) of a request that came over TLS; absent for plaintext. */
+  tls?: string;
 }
 
 /** Everything the data plane counted, cumulative since it started. */

@@ -2,9 +2,14 @@
  * Builds a routing table from a runtime configuration. Every router is compiled on its own: a
  * bad rule, a missing service or a broken middleware disables that router (its error goes on
  * the runtime object, for the API and `check`) while the rest keeps routing. What is not
- * implemented yet (TCP, UDP, TLS) is reported first (unimplemented.ts) and never routed.
+ * implemented yet (TCP, UDP) is reported first (unimplemented.ts) and never routed.
+ *
+ * TLS (build-tls.ts): on each of its entry points a router is a TLS route (its own `tls`, or the
+ * entry point's `http.tls`) or a plaintext one, never both; the entry point's `http.middlewares`
+ * come before the router's own. Entry points with TLS routes get a `TlsPolicy`.
  */
 
+import type { RouterTlsConfig } from '../config/tls-schema.js';
 import type { Logger } from '../core/logger.js';
 import { qualify } from '../core/names.js';
 import type { Handler } from '../core/request-context.js';
@@ -12,8 +17,12 @@ import { buildMiddleware } from '../middlewares/index.js';
 import { optionPath } from '../middlewares/options.js';
 import type { MiddlewareWrapper } from '../middlewares/types.js';
 import { compileRuleMatcher } from '../rules/index.js';
+import { CertificateStore } from '../tls/certificate-store.js';
+import type { CompiledTlsOptions } from '../tls/tls-options.js';
+import { TlsPolicy } from '../tls/tls-policy.js';
 import { BuildOnce } from './build-once.js';
 import { type ServiceBuildDeps, ServiceBuilder } from './build-services.js';
+import { buildTls, resolveRouterTls, ruleHosts, type TlsBuild } from './build-tls.js';
 import { childMux, linkRouterTree, parentsOf } from './router-tree.js';
 import { type Route, RoutingTable } from './routing-table.js';
 import { addError, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
@@ -27,30 +36,112 @@ export interface TableBuildDeps extends ServiceBuildDeps {
   defaultEntryPoints: readonly string[];
   /** Where middlewares log request-time failures (an unreachable auth server); silent when absent. */
   logger?: Logger;
+  /** What entry points give their routers (`entryPoints.<ep>.http.tls`, `.http.middlewares`). */
+  models?: ReadonlyMap<string, EntryPointModel>;
+  /** The process's certificate store (a throwaway one when absent: `check`, `explain`). */
+  certificates?: CertificateStore;
+  /** Names of the certificate resolvers that exist (`tls.certResolver`). */
+  certResolvers?: ReadonlySet<string>;
+}
+
+/** Traefik's entry-point model: defaults an entry point gives every router on it. */
+export interface EntryPointModel {
+  /** `entryPoints.<ep>.http.tls`: routers without `tls` get this one. */
+  readonly tls?: RouterTlsConfig;
+  /** `entryPoints.<ep>.http.middlewares`, run before each router's own. */
+  readonly middlewares: readonly string[];
 }
 
 /** The built table, and what it uses (so the caller can prune pools and states after the swap). */
 export interface BuiltTable {
   table: RoutingTable;
   services: ServiceBuilder;
+  /** The compiled TLS options of this configuration. */
+  tls: TlsBuild;
 }
 
 /** Builds the routing table, recording errors and statuses on `runtime` as it goes. */
 export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuildDeps): BuiltTable {
-  // First, so a router with `tls` is disabled before it could be routed as plain HTTP.
   reportUnimplemented(runtime);
+  const store = deps.certificates ?? new CertificateStore();
+  const tls = buildTls(runtime, store);
+  const resolution = { tls, certResolvers: deps.certResolvers ?? new Set<string>() };
   const services = new ServiceBuilder(runtime, deps);
   const middlewares = new MiddlewareBuilder(runtime, services, deps.logger ?? SILENT);
   const routes = new Map<string, Route[]>();
-  for (const name of deps.entryPoints) routes.set(name, []);
+  const tlsRoutes = new Map<string, Route[]>();
+  /** Per entry point, the options each TLS router's host asks for (null: routers disagree). */
+  const hostOptions = new Map<string, Map<string, { options: CompiledTlsOptions | null; routers: string[] }>>();
+  for (const name of deps.entryPoints) {
+    routes.set(name, []);
+    tlsRoutes.set(name, []);
+  }
 
   const tree: RouteTree = { children: linkRouterTree(runtime), built: new Map() };
   for (const router of runtime.routers.values()) {
     // A router with parents is reached through them (multi-layer routing), never an entry point.
     if (parentsOf(router).length > 0) continue;
-    const route = buildRoute(router, runtime, services, middlewares, deps, tree, null);
-    if (route === undefined) continue;
-    for (const entryPoint of router.using) routes.get(entryPoint)?.push(route);
+    const built = buildRoute(router, runtime, services, middlewares, deps, tree, null);
+    if (built === undefined) continue;
+    // TLS is decided per entry point (its own `tls`, or the entry point's); any error disables the router.
+    const perEntryPoint: Array<[string, CompiledTlsOptions | null]> = [];
+    for (const entryPoint of router.using) {
+      const options = resolveRouterTls(router, deps.models?.get(entryPoint)?.tls, resolution);
+      if (options instanceof Error) {
+        addError(router, options.message);
+        break;
+      }
+      perEntryPoint.push([entryPoint, options]);
+    }
+    if (router.status === 'disabled') continue;
+    router.tlsOn = perEntryPoint.filter(([, options]) => options !== null).map(([entryPoint]) => entryPoint);
+    for (const [entryPoint, options] of perEntryPoint) {
+      const route = withEntryPointMiddlewares(built.route, deps.models?.get(entryPoint), router, middlewares);
+      if (route === undefined) break;
+      if (options === null) {
+        routes.get(entryPoint)?.push(route);
+        continue;
+      }
+      tlsRoutes.get(entryPoint)?.push(route);
+      let hosts = hostOptions.get(entryPoint);
+      if (hosts === undefined) {
+        hosts = new Map();
+        hostOptions.set(entryPoint, hosts);
+      }
+      for (const host of built.hosts) {
+        const known = hosts.get(host);
+        if (known === undefined) hosts.set(host, { options, routers: [router.name] });
+        else {
+          known.routers.push(router.name);
+          if (known.options !== options) known.options = null;
+        }
+      }
+    }
+  }
+  const policies = new Map<string, TlsPolicy>();
+  for (const entryPoint of deps.entryPoints) {
+    const hosts = hostOptions.get(entryPoint);
+    const hasTls = (tlsRoutes.get(entryPoint)?.length ?? 0) > 0 || deps.models?.get(entryPoint)?.tls !== undefined;
+    if (!hasTls) continue;
+    const byHost = new Map<string, CompiledTlsOptions>();
+    for (const [host, { options, routers }] of hosts ?? []) {
+      if (options !== null) {
+        if (options !== tls.defaults) byHost.set(host, options);
+        continue;
+      }
+      // Traefik's answer to one host with different options: the default options, announced.
+      for (const name of routers) {
+        const router = runtime.routers.get(name);
+        if (router !== undefined) {
+          addError(
+            router,
+            `different TLS options for routers on the same host ${host} (entry point ${entryPoint}); the default TLS options apply to it`,
+            'warning',
+          );
+        }
+      }
+    }
+    policies.set(entryPoint, new TlsPolicy(store, tls.defaults, byHost));
   }
   // Build services nobody routes to as well, so their errors show in the API and `check`.
   for (const name of runtime.services.keys()) {
@@ -61,7 +152,7 @@ export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuil
     }
   }
   for (const name of runtime.middlewares.keys()) middlewares.tryBuild(name);
-  return { table: new RoutingTable(routes), services };
+  return { table: new RoutingTable(routes, tlsRoutes, policies), services, tls };
 }
 
 /** Multi-layer routing: children by parent, and each child route built once (a child may have several parents). */
@@ -78,12 +169,15 @@ function buildRoute(
   deps: TableBuildDeps,
   tree: RouteTree,
   parent: RuntimeRouter | null,
-): Route | undefined {
+): { route: Route; hosts: string[] } | undefined {
   const config = router.config;
   if (parent !== null) {
     // A child listens where its parents do (for the API); it is built once.
     for (const entryPoint of parent.using) if (!router.using.includes(entryPoint)) router.using.push(entryPoint);
-    if (tree.built.has(router.name)) return tree.built.get(router.name);
+    if (tree.built.has(router.name)) {
+      const route = tree.built.get(router.name);
+      return route && { route, hosts: [] };
+    }
     tree.built.set(router.name, undefined);
   }
   if (config === undefined || router.status === 'disabled') return undefined;
@@ -106,8 +200,11 @@ function buildRoute(
     return undefined;
   }
   let match: Route['match'];
+  let hosts: string[];
   try {
-    match = compileRuleMatcher(config.rule).match;
+    const compiled = compileRuleMatcher(config.rule);
+    match = compiled.match;
+    hosts = ruleHosts(compiled.ast);
   } catch (error) {
     addError(router, (error as Error).message);
     return undefined;
@@ -120,8 +217,8 @@ function buildRoute(
     const childRoutes: Route[] = [];
     for (const name of childNames) {
       const child = runtime.routers.get(name);
-      const route = child && buildRoute(child, runtime, services, middlewares, deps, tree, router);
-      if (route !== undefined) childRoutes.push(route);
+      const built = child && buildRoute(child, runtime, services, middlewares, deps, tree, router);
+      if (built !== undefined) childRoutes.push(built.route);
     }
     handler = childMux(childRoutes);
   } else {
@@ -156,7 +253,27 @@ function buildRoute(
   for (let i = wrappers.length - 1; i >= 0; i--) handler = (wrappers[i] as MiddlewareWrapper)(handler);
   const route = { name: router.name, priority: router.priority, match, handler };
   if (parent !== null) tree.built.set(router.name, route);
-  return route;
+  return { route, hosts };
+}
+/** The route with the entry point's `http.middlewares` in front (Traefik's model), or as is without any. */
+function withEntryPointMiddlewares(
+  route: Route,
+  model: EntryPointModel | undefined,
+  router: RuntimeRouter,
+  middlewares: MiddlewareBuilder,
+): Route | undefined {
+  if (model === undefined || model.middlewares.length === 0) return route;
+  let handler = route.handler;
+  for (let i = model.middlewares.length - 1; i >= 0; i--) {
+    const name = qualify(model.middlewares[i] as string, router.provider);
+    try {
+      handler = middlewares.get(name)(handler);
+    } catch (error) {
+      addError(router, `entry point middleware: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+  return { ...route, handler };
 }
 
 /** Builds middlewares once each by qualified name, with cycle detection for chains. */

@@ -11,7 +11,7 @@ import { createDashboardHandler } from '../dashboard/serve.js';
 import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
-import { defaultTransport, entryPointOptions, internalSnapshot } from './settings.js';
+import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from './settings.js';
 import { Switchyard } from './switchyard.js';
 
 /** How the process shares the data plane with worker processes (`--workers`). */
@@ -61,6 +61,7 @@ export async function assembleSwitchyard(
     internalSnapshot: internalSnapshot(config),
     internalServices,
     observer: telemetry.observer,
+    entryPointModels: entryPointModels(config),
   });
   const api = new InternalApi(config.api !== undefined);
   for (const [name, handler] of createInternalServices(app, config, telemetry, api, staticWarnings)) {

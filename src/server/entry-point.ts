@@ -14,9 +14,12 @@ import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
+import { MAX_RECORD_BYTES, recordComplete } from '../tls/client-hello.js';
 import { connectionFacts } from './listener/connection-facts.js';
 import { createHttp1Server } from './listener/http1-server.js';
-import { Listener } from './listener/listener.js';
+import { type ConnectionHandler, Listener } from './listener/listener.js';
+import { readPrefix } from './listener/peek.js';
+import { createTlsStage, type TlsStage } from './listener/tls-stage.js';
 import { asksForH2c, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 
@@ -44,7 +47,12 @@ export interface EntryPointOptions {
   sanitizePath: boolean;
   /** Bit mask of the encoded characters allowed in paths (`http.encodedCharacters`, sanitize-path.ts). */
   allowedEncodings: number;
+  /** Longest a TLS handshake (and the wait for a connection's first byte) may take; default: readTimeout, or 60 s without one. */
+  handshakeTimeout?: number;
 }
+
+/** A TLS handshake record's first byte (RFC 8446 §5.1: content type 22). */
+const TLS_HANDSHAKE_RECORD = 0x16;
 
 /**
  * Receives each finished request (statistics, access log): its context, its start
@@ -53,15 +61,20 @@ export interface EntryPointOptions {
 export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut: number, bytesIn: number) => void;
 
 /**
- * An entry point: a listener (TCP accept, later PROXY protocol, TLS and TCP routing stages)
- * handing connections to its HTTP/1.1 server, and the request handling behind it, routing
- * through a swappable table.
+ * An entry point: a listener (TCP accept, then — when the current table has TLS routes for it —
+ * a peek at the first byte: a TLS handshake record goes to TLS termination, anything else to
+ * HTTP, as in Traefik) handing connections to its HTTP/1.1 server, and the request handling
+ * behind it, routing through a swappable table.
  */
 export class EntryPoint {
   /** The HTTP/1.1 server connections are handed to (it never listens itself). */
   readonly server: Server;
   /** The TCP listener (docs/architecture.md, "A request, step by step"). */
   readonly listener: Listener;
+  /** TLS termination (used when the table gives this entry point a TLS policy). */
+  readonly tls: TlsStage;
+  private readonly http1: ConnectionHandler;
+  private readonly peekTimeout: number;
   private table: RoutingTable;
   private readonly trusted: RuleMatcher | null;
   private readonly sockets = new Set<Socket>();
@@ -100,8 +113,61 @@ export class EntryPoint {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    // Plaintext HTTP/1.1 only, for now: every accepted connection goes straight to the HTTP server.
-    this.listener = new Listener(options, http.serve);
+    this.http1 = http.serve;
+    this.peekTimeout = options.handshakeTimeout ?? (options.readTimeout > 0 ? options.readTimeout : 60_000);
+    this.tls = createTlsStage({
+      entryPoint: options.name,
+      policy: () => this.table.tlsFor(options.name),
+      handshakeTimeout: this.peekTimeout,
+      http1: http.serve,
+      // HTTP/2 (ALPN h2) plugs in here: `h2: <its serve(socket)>`; until then h2 is not offered.
+      logger,
+    });
+    this.listener = new Listener(options, (socket) => this.accept(socket));
+  }
+
+  /**
+   * A new connection: straight to HTTP/1.1 when the entry point has no TLS routes (no cost but a
+   * lookup), else after a peek at its first byte (TLS handshake record or plaintext).
+   */
+  private accept(socket: Socket): void {
+    if (this.table.tlsFor(this.options.name) === undefined) {
+      this.http1(socket);
+      return;
+    }
+    // Errors between the peek and the next stage's own handlers must not go unheard.
+    socket.on('error', ignoreError);
+    // A whole first record: the ClientHello's SNI picks the TLS options (tls-stage.ts); one byte
+    // of anything else already tells plaintext.
+    readPrefix(socket, recordComplete, this.peekTimeout, MAX_RECORD_BYTES).then(
+      (bytes) => this.dispatch(socket, bytes),
+      () => socket.destroy(),
+    );
+  }
+
+  private dispatch(socket: Socket, first: Buffer): void {
+    try {
+      if (first.length === 0 || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      if (first[0] === TLS_HANDSHAKE_RECORD) {
+        if (!recordComplete(first)) {
+          // The peek ended (timeout, or the client closed) inside the first record: a stalled
+          // ClientHello gets no second wait in the handshake.
+          this.tls.counters.timeouts++;
+          socket.destroy();
+          return;
+        }
+        this.tls.handle(socket, first);
+        return;
+      }
+      this.http1(socket);
+      socket.resume();
+    } catch (thrown) {
+      caughtAtBoundary(thrown, 'connection dispatch');
+      socket.destroy();
+    }
   }
 
   /** Replaces the routing table; requests already running keep the one they started with. */
@@ -223,7 +289,7 @@ export class EntryPoint {
       headers,
       remoteAddress,
     };
-    const route = this.table.match(this.options.name, input);
+    const route = this.table.match(this.options.name, input, ctx.scheme === 'https');
     if (route === undefined) {
       sendError(res, 404);
       return;
@@ -361,6 +427,10 @@ class EntryContext implements RequestContext {
 }
 
 const CONTEXT = Symbol('switchyard.requestContext');
+
+function ignoreError(): void {
+  // Logged by the stage that owns the socket next; a socket that fails during the peek is destroyed.
+}
 
 /** Marks a connection whose request was refused: it is answered once and closing. */
 const REFUSED = Symbol('switchyard.refused');

@@ -14,6 +14,8 @@ export interface ExplainedRouter {
   priority: number;
   rule: string;
   matched: boolean;
+  /** Whether the router is served on TLS connections here (else on plaintext ones). */
+  tls: boolean;
   explanation: RuleExplanation;
 }
 
@@ -26,6 +28,10 @@ export interface EntryPointVerdict {
   service: string | null;
   /** Routers in the order they were tried, up to and including the match. */
   tried: ExplainedRouter[];
+  /** Whether the request is on a TLS connection (an `https://` URL). */
+  tls: boolean;
+  /** Routers of this entry point not tried: served on the other kind of connection (TLS or plaintext). */
+  otherConnection: string[];
 }
 
 /**
@@ -54,15 +60,29 @@ export function explainRequest(
     headers: { host: url.host, ...request.headers },
     remoteAddress: request.remoteAddress,
   });
+  // An https:// URL is a TLS connection: only routers with TLS there apply (Traefik's semantics).
+  const secure = url.protocol === 'https:';
   const verdicts = entryPoints.map((entryPoint): EntryPointVerdict => {
-    const routers = [...runtime.routers.values()]
-      .filter((r) => r.using.includes(entryPoint) && r.status !== 'disabled')
+    const attached = [...runtime.routers.values()].filter(
+      (r) => r.using.includes(entryPoint) && r.status !== 'disabled',
+    );
+    const isTls = (r: (typeof attached)[number]) => r.tlsOn?.includes(entryPoint) === true;
+    const otherConnection = attached.filter((r) => isTls(r) !== secure).map((r) => r.name);
+    const routers = attached
+      .filter((r) => isTls(r) === secure)
       .sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : 1));
     const tried: ExplainedRouter[] = [];
     for (const router of routers) {
       const rule = router.config?.rule ?? '';
       const explanation = explainRule(compileRuleMatcher(rule), input);
-      tried.push({ name: router.name, priority: router.priority, rule, matched: explanation.matched, explanation });
+      tried.push({
+        name: router.name,
+        priority: router.priority,
+        rule,
+        matched: explanation.matched,
+        tls: secure,
+        explanation,
+      });
       if (!explanation.matched) continue;
       return {
         entryPoint,
@@ -70,9 +90,11 @@ export function explainRequest(
         middlewares: (router.config?.middlewares ?? []).map((m) => qualify(m, router.provider)),
         service: router.config?.service === undefined ? null : qualify(router.config.service, router.provider),
         tried,
+        tls: secure,
+        otherConnection,
       };
     }
-    return { entryPoint, router: null, middlewares: [], service: null, tried };
+    return { entryPoint, router: null, middlewares: [], service: null, tried, tls: secure, otherConnection };
   });
   return { method: request.method, host: input.host, path: input.path, entryPoints: verdicts };
 }

@@ -37,6 +37,8 @@ export interface RuntimeRouter extends RuntimeObject<RouterConfig> {
   using: string[];
   /** Effective priority (explicit, or the rule's length). */
   priority: number;
+  /** Entry points where it is served on TLS connections (its own `tls`, or the entry point's `http.tls`); on the others, plaintext only. */
+  tlsOn?: string[];
 }
 
 /** A service; `type` is its kind (loadBalancer, weighted, …). */

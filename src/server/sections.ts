@@ -18,8 +18,7 @@ export interface NamedSection {
   label: string;
   /**
    * True when each object's errors and warnings are logged and printed by `check` one by one.
-   * False for HTTP servers transports (as before) and TLS options and stores, whose warning is
-   * in `issues` (they have no API endpoint) and would otherwise be reported twice.
+   * False for HTTP servers transports (as before).
    */
   listed: boolean;
   /**
@@ -119,8 +118,7 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     section: 'options',
     field: 'tlsOptions',
     label: 'TLS options',
-    listed: false,
-    pending: { what: 'TLS is', consequence: 'ignored' },
+    listed: true,
     objects: (r) => r.tls.options,
   },
   {
@@ -128,8 +126,7 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     section: 'stores',
     field: 'tlsStore',
     label: 'TLS store',
-    listed: false,
-    pending: { what: 'TLS is', consequence: 'ignored' },
+    listed: true,
     objects: (r) => r.tls.stores,
   },
 ];

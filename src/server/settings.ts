@@ -12,6 +12,7 @@ import {
 import type { ProviderSnapshot } from '../provider/provider.js';
 import type { TransportOptions } from '../proxy/transport.js';
 import { allowedEncodings } from '../rules/sanitize-path.js';
+import type { EntryPointModel } from './build-table.js';
 import type { EntryPointOptions } from './entry-point.js';
 
 /** Internal routers outrank every user router, as in Traefik (MaxInt − n). */
@@ -36,6 +37,59 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
       allowedEncodings: allowedEncodings(entry.http.encodedCharacters),
     };
   });
+}
+
+/** What each entry point gives its routers: `http.tls` and `http.middlewares` (Traefik's models). */
+export function entryPointModels(config: StaticConfiguration): Map<string, EntryPointModel> {
+  const models = new Map<string, EntryPointModel>();
+  for (const [name, entry] of Object.entries(config.entryPoints)) {
+    if (entry.http.tls === undefined && entry.http.middlewares.length === 0) continue;
+    models.set(name, { tls: entry.http.tls, middlewares: entry.http.middlewares });
+  }
+  return models;
+}
+
+/**
+ * The routers and middlewares of `entryPoints.<ep>.http.redirections.entryPoint`, as Traefik makes
+ * them: a router `<ep>-to-<to>` matching every host, a `redirectScheme` middleware to the target
+ * entry point's port (or the `:port` given), and `noop@internal` behind. A target that does not
+ * exist is reported (`problems`) and no redirection made.
+ */
+export function redirections(config: StaticConfiguration): {
+  routers: Record<string, Record<string, unknown>>;
+  middlewares: Record<string, Record<string, unknown>>;
+  problems: string[];
+} {
+  const routers: Record<string, Record<string, unknown>> = {};
+  const middlewares: Record<string, Record<string, unknown>> = {};
+  const problems: string[] = [];
+  for (const [name, entry] of Object.entries(config.entryPoints)) {
+    const redirect = entry.http.redirections?.entryPoint;
+    if (redirect === undefined) continue;
+    const key = `entryPoints.${name}.http.redirections.entryPoint.to`;
+    let port: string;
+    const literal = /^:(\d+)$/.exec(redirect.to);
+    if (literal !== null) port = literal[1] as string;
+    else {
+      const target = config.entryPoints[redirect.to];
+      if (target === undefined) {
+        problems.push(`${key}: 'to' entry point field references a non-existing entry point: ${redirect.to}`);
+        continue;
+      }
+      port = String(parseAddress(target.address).port);
+    }
+    const router = `${name}-to-${redirect.to}`.replace(/[^a-zA-Z0-9-]/g, '-');
+    const middleware = `redirect-${router}`;
+    routers[router] = {
+      rule: 'HostRegexp(`^.+$`)',
+      entryPoints: [name],
+      middlewares: [middleware],
+      service: 'noop@internal',
+      priority: redirect.priority,
+    };
+    middlewares[middleware] = { redirectScheme: { scheme: redirect.scheme, port, permanent: redirect.permanent } };
+  }
+  return { routers, middlewares, problems };
 }
 
 /** The default upstream transport (static `serversTransport`). */
@@ -90,5 +144,13 @@ export function internalSnapshot(config: StaticConfiguration): ProviderSnapshot 
       priority: TOP,
     };
   }
-  return { provider: 'internal', config: { http: { routers } }, issues: [] };
+  const redirect = redirections(config);
+  Object.assign(routers, redirect.routers);
+  const http: Record<string, unknown> = { routers };
+  if (Object.keys(redirect.middlewares).length > 0) http.middlewares = redirect.middlewares;
+  return {
+    provider: 'internal',
+    config: { http },
+    issues: redirect.problems.map((message) => ({ path: ['entryPoints'], message, severity: 'error' as const })),
+  };
 }

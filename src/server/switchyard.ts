@@ -12,7 +12,9 @@ import type { Handler } from '../core/request-context.js';
 import { closeSharedBuckets } from '../middlewares/shared-buckets.js';
 import type { Provider, ProviderSnapshot } from '../provider/provider.js';
 import { type TransportOptions, TransportPool } from '../proxy/transport.js';
-import { buildRoutingTable } from './build-table.js';
+import { CertificateStore } from '../tls/certificate-store.js';
+import { generateDefaultCertificate } from '../tls/default-certificate.js';
+import { buildRoutingTable, type EntryPointModel } from './build-table.js';
 import { EntryPoint, type EntryPointOptions, type RequestObserver } from './entry-point.js';
 import { mergeSnapshots } from './merge.js';
 import { RoutingTable } from './routing-table.js';
@@ -46,6 +48,8 @@ export interface SwitchyardOptions {
   activeHealthChecks?: boolean;
   /** Log each object's configuration errors after a rebuild (default true; workers leave it to the primary). */
   logConfigurationErrors?: boolean;
+  /** What entry points give their routers (`entryPoints.<ep>.http.tls`, `.http.middlewares`). */
+  entryPointModels?: ReadonlyMap<string, EntryPointModel>;
 }
 
 /** A running Switchyard: entry points, providers and the configuration loop. */
@@ -57,6 +61,8 @@ export class Switchyard {
   /** The one drain mechanism: servers leaving (announced by a provider, or no longer configured) finish their requests before their pools close. */
   readonly drainer: Drainer;
   readonly entryPoints = new Map<string, EntryPoint>();
+  /** Every certificate served (configuration, ACME via `setSource`, the default), alive across reloads. */
+  readonly certificates = new CertificateStore();
   readonly watcher: ConfigurationWatcher;
   /** The latest runtime configuration (what the API shows). */
   runtime: RuntimeConfiguration = mergeSnapshots([]);
@@ -81,6 +87,8 @@ export class Switchyard {
   /** Listens on every entry point, then starts the providers. */
   async start(): Promise<void> {
     const log = this.options.logger;
+    // Made before the first table: a TLS entry point serves it to names no certificate has.
+    this.certificates.setGenerated(await generateDefaultCertificate());
     try {
       for (const entryPoint of this.entryPoints.values()) {
         await entryPoint.listen();
@@ -114,6 +122,8 @@ export class Switchyard {
       defaultTransport: this.options.defaultTransport,
       internalServices: this.options.internalServices ?? new Map(),
       logger: this.options.logger,
+      models: this.options.entryPointModels,
+      certificates: this.certificates,
     });
     // Before the swap, so a new server with a health check is DOWN until its first passing probe.
     if (this.options.activeHealthChecks !== false)

@@ -49,54 +49,6 @@ describe('configuration that is not implemented yet', () => {
     assert.match(runtime.udp.services.get('dns@file')?.errors[0] ?? '', /^udp\.services\.dns: /);
   });
 
-  it('lists every tls section in the issues, naming its key', () => {
-    const { runtime } = build({
-      tls: {
-        certificates: [
-          { certFile: '/a.crt', keyFile: '/a.key' },
-          { certFile: '/b.crt', keyFile: '/b.key' },
-        ],
-        options: { modern: { minVersion: 'VersionTLS13' } },
-        stores: { default: { defaultCertificate: { certFile: '/a.crt', keyFile: '/a.key' } } },
-      },
-    });
-    assert.deepEqual(
-      runtime.issues.map((i) => [i.key, i.severity, i.source]),
-      [
-        ['tls.options.modern', 'warning', 'file'],
-        ['tls.stores.default', 'warning', 'file'],
-        ['tls.certificates', 'warning', 'file'],
-      ],
-    );
-    assert.match(runtime.issues[2]?.message ?? '', /2 certificate\(s\) ignored/);
-  });
-
-  it('disables an HTTP router with tls instead of routing it as plain HTTP, and keeps the others', () => {
-    const { runtime, built } = build({
-      http: {
-        routers: {
-          secure: { rule: 'Host(`a.test`)', service: 'app', tls: { certResolver: 'le' } },
-          labelled: { rule: 'Host(`b.test`)', service: 'app', tls: 'true' },
-          empty: { rule: 'Host(`d.test`)', service: 'app', tls: null },
-          plain: { rule: 'Host(`c.test`)', service: 'app', tls: 'false' },
-        },
-        services: { app: service },
-      },
-    });
-    const secure = runtime.routers.get('secure@file');
-    assert.equal(secure?.status, 'disabled');
-    assert.deepEqual(secure?.errors, [
-      'http.routers.secure.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP',
-    ]);
-    assert.equal(runtime.routers.get('labelled@file')?.status, 'disabled');
-    assert.equal(runtime.routers.get('empty@file')?.status, 'disabled');
-    assert.equal(runtime.routers.get('plain@file')?.status, 'enabled');
-    assert.deepEqual(
-      built.table.routesOf('web').map((r) => r.name),
-      ['plain@file'],
-    );
-  });
-
   it('reports an unknown HTTP router key and an unknown section as warnings naming the key', () => {
     const { runtime } = build({
       http: {
@@ -131,27 +83,7 @@ describe('positions of what is not implemented', () => {
   it("names each object's file:line:column (from the file provider) in the message logs, the API and check show", async () => {
     const { parseConfigText } = await import('../config/config-file.js');
     const { mergeConfigFiles } = await import('../provider/file/load-files.js');
-    const text = [
-      'http:',
-      '  routers:',
-      '    secure:',
-      '      rule: Host(`a`)',
-      '      service: s',
-      '      tls: {}',
-      'tcp:',
-      '  routers:',
-      '    db:',
-      '      rule: HostSNI(`*`)',
-      '      service: db',
-      'tls:',
-      '  certificates:',
-      '    - certFile: a.crt',
-      '      keyFile: a.key',
-      '  options:',
-      '    modern:',
-      '      minVersion: VersionTLS13',
-      '',
-    ].join('\n');
+    const text = ['tcp:', '  routers:', '    db:', '      rule: HostSNI(`*`)', '      service: db', ''].join('\n');
     const parsed = parseConfigText(text, 'dyn.yml');
     const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
     const snapshot = mergeConfigFiles([{ file: 'dyn.yml', config, issues, locate: parsed.locate }]);
@@ -166,19 +98,7 @@ describe('positions of what is not implemented', () => {
       internalServices: new Map(),
     });
     transports.destroyAll();
-    assert.match(
-      runtime.routers.get('secure@file')?.errors[0] ?? '',
-      /tls: TLS is not implemented yet.* \(dyn\.yml:3:5\)$/,
-    );
-    assert.match(runtime.tcp.routers.get('db@file')?.errors[0] ?? '', /not served \(dyn\.yml:9:5\)$/);
-    const tls = runtime.issues.filter((i) => i.key.startsWith('tls.'));
-    assert.deepEqual(
-      tls.map((i) => [i.key, i.location]),
-      [
-        ['tls.options.modern', 'dyn.yml:17:5'],
-        ['tls.certificates', 'dyn.yml:14:7'],
-      ],
-    );
+    assert.match(runtime.tcp.routers.get('db@file')?.errors[0] ?? '', /not served \(dyn\.yml:3:5\)$/);
   });
 });
 

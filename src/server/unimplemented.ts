@@ -1,13 +1,11 @@
 /**
  * Reports what a configuration asks for that Switchyard does not implement yet (issue 12): TCP
- * and UDP objects, the `tls` section, and TLS on HTTP routers. Every table build calls it (the
- * running process, workers, `check`, `explain`), whatever the provider, so none of it is
- * silently ignored and none of it is routed as plain HTTP.
+ * and UDP objects. Every table build calls it (the running process, workers, `check`,
+ * `explain`), whatever the provider, so none of it is silently ignored.
  *
  * Statuses, as a Traefik user reads them: a TCP or UDP object is a `warning` (it is shown and
- * counted, nothing is served in its place, and the HTTP routers keep working), while an HTTP
- * router with `tls` is `disabled`, because serving it over plain HTTP would answer in clear
- * text requests meant to be encrypted, on every entry point it names.
+ * counted, nothing is served in its place, and the HTTP routers keep working). TLS is
+ * implemented (build-tls.ts).
  */
 
 import { localName, qualify } from '../core/names.js';
@@ -21,16 +19,7 @@ export function routerMiddlewares(router: PendingObject): string[] {
   return list.filter((m): m is string => typeof m === 'string').map((m) => qualify(m.trim(), router.provider));
 }
 
-/**
- * True when a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); only
- * `false` (a label's `tls=false`) does not: when in doubt, not serving beats serving in clear.
- */
-function wantsTls(tls: unknown): boolean {
-  if (tls === undefined || tls === false) return false;
-  return !(typeof tls === 'string' && tls.trim().toLowerCase() === 'false');
-}
-
-/** Marks each object that is not implemented (status and message) and lists the TLS section in `issues`. */
+/** Marks each object that is not implemented (status and message). */
 export function reportUnimplemented(runtime: RuntimeConfiguration): void {
   for (const { root, section, pending, objects } of NAMED_SECTIONS) {
     if (pending === undefined) continue;
@@ -40,43 +29,11 @@ export function reportUnimplemented(runtime: RuntimeConfiguration): void {
       // The position (file:line:col, or the containers) goes with the message to logs, the API and `check`.
       const message = `${key}: ${what} not implemented yet; ${consequence}${at(object.location)}`;
       addError(object, message, 'warning');
-      // TLS options and stores have no API endpoint of their own: the issues list shows them.
-      if (root === 'tls')
-        runtime.issues.push({
-          severity: 'warning',
-          key,
-          message,
-          source: object.provider,
-          ...(object.location === undefined ? {} : { location: object.location }),
-        });
     }
   }
   linkUsers(runtime.tcp.routers, runtime.tcp.services, runtime.tcp.middlewares);
   linkUsers(runtime.udp.routers, runtime.udp.services, new Map());
-  const certificates = new Map<string, { count: number; locations: string[] }>();
-  for (const certificate of runtime.tls.certificates) {
-    const entry = certificates.get(certificate.provider) ?? { count: 0, locations: [] };
-    entry.count++;
-    if (certificate.location !== undefined) entry.locations.push(certificate.location);
-    certificates.set(certificate.provider, entry);
-  }
-  for (const [provider, { count, locations }] of certificates) {
-    runtime.issues.push({
-      severity: 'warning',
-      key: 'tls.certificates',
-      message: `tls.certificates: TLS is not implemented yet; ${count} certificate(s) ignored${at(locations.join(', ') || undefined)}`,
-      source: provider,
-      ...(locations[0] === undefined ? {} : { location: locations[0] }),
-    });
-  }
   reportRuleSyntax(runtime);
-  for (const router of runtime.routers.values()) {
-    if (router.config === undefined || !wantsTls(router.config.tls)) continue;
-    addError(
-      router,
-      `http.routers.${localName(router.name)}.tls: TLS is not implemented yet; the router is disabled rather than served over plain HTTP${at(router.location)}`,
-    );
-  }
 }
 
 /**

@@ -102,11 +102,13 @@ describe('the switchyard command', () => {
         '    http:',
         '      redirections:',
         '        entryPoint: { to: websecure }',
+        '  websecure:',
+        '    address: ":0"',
         'certificatesResolvers:',
         '  le: { acme: { email: a@b.test } }',
         'providers:',
         `  file: { filename: ${JSON.stringify(dynamicFile)} }`,
-        '  swarm: { endpoint: "tcp://127.0.0.1:2377" }',
+        '  consul: { endpoints: ["127.0.0.1:8500"] }',
         'api:',
         '  basePath: /traefik',
         '',
@@ -141,15 +143,13 @@ describe('the switchyard command', () => {
     assert.equal(plain.code, 0, plain.stdout + plain.stderr);
     for (const key of [
       'entryPoints.web.proxyProtocol',
-      'entryPoints.web.http.redirections',
       'certificatesResolvers',
-      'providers.swarm',
+      'providers.consul',
       'api.basePath',
       'http.routers.app.observability',
       'tcp.routers.db',
       'tcp.services.db',
       'udp.routers.dns',
-      'tls.options.modern',
     ]) {
       assert.ok(plain.stdout.includes(key), `check does not name ${key}:\n${plain.stdout}`);
     }

@@ -1,7 +1,8 @@
 /**
  * What Switchyard does not implement yet is reported, never silently served: a router with
- * `tls` is not answered over plain HTTP, TCP routers are shown but take no connection, and the
- * logs name each key.
+ * `tls` naming a certificate resolver that does not exist is disabled (and a TLS router is never
+ * answered over plain HTTP), TCP routers are shown but take no connection, and the logs name
+ * each key.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -39,7 +40,7 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
     await backend?.close();
   });
 
-  test('a router with tls is not served over plain HTTP (404), while the others route', async () => {
+  test('a router whose certResolver does not exist is disabled, a TLS router is not served over plain HTTP', async () => {
     assert.equal((await send(`${proxy.url}/`, { headers: { host: 'secure.test' } })).status, 404);
     assert.equal((await send(`${proxy.url}/`, { headers: { host: 'plain.test' } })).status, 200);
     const port = proxy.app.entryPoints.get('traefik')?.port;
@@ -47,7 +48,10 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
       `http://127.0.0.1:${port}/api/http/routers/secure@file`,
     );
     assert.equal(json.status, 'disabled');
-    assert.match(json.error[0] ?? '', /^http\.routers\.secure\.tls: TLS is not implemented yet/);
+    assert.match(
+      json.error[0] ?? '',
+      /^http\.routers\.secure\.tls\.certResolver: the certificate resolver "le" does not exist/,
+    );
   });
 
   test('a TCP router with a catch-all rule takes no HTTP request and is listed as a warning', async () => {
@@ -68,6 +72,6 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
     assert.match(text, /error router has errors .*http\.routers\.secure\.tls/);
     assert.match(text, /warn tcpRouter has warnings .*tcp\.routers\.catchAll/);
     assert.match(text, /warn tcpServersTransport has warnings .*tcp\.serversTransports\.slow/);
-    assert.match(text, /warn tls\.certificates: TLS is not implemented yet/);
+    assert.match(text, /error tls\.certificates\[0\]: cannot read \/nope\.crt/);
   });
 });

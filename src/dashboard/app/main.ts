@@ -3,6 +3,7 @@
 import { h, replace } from './dom.js';
 import { on, start, state } from './store.js';
 import { renderBanner } from './views/banner.js';
+import { certificatesView } from './views/certificates.js';
 import type { View } from './views/common.js';
 import { middlewareView, routerView, serviceView } from './views/details.js';
 import { listView } from './views/lists.js';
@@ -51,6 +52,8 @@ function viewFor(parts: string[], params: URLSearchParams): View {
       return name ? middlewareView(full) : listView('middlewares', params);
     case 'live':
       return trafficView();
+    case 'certificates':
+      return certificatesView();
     case 'stack':
       return stackView();
     default: {

@@ -84,6 +84,8 @@ export interface RecentRequest {
   server?: string;
   status: number;
   durationMs: number;
+  /** TLS version (`TLSv1.3`) for a request that came over TLS. */
+  tls?: string;
 }
 
 /** Statistics of one server. */

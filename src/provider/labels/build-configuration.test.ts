@@ -30,6 +30,29 @@ const urls = (result: ReturnType<typeof buildLabelConfiguration>, service: strin
   result.config.http?.services?.[service]?.loadBalancer?.servers?.map((server) => server.url);
 
 describe('the label translation over workloads', () => {
+  test('router TLS labels: tls=true, certresolver, options and domains in Traefik key names', () => {
+    const result = buildLabelConfiguration([
+      workload('web', {
+        labels: {
+          'traefik.http.routers.web.rule': 'Host(`web.test`)',
+          'traefik.http.routers.web.tls': 'true',
+          'traefik.http.routers.web.tls.certresolver': 'le',
+          'traefik.http.routers.web.tls.options': 'modern@file',
+          'traefik.http.routers.web.tls.domains[0].main': 'web.test',
+          'traefik.http.routers.web.tls.domains[0].sans': 'a.web.test,b.web.test',
+        },
+      }),
+      workload('plain', { labels: { 'traefik.http.routers.plain.tls': 'false' } }),
+    ]);
+    assert.deepEqual(result.issues, []);
+    assert.deepEqual(result.config.http?.routers?.web?.tls, {
+      certResolver: 'le',
+      options: 'modern@file',
+      domains: [{ main: 'web.test', sans: ['a.web.test', 'b.web.test'] }],
+    });
+    assert.equal(result.config.http?.routers?.plain?.tls, undefined);
+  });
+
   test('a workload without labels gets a service and a router named after it, with the default rule', () => {
     const result = buildLabelConfiguration([workload('My_App.1')]);
     assert.deepEqual(result.issues, []);

@@ -13,6 +13,12 @@ export interface ConnectionFacts {
   readonly serverName: string | null;
   /** The ALPN protocol agreed on (`h2`, `http/1.1`), or null. */
   readonly alpn: string | null;
+  /** The TLS version agreed on (`TLSv1.3`), for the access log and the live view; absent on plaintext. */
+  readonly tlsVersion?: string;
+  /** The cipher suite agreed on, IANA name (`TLS_AES_128_GCM_SHA256`); absent on plaintext. */
+  readonly cipher?: string;
+  /** The client certificate's subject, when one was presented and accepted (mTLS). */
+  readonly clientSubject?: string;
 }
 
 /** A plaintext TCP connection. */

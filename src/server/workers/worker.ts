@@ -14,7 +14,7 @@ import { namesInUse } from '../../metrics/live-stats.js';
 import { Telemetry } from '../../metrics/telemetry.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
 import { NOOP_SERVICE, noopHandler } from '../services/noop.js';
-import { defaultTransport, entryPointOptions } from '../settings.js';
+import { defaultTransport, entryPointModels, entryPointOptions } from '../settings.js';
 import { Switchyard } from '../switchyard.js';
 import { type FromWorker, type InitMessage, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 
@@ -83,6 +83,7 @@ function createWorkerApp(init: InitMessage, logger: Logger, telemetry: Telemetry
     logConfigurationErrors: false,
     // The one internal service that needs no control-plane state; the others stay with the primary.
     internalServices: new Map([[NOOP_SERVICE, noopHandler]]),
+    entryPointModels: entryPointModels(config),
   });
 }
 
