@@ -49,6 +49,16 @@ export const entryPointSchema = z.object({
       encodedCharacters: encodedCharactersSchema,
     })
     .prefault({}),
+  http2: z
+    .object({
+      /** Streams a client may have open at once on one connection (Traefik's default, Go's). */
+      maxConcurrentStreams: countValue.default(250),
+      maxDecoderHeaderTableSize: countValue.default(4096),
+      maxEncoderHeaderTableSize: countValue.default(4096),
+      /** Switchyard's own: serve h2c (prior knowledge) on a plaintext entry point, as Traefik does. */
+      h2c: boolValue.default(true),
+    })
+    .prefault({}),
   forwardedHeaders: z
     .object({
       trustedIPs: stringList.default([]),

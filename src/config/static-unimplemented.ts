@@ -24,5 +24,14 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
   if (config.api?.debug === true) {
     out.push({ path: ['api', 'debug'], message: 'the debug endpoints (/debug/…) are not implemented, ignored' });
   }
+  for (const [name, entry] of Object.entries(config.entryPoints)) {
+    if (entry.http2.maxEncoderHeaderTableSize !== 4096) {
+      out.push({
+        path: ['entryPoints', name, 'http2', 'maxEncoderHeaderTableSize'],
+        message:
+          "Node's HTTP/2 encoder keeps the table size the client's SETTINGS ask for (4096 by default), ignored",
+      });
+    }
+  }
   return out;
 }

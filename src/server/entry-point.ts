@@ -15,9 +15,11 @@ import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
 import { connectionFacts } from './listener/connection-facts.js';
+import { createH2cStage } from './listener/h2c-stage.js';
 import { createHttp1Server } from './listener/http1-server.js';
-import { Listener } from './listener/listener.js';
-import { asksForH2c, requestProblem } from './request-checks.js';
+import { createHttp2Server, type EdgeHttp2Response, type Http2Server } from './listener/http2-server.js';
+import { type ConnectionHandler, Listener } from './listener/listener.js';
+import { asksForH2c, isHttp2Request, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 
 /** Entry point settings resolved from the static configuration (durations in ms). */
@@ -44,6 +46,18 @@ export interface EntryPointOptions {
   sanitizePath: boolean;
   /** Bit mask of the encoded characters allowed in paths (`http.encodedCharacters`, sanitize-path.ts). */
   allowedEncodings: number;
+  /** HTTP/2 settings (`entryPoints.<name>.http2`). */
+  http2: EntryPointHttp2Options;
+}
+
+/** The HTTP/2 side of an entry point (Traefik's `http2` section, plus Switchyard's `h2c`). */
+export interface EntryPointHttp2Options {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS (Traefik default 250). */
+  maxConcurrentStreams: number;
+  /** HPACK decoder table size (Traefik default 4096). */
+  maxDecoderHeaderTableSize: number;
+  /** Serve h2c with prior knowledge on this plaintext entry point (Traefik does; default true). */
+  h2c: boolean;
 }
 
 /**
@@ -60,6 +74,15 @@ export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut:
 export class EntryPoint {
   /** The HTTP/1.1 server connections are handed to (it never listens itself). */
   readonly server: Server;
+  /** The HTTP/2 server (h2c, and TLS connections whose ALPN chose h2); it never listens either. */
+  readonly http2: Http2Server;
+  /**
+   * Serves a connection that speaks HTTP/2 from its first byte: what the TLS stage calls when
+   * ALPN chose `h2` (the h2c stage calls it for plaintext connections opening with the preface).
+   */
+  readonly serveHttp2: ConnectionHandler;
+  /** Serves a connection that speaks HTTP/1.1 (after the TLS stage, or for plaintext). */
+  readonly serveHttp1: ConnectionHandler;
   /** The TCP listener (docs/architecture.md, "A request, step by step"). */
   readonly listener: Listener;
   private table: RoutingTable;
@@ -96,12 +119,36 @@ export class EntryPoint {
       clientError: (error, socket) => this.clientError(error, socket),
     });
     this.server = http.server;
-    this.server.on('connection', (socket: Socket) => {
+    this.http2 = createHttp2Server(
+      {
+        maxConcurrentStreams: options.http2.maxConcurrentStreams,
+        maxDecoderHeaderTableSize: options.http2.maxDecoderHeaderTableSize,
+        maxHeaderBytes: options.maxHeaderBytes,
+        maxHeaderCount: options.maxHeaderCount,
+        idleTimeout: options.idleTimeout,
+      },
+      {
+        request: (req, res) =>
+          this.guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse, null),
+      },
+    );
+    const track = (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-    });
-    // Plaintext HTTP/1.1 only, for now: every accepted connection goes straight to the HTTP server.
-    this.listener = new Listener(options, http.serve);
+    };
+    this.server.on('connection', track);
+    this.http2.server.on('connection', track);
+    this.serveHttp1 = http.serve;
+    this.serveHttp2 = this.http2.serve;
+    // Plaintext: HTTP/1.1, or h2c when the connection opens with the HTTP/2 preface (a peek at
+    // its first bytes, once per connection; nothing per request). The TLS stage will choose by
+    // ALPN instead (serveHttp2 / serveHttp1).
+    const readTimeout = options.readTimeout;
+    const headTimeout = readTimeout > 0 ? Math.min(readTimeout, 60_000) : 60_000;
+    this.listener = new Listener(
+      options,
+      options.http2.h2c ? createH2cStage(http.serve, this.http2.serve, headTimeout) : http.serve,
+    );
   }
 
   /** Replaces the routing table; requests already running keep the one they started with. */
@@ -134,6 +181,8 @@ export class EntryPoint {
     const stopped = this.listener.close();
     // Stops the HTTP server's timeout checks and closes its idle connections.
     this.server.close();
+    // HTTP/2 connections get a GOAWAY: no new streams, those in flight finish.
+    for (const session of this.http2.sessions) session.close();
     if (this.inFlight > 0 && graceMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -208,7 +257,7 @@ export class EntryPoint {
     const ctx = new EntryContext(this, req, res, rawPath, query, host, upgradeHead);
     // Socket byte counters before and after: requests on one connection do not overlap (no
     // pipelining past the parser), so the difference is this exchange's bytes, headers included.
-    if (this.observer !== null) {
+    if (this.observer !== null && !ctx.http2) {
       ctx.bytesWrittenBefore = socket.bytesWritten;
       ctx.bytesReadBefore = socket.bytesRead;
     }
@@ -240,8 +289,12 @@ export class EntryPoint {
   /** The response of a request closed (finished or aborted): statistics, in-flight count. */
   finished(ctx: EntryContext): void {
     if (--this.inFlight === 0 && this.onIdle !== null) this.onIdle();
-    if (this.closing) ctx.req.socket.end();
     if (ctx.writeTimer !== null) clearTimeout(ctx.writeTimer);
+    if (ctx.http2) {
+      this.finishedHttp2(ctx);
+      return;
+    }
+    if (this.closing) ctx.req.socket.end();
     const observer = this.observer;
     if (observer !== null) {
       const socket = ctx.req.socket;
@@ -252,6 +305,23 @@ export class EntryPoint {
         socket.bytesRead - ctx.bytesReadBefore,
       );
     }
+  }
+
+  /**
+   * An HTTP/2 stream finished. Its connection carries other streams, so the connection's byte
+   * counters say nothing of this one: the body bytes sent and the announced request length are
+   * recorded instead.
+   */
+  private finishedHttp2(ctx: EntryContext): void {
+    const observer = this.observer;
+    if (observer === null) return;
+    const length = Number(ctx.req.headers['content-length']);
+    observer(
+      ctx,
+      ctx.startedAt,
+      (ctx.res as unknown as EdgeHttp2Response).bodyBytes,
+      Number.isSafeInteger(length) && length > 0 ? length : 0,
+    );
   }
 
   private isTrusted(remoteAddress: string, req: IncomingMessage): boolean {
@@ -344,6 +414,8 @@ class EntryContext implements RequestContext {
   attempt: number | undefined = undefined;
   failedUpstreams: string[] | null = null;
   bufferedBody: Buffer | null = null;
+  /** Whether the request came over HTTP/2 (its connection carries other requests at once). */
+  readonly http2: boolean;
 
   constructor(
     readonly owner: EntryPoint,
@@ -356,6 +428,7 @@ class EntryContext implements RequestContext {
   ) {
     this.entryPoint = owner.options.name;
     this.scheme = connectionFacts(req.socket).secure ? 'https' : 'http';
+    this.http2 = req.httpVersionMajor === 2 && isHttp2Request(req);
   }
 }
 
@@ -368,6 +441,11 @@ type Refusable = Duplex & { [REFUSED]?: boolean };
 
 /** Answers a request refused before routing and closes the connection (its body is not read). */
 function refuse(res: ServerResponse, status: number): void {
+  if (res.req.httpVersionMajor === 2) {
+    // One stream of an HTTP/2 connection: the others go on.
+    sendError(res, status);
+    return;
+  }
   res.shouldKeepAlive = false;
   const socket = res.socket as Refusable | null;
   if (socket !== null) socket[REFUSED] = true;

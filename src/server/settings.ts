@@ -34,6 +34,12 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
       maxHeaderCount: entry.http.maxHeaderCount > 0 ? entry.http.maxHeaderCount : DEFAULT_MAX_HEADER_COUNT,
       sanitizePath: entry.http.sanitizePath,
       allowedEncodings: allowedEncodings(entry.http.encodedCharacters),
+      http2: {
+        // 0 is Go's "default" (250), not "no streams".
+        maxConcurrentStreams: entry.http2.maxConcurrentStreams > 0 ? entry.http2.maxConcurrentStreams : 250,
+        maxDecoderHeaderTableSize: entry.http2.maxDecoderHeaderTableSize,
+        h2c: entry.http2.h2c,
+      },
     };
   });
 }

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { type Backend, startBackend } from '../helpers/backends.js';
+import { h2Once, h2Request, h2Session } from '../helpers/h2.js';
+import { send } from '../helpers/http.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+import { rawExchange } from '../helpers/raw-socket.js';
+
+describe('HTTP/2 from clients (h2c with prior knowledge)', () => {
+  let backend: Backend;
+  let proxy: TestProxy;
+
+  before(async () => {
+    backend = await startBackend('app');
+    proxy = await startProxy({
+      http: {
+        routers: {
+          app: { rule: 'Host(`app.test`)', service: 'app' },
+          other: { rule: 'PathPrefix(`/other`)', service: 'app', middlewares: ['add'] },
+        },
+        middlewares: { add: { headers: { customResponseHeaders: { 'X-Added': 'yes', Connection: 'close' } } } },
+        services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } },
+      },
+    });
+  });
+
+  after(async () => {
+    await proxy.stop();
+    await backend.close();
+  });
+
+  it('routes by :authority and forwards to an HTTP/1.1 server without pseudo-headers', async () => {
+    const res = await h2Once(proxy.url, { ':authority': 'app.test', ':path': '/x?y=1', 'x-test': 'a' });
+    assert.equal(res.status, 200);
+    const echoed = JSON.parse(res.body);
+    assert.equal(echoed.url, '/x?y=1');
+    assert.equal(echoed.headers.host, 'app.test');
+    assert.equal(echoed.headers['x-test'], 'a');
+    assert.equal(echoed.headers['x-forwarded-proto'], 'http');
+    for (const name of Object.keys(echoed.headers)) assert.ok(!name.startsWith(':'), `pseudo-header ${name} forwarded`);
+    assert.equal(res.headers['x-backend'], 'app');
+  });
+
+  it('streams a request body of unknown length (DATA frames only) to the server', async () => {
+    const res = await h2Once(proxy.url, { ':authority': 'app.test', ':method': 'POST', ':path': '/post' }, 'hello body');
+    assert.equal(res.status, 200);
+    const echoed = JSON.parse(res.body);
+    assert.equal(echoed.body, 'hello body');
+    assert.equal(echoed.method, 'POST');
+  });
+
+  it('carries many requests at once on one connection', async () => {
+    const session = await h2Session(proxy.url);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => h2Request(session, { ':authority': 'app.test', ':path': `/n/${i}` })),
+      );
+      answers.forEach((res, i) => {
+        assert.equal(res.status, 200);
+        assert.equal(JSON.parse(res.body).url, `/n/${i}`);
+      });
+    } finally {
+      session.close();
+    }
+  });
+
+  it('answers 404 on its own stream and never sends connection-specific headers', async () => {
+    const session = await h2Session(proxy.url);
+    try {
+      const missing = await h2Request(session, { ':authority': 'nothing.test', ':path': '/' });
+      assert.equal(missing.status, 404);
+      const added = await h2Request(session, { ':authority': 'x.test', ':path': '/other' });
+      assert.equal(added.status, 200);
+      assert.equal(added.headers['x-added'], 'yes');
+      assert.equal(added.headers.connection, undefined);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('refuses a host header that names another authority (400) and CONNECT (405)', async () => {
+    const session = await h2Session(proxy.url);
+    try {
+      const mismatch = await h2Request(session, { ':authority': 'app.test', host: 'admin.test', ':path': '/' });
+      assert.equal(mismatch.status, 400);
+      const connect = await h2Request(session, { ':method': 'CONNECT', ':authority': 'app.test:443' });
+      assert.equal(connect.status, 405);
+      const fine = await h2Request(session, { ':authority': 'app.test', ':path': '/after' });
+      assert.equal(fine.status, 200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('still serves HTTP/1.1 on the same entry point, and answers 505 to HTTP/2.0 in a request line', async () => {
+    const res = await send(`${proxy.url}/h1`, { headers: { host: 'app.test' } });
+    assert.equal(res.status, 200);
+    const raw = await rawExchange(proxy.port, 'GET / HTTP/2.0\r\nHost: app.test\r\n\r\n', { stopAfter: 1 });
+    assert.equal(raw.finals[0]?.status, 505);
+  });
+});
