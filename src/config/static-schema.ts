@@ -168,6 +168,8 @@ export const serversTransportStaticSchema = z
   .object({
     maxIdleConnsPerHost: countValue.default(200),
     insecureSkipVerify: boolValue.default(false),
+    /** CA certificates trusted for servers: file paths or inline PEM. */
+    rootCAs: stringList.default([]),
     forwardingTimeouts: z
       .object({
         dialTimeout: durationMs.default(30_000),

@@ -28,8 +28,7 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
     if (entry.http2.maxEncoderHeaderTableSize !== 4096) {
       out.push({
         path: ['entryPoints', name, 'http2', 'maxEncoderHeaderTableSize'],
-        message:
-          "Node's HTTP/2 encoder keeps the table size the client's SETTINGS ask for (4096 by default), ignored",
+        message: "Node's HTTP/2 encoder keeps the table size the client's SETTINGS ask for (4096 by default), ignored",
       });
     }
   }

@@ -22,6 +22,7 @@ import type { ServiceHandle } from './services/handle.js';
 import { LoadBalancer } from './services/load-balancer.js';
 import { MirroringService } from './services/mirroring.js';
 import { WeightedService } from './services/weighted.js';
+import { transportTls } from './transport-tls.js';
 
 export type { ServiceHandle } from './services/handle.js';
 
@@ -185,6 +186,7 @@ export class ServiceBuilder {
       readTimeout: timeouts.readTimeout ?? base.readTimeout,
       maxIdleConnsPerHost: transport.config.maxIdleConnsPerHost ?? base.maxIdleConnsPerHost,
       insecureSkipVerify: transport.config.insecureSkipVerify ?? DEFAULT_TRANSPORT.insecureSkipVerify,
+      ...transportTls(transport.config, `serversTransports.${name}`),
     });
   }
 }

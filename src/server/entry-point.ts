@@ -128,8 +128,7 @@ export class EntryPoint {
         idleTimeout: options.idleTimeout,
       },
       {
-        request: (req, res) =>
-          this.guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse, null),
+        request: (req, res) => this.guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse, null),
       },
     );
     const track = (socket: Socket) => {

@@ -13,6 +13,7 @@ import type { ProviderSnapshot } from '../provider/provider.js';
 import type { TransportOptions } from '../proxy/transport.js';
 import { allowedEncodings } from '../rules/sanitize-path.js';
 import type { EntryPointOptions } from './entry-point.js';
+import { readPem } from './transport-tls.js';
 
 /** Internal routers outrank every user router, as in Traefik (MaxInt − n). */
 const TOP = Number.MAX_SAFE_INTEGER;
@@ -48,6 +49,10 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
 export function defaultTransport(config: StaticConfiguration): TransportOptions {
   const transport = config.serversTransport;
   return {
+    rootCAs: transport.rootCAs.map((value, i) => readPem(value, `serversTransport.rootCAs[${i}]`)),
+    serverName: '',
+    certificate: null,
+    disableHTTP2: false,
     dialTimeout: transport.forwardingTimeouts.dialTimeout,
     responseHeaderTimeout: transport.forwardingTimeouts.responseHeaderTimeout,
     idleConnTimeout: transport.forwardingTimeouts.idleConnTimeout,

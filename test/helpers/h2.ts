@@ -49,11 +49,17 @@ export function h2Request(
     });
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.once('end', () =>
-      resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks).toString('utf8'), trailers: responseTrailers }),
+      resolve({
+        status,
+        headers: responseHeaders,
+        body: Buffer.concat(chunks).toString('utf8'),
+        trailers: responseTrailers,
+      }),
     );
     stream.once('error', reject);
     stream.once('close', () => {
-      if (status === 0) reject(Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { rstCode: stream.rstCode }));
+      if (status === 0)
+        reject(Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { rstCode: stream.rstCode }));
     });
     if (body !== undefined) stream.end(body);
     else stream.end();

@@ -42,7 +42,11 @@ describe('HTTP/2 from clients (h2c with prior knowledge)', () => {
   });
 
   it('streams a request body of unknown length (DATA frames only) to the server', async () => {
-    const res = await h2Once(proxy.url, { ':authority': 'app.test', ':method': 'POST', ':path': '/post' }, 'hello body');
+    const res = await h2Once(
+      proxy.url,
+      { ':authority': 'app.test', ':method': 'POST', ':path': '/post' },
+      'hello body',
+    );
     assert.equal(res.status, 200);
     const echoed = JSON.parse(res.body);
     assert.equal(echoed.body, 'hello body');

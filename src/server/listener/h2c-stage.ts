@@ -21,14 +21,20 @@ export function prefaceDecided(bytes: Buffer): boolean {
 
 /** Whether a connection's first bytes are the HTTP/2 preface. */
 export function isH2Preface(bytes: Buffer): boolean {
-  return bytes.length >= H2_PREFACE.length && bytes.compare(H2_PREFACE, 0, H2_PREFACE.length, 0, H2_PREFACE.length) === 0;
+  return (
+    bytes.length >= H2_PREFACE.length && bytes.compare(H2_PREFACE, 0, H2_PREFACE.length, 0, H2_PREFACE.length) === 0
+  );
 }
 
 /**
  * The stage: each connection goes to `http2` when it opens with the preface, else to `http1`.
  * A client silent for `timeoutMs` (the HTTP/1.1 head timeout) is closed, as HTTP/1.1 would.
  */
-export function createH2cStage(http1: ConnectionHandler, http2: ConnectionHandler, timeoutMs: number): ConnectionHandler {
+export function createH2cStage(
+  http1: ConnectionHandler,
+  http2: ConnectionHandler,
+  timeoutMs: number,
+): ConnectionHandler {
   return (socket: Socket) => {
     // Until a stage owns the socket, an error (a reset mid-peek) must not go unhandled.
     socket.on('error', destroySocket);

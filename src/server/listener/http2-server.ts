@@ -21,12 +21,12 @@
 import {
   constants,
   createServer,
-  type Http2Server as NodeHttp2Server,
   Http2ServerRequest,
   Http2ServerResponse,
   type Http2Session,
   type Http2Stream,
   type IncomingHttpHeaders,
+  type Http2Server as NodeHttp2Server,
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';

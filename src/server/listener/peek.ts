@@ -38,13 +38,11 @@ export function readPrefix(
       collected = collected.length === 0 ? chunk : Buffer.concat([collected, chunk]);
       if (collected.length >= maxBytes || enough(collected)) done(null);
     };
-    const onEnd = () => done(Object.assign(new Error('connection closed before its first bytes'), { code: 'ECONNRESET' }));
+    const onEnd = () =>
+      done(Object.assign(new Error('connection closed before its first bytes'), { code: 'ECONNRESET' }));
     const onError = (error: Error) => done(error);
     if (timeoutMs > 0) {
-      timer = setTimeout(
-        () => done(Object.assign(new Error('no bytes in time'), { code: 'ETIMEDOUT' })),
-        timeoutMs,
-      );
+      timer = setTimeout(() => done(Object.assign(new Error('no bytes in time'), { code: 'ETIMEDOUT' })), timeoutMs);
     }
     socket.on('data', onData);
     socket.once('end', onEnd);
