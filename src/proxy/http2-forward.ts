@@ -47,8 +47,8 @@ class Http2Exchange {
     this.streamsBody = ctx.bufferedBody == null && hasRequestBody(ctx.req);
   }
 
-  /** The server's response head. */
-  onResponse(headers: IncomingHttpHeaders): void {
+  /** The server's response head; `endStream`: nothing follows it (gRPC's "trailers-only"). */
+  onResponse(headers: IncomingHttpHeaders, endStream: boolean): void {
     this.clearHeaderTimer();
     const { ctx, settings } = this;
     const res = ctx.res;
@@ -61,8 +61,18 @@ class Http2Exchange {
     settings.passive?.answered(this.target.state, status, Date.now());
     const list = responseList(headers);
     const overrides = ctx.responseHeaders;
+    const fields = overrides === null ? list : withOverrides(list, overrides);
     try {
-      res.writeHead(status, overrides === null ? list : withOverrides(list, overrides));
+      if (endStream) {
+        // One HEADERS frame that ends the stream, as the server sent it: `writeHead` would send
+        // the head at once and end the stream with a separate frame, and a gRPC client reads its
+        // status only from the frame that ends the stream.
+        res.statusCode = status;
+        setHeaders(res, fields);
+        res.end();
+        return;
+      }
+      res.writeHead(status, fields);
     } catch (thrown) {
       caughtAtBoundary(thrown, 'http2 response head');
       this.responding = false;
@@ -265,8 +275,20 @@ function responseList(headers: IncomingHttpHeaders): string[] {
   return out;
 }
 
-function onUpstreamResponse(this: WithExchange<ClientHttp2Stream>, headers: IncomingHttpHeaders): void {
-  this[EXCHANGE]?.onResponse(headers);
+function onUpstreamResponse(this: WithExchange<ClientHttp2Stream>, headers: IncomingHttpHeaders, flags: number): void {
+  this[EXCHANGE]?.onResponse(headers, (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0);
+}
+
+/** Sets a raw name/value list on a response not yet sent (repeated names become lists). */
+function setHeaders(res: ServerResponse, list: string[]): void {
+  const grouped = new Map<string, string[]>();
+  for (let i = 0; i < list.length; i += 2) {
+    const name = (list[i] as string).toLowerCase();
+    const values = grouped.get(name);
+    if (values === undefined) grouped.set(name, [list[i + 1] as string]);
+    else values.push(list[i + 1] as string);
+  }
+  for (const [name, values] of grouped) res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
 }
 
 function onUpstreamData(this: WithExchange<ClientHttp2Stream>, chunk: Buffer): void {

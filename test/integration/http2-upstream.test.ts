@@ -88,7 +88,7 @@ describe('HTTP/2 to servers', () => {
     h2cPort = await listen(h2c);
 
     // Answers, then sends GOAWAY: the proxy must open a new session for the next request.
-    const goaway = createServer((req, res) => {
+    const goaway = createServer((_req, res) => {
       goawayRequests++;
       res.end('ok');
       res.stream.session?.close();
@@ -97,7 +97,7 @@ describe('HTTP/2 to servers', () => {
     servers.push(goaway);
     goawayPort = await listen(goaway);
 
-    const refusing = createServer((req, res) => {
+    const refusing = createServer((_req, res) => {
       res.stream.close(constants.NGHTTP2_REFUSED_STREAM);
     });
     track(refusing);

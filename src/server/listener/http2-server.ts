@@ -87,8 +87,9 @@ const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
  * HTTP/1.1 request, `headers` holding only real header fields (and `host`).
  */
 export class EdgeHttp2Request extends Http2ServerRequest {
-  private readonly requestMethod: string;
-  private requestUrl: string | undefined;
+  // Read by the `method` and `url` accessors defined below the class.
+  readonly requestMethod: string;
+  requestUrl: string | undefined;
   /** `host` named another authority than `:authority` (RFC 9113 §8.3.1: malformed). */
   readonly authorityMismatch: boolean;
   /** Header fields the client sent, pseudo-headers excluded (for the `maxHeaderCount` check). */
