@@ -220,7 +220,7 @@ export class EntryPoint {
     const remoteAddress = plainAddress(socket.remoteAddress);
     const headers = req.headers;
     const options = this.options;
-    const problem = requestProblem(req, options.maxHeaderCount);
+    const problem = requestProblem(req, options.maxHeaderCount, options.maxHeaderBytes);
     if (problem !== 0) {
       refuse(res, problem);
       return;

@@ -9,11 +9,11 @@ import type { IncomingMessage } from 'node:http';
 import { EdgeHttp2Request } from './listener/http2-server.js';
 
 /** The status that refuses the request, or 0 when it may be routed. */
-export function requestProblem(req: IncomingMessage, maxHeaderCount: number): number {
+export function requestProblem(req: IncomingMessage, maxHeaderCount: number, maxHeaderBytes = Infinity): number {
   // HTTP/0.9 (a request line with no version) is not a request a proxy can forward; HTTP/2.0 and
   // later are other protocols, never spoken in an HTTP/1 request line.
   if (req.httpVersionMajor !== 1) {
-    if (req instanceof EdgeHttp2Request) return http2Problem(req, maxHeaderCount);
+    if (req instanceof EdgeHttp2Request) return http2Problem(req, maxHeaderCount, maxHeaderBytes);
     return req.httpVersionMajor === 0 ? 400 : 505;
   }
   const raw = req.rawHeaders;
@@ -35,8 +35,8 @@ export function requestProblem(req: IncomingMessage, maxHeaderCount: number): nu
  * HTTP/2 (no tunnels: extended CONNECT is off), and a `host` naming another authority than
  * `:authority` is malformed (RFC 9113 §8.3.1).
  */
-function http2Problem(req: EdgeHttp2Request, maxHeaderCount: number): number {
-  if (req.fieldCount > maxHeaderCount) return 431;
+function http2Problem(req: EdgeHttp2Request, maxHeaderCount: number, maxHeaderBytes: number): number {
+  if (req.fieldCount > maxHeaderCount || req.headerListSize > maxHeaderBytes) return 431;
   if (req.isConnect) return 405;
   return req.authorityMismatch ? 400 : 0;
 }

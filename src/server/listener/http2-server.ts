@@ -16,7 +16,14 @@
  * refuses more with REFUSED_STREAM), the header list in bytes and lines (RST_STREAM
  * ENHANCE_YOUR_CALM beyond the hard limit; 431 from request-checks.ts beyond `maxHeaderCount`),
  * and a budget of streams the client resets before their answer (CVE-2023-44487, "rapid reset"):
- * past it the connection gets GOAWAY ENHANCE_YOUR_CALM and is closed.
+ * past it the connection gets GOAWAY ENHANCE_YOUR_CALM and is closed. Requests are handled on the
+ * turn after they arrive, so a stream reset in the same read costs no routing and no upstream
+ * connection. Node's nghttp2 has its own reset limit (about 1,000 per connection, GOAWAY); when a
+ * whole flood arrives in one read (the h2c stage hands its first bytes over at once) that one
+ * may answer first.
+ *
+ * Known limit: after a connection error (GOAWAY PROTOCOL_ERROR for a broken frame) Node stops
+ * reading the connection but gives no event; it is closed by the idle timeout.
  */
 import {
   constants,
@@ -64,7 +71,7 @@ export interface Http2Server {
 }
 
 /** Streams reset early per second per connection before GOAWAY, by default. */
-export const DEFAULT_RESET_BUDGET = 200;
+export const DEFAULT_RESET_BUDGET = 100;
 
 /** Request pseudo-headers, removed from `headers` once read. */
 const PSEUDO_HEADERS = [':method', ':path', ':authority', ':scheme', ':protocol'] as const;
@@ -94,6 +101,8 @@ export class EdgeHttp2Request extends Http2ServerRequest {
   readonly authorityMismatch: boolean;
   /** Header fields the client sent, pseudo-headers excluded (for the `maxHeaderCount` check). */
   readonly fieldCount: number;
+  /** The header list's size in HTTP/2's measure (for the `maxHeaderBytes` check). */
+  readonly headerListSize: number;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: object, rawHeaders: string[]) {
     super(stream, headers, options, rawHeaders);
@@ -112,6 +121,11 @@ export class EdgeHttp2Request extends Http2ServerRequest {
       }
     }
     this.fieldCount = rawHeaders.length / 2 - pseudo;
+    // The header list's size as HTTP/2 counts it (RFC 9113 §6.5.2: name + value + 32 per field),
+    // pseudo-headers included: the same limit as an HTTP/1.1 head (`http.maxHeaderBytes`).
+    let size = 0;
+    for (let i = 0; i < rawHeaders.length; i++) size += (rawHeaders[i] as string).length;
+    this.headerListSize = size + 16 * rawHeaders.length;
     // A body whose length nobody announced arrives as DATA frames until END_STREAM: towards an
     // HTTP/1.1 server it is chunked, and saying so here is what makes the proxy stream it.
     if (!stream.endAfterHeaders && headers['content-length'] === undefined) {
@@ -217,6 +231,11 @@ interface ResetWindow {
 
 type CountedSession = Http2Session & { [RESETS]?: ResetWindow };
 
+const SESSION = Symbol('switchyard.h2session');
+
+/** A stream remembers its session (Node forgets it once the stream is destroyed). */
+type CountedStream = Http2Stream & { [SESSION]?: CountedSession | undefined };
+
 /** Creates the HTTP/2 server for one entry point. */
 export function createHttp2Server(options: Http2Options, handlers: Http2Handlers): Http2Server {
   const budget = options.resetBudget ?? DEFAULT_RESET_BUDGET;
@@ -229,6 +248,7 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
       maxHeaderListPairs: options.maxHeaderCount + PSEUDO_HEADERS.length + 1,
       // Streams refused beyond the concurrency limit before the connection is dropped.
       maxSessionRejectedStreams: 100,
+      // Frames nghttp2 rejects (refused streams among them) before Node drops the connection.
       maxSessionInvalidFrames: 100,
       settings: {
         maxConcurrentStreams: options.maxConcurrentStreams,
@@ -238,12 +258,9 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
       },
     },
     (req, res) => {
-      try {
-        handlers.request(req, res);
-      } catch (thrown) {
-        caughtAtBoundary(thrown, 'http2 request');
-        res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-      }
+      // Handled on the next turn: a stream the client reset in the same read (the rapid-reset
+      // shape) is closed by then and costs no routing and no upstream connection.
+      setImmediate(runRequest, handlers, req, res);
     },
   );
   const sessions = new Set<Http2Session>();
@@ -255,8 +272,9 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
     session.on('error', ignore);
     if (options.idleTimeout > 0) session.setTimeout(options.idleTimeout, closeIdle);
   });
-  server.on('stream', (stream: Http2Stream) => {
-    stream.on('aborted', countReset);
+  server.on('stream', (stream: CountedStream) => {
+    stream[SESSION] = stream.session as CountedSession;
+    stream.on('close', countReset);
     stream.on('error', ignore);
   });
   const serve = (socket: Socket) => {
@@ -265,17 +283,35 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
   return { server, serve, sessions };
 }
 
-/** An idle session is closed gracefully: GOAWAY, streams in flight finish. */
+function runRequest(handlers: Http2Handlers, req: Http2ServerRequest, res: Http2ServerResponse): void {
+  const stream = res.stream;
+  if (stream.destroyed || stream.closed) return;
+  try {
+    handlers.request(req, res);
+  } catch (thrown) {
+    caughtAtBoundary(thrown, 'http2 request');
+    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+/**
+ * An idle session is closed gracefully: GOAWAY, streams in flight finish. This is also what
+ * closes a connection nghttp2 gave up on (it sent GOAWAY for a protocol error and stopped reading,
+ * with no event for us to act on sooner).
+ */
 function closeIdle(this: Http2Session): void {
   this.close();
 }
 
 /**
- * A stream the client reset before its answer ended. More than the budget in one second is the
- * rapid-reset shape (each one made us start work the client never waits for): GOAWAY.
+ * A stream closed: one reset before its answer ended counts against the connection's budget.
+ * More than the budget in one second is the rapid-reset shape (each one made us start work the
+ * client never waits for): GOAWAY ENHANCE_YOUR_CALM.
  */
-function countReset(this: Http2Stream): void {
-  const session = this.session as CountedSession | undefined;
+function countReset(this: CountedStream): void {
+  if (this.rstCode === constants.NGHTTP2_NO_ERROR || this.rstCode === undefined) return;
+  const session = this[SESSION];
+  this[SESSION] = undefined;
   const window = session?.[RESETS];
   if (session === undefined || window === undefined || session.destroyed) return;
   const now = Date.now();
@@ -284,8 +320,9 @@ function countReset(this: Http2Stream): void {
     window.count = 0;
   }
   if (++window.count > window.budget) {
-    // destroy with a code sends that GOAWAY before closing (close() would wait for the streams).
-    session.destroy(undefined, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    // Node's destroy(code) sends GOAWAY with that code and closes at once (close() would wait
+    // for the streams); its typing only admits an Error.
+    session.destroy(constants.NGHTTP2_ENHANCE_YOUR_CALM as unknown as Error);
   }
 }
 
