@@ -16,6 +16,8 @@ export class RecentRing {
   private readonly routers: string[];
   private readonly services: string[];
   private readonly servers: string[];
+  /** The request's HTTP version as Node gives it (`1.1`, `2.0`): a string the request has. */
+  private readonly versions: string[];
   /** Sequence number of the next entry, and of the first one not drained yet. */
   private next = 0;
   private drained = 0;
@@ -30,6 +32,7 @@ export class RecentRing {
     this.routers = new Array<string>(capacity).fill('');
     this.services = new Array<string>(capacity).fill('');
     this.servers = new Array<string>(capacity).fill('');
+    this.versions = new Array<string>(capacity).fill('');
   }
 
   /** Records one request; `target` is the raw request target (the query is cut when drained). */
@@ -43,6 +46,7 @@ export class RecentRing {
     server: string,
     status: number,
     durationMs: number,
+    version = '1.1',
   ): void {
     const i = this.next % this.capacity;
     this.next++;
@@ -55,6 +59,7 @@ export class RecentRing {
     this.routers[i] = router;
     this.services[i] = service;
     this.servers[i] = server;
+    this.versions[i] = version;
   }
 
   /** Entries recorded since the previous drain, oldest first (older ones overwritten are lost). */
@@ -75,6 +80,7 @@ export class RecentRing {
         server: this.servers[i] as string,
         status: this.statuses[i] as number,
         durationMs: Math.round((this.durations[i] as number) * 1000) / 1000,
+        protocol: `HTTP/${this.versions[i] as string}`,
       });
     }
     this.drained = this.next;

@@ -143,6 +143,7 @@ export class StatsRecorder {
       server,
       status,
       durationMs,
+      ctx.req.httpVersion,
     );
   }
 

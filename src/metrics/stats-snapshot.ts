@@ -49,6 +49,8 @@ export interface RecentRequest {
   server: string;
   status: number;
   durationMs: number;
+  /** `HTTP/1.1` or `HTTP/2.0` (what the client spoke). */
+  protocol: string;
 }
 
 /** Everything the data plane counted, cumulative since it started. */

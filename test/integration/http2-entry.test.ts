@@ -1,32 +1,45 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { h2Once, h2Request, h2Session } from '../helpers/h2.js';
-import { send } from '../helpers/http.js';
+import { send, sendJson, waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { rawExchange } from '../helpers/raw-socket.js';
 
 describe('HTTP/2 from clients (h2c with prior knowledge)', () => {
   let backend: Backend;
   let proxy: TestProxy;
+  const accessLog = join(tmpdir(), `switchyard-h2-access-${process.pid}.log`);
 
   before(async () => {
     backend = await startBackend('app');
-    proxy = await startProxy({
-      http: {
-        routers: {
-          app: { rule: 'Host(`app.test`)', service: 'app' },
-          other: { rule: 'PathPrefix(`/other`)', service: 'app', middlewares: ['add'] },
+    proxy = await startProxy(
+      {
+        http: {
+          routers: {
+            app: { rule: 'Host(`app.test`)', service: 'app' },
+            other: { rule: 'PathPrefix(`/other`)', service: 'app', middlewares: ['add'] },
+          },
+          middlewares: { add: { headers: { customResponseHeaders: { 'X-Added': 'yes', Connection: 'close' } } } },
+          services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } },
         },
-        middlewares: { add: { headers: { customResponseHeaders: { 'X-Added': 'yes', Connection: 'close' } } } },
-        services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } },
       },
-    });
+      [
+        `--accessLog.filePath=${accessLog}`,
+        '--accessLog.format=json',
+        '--entryPoints.traefik.address=127.0.0.1:0',
+        '--api.insecure=true',
+      ],
+    );
   });
 
   after(async () => {
     await proxy.stop();
     await backend.close();
+    rmSync(accessLog, { force: true });
   });
 
   it('routes by :authority and forwards to an HTTP/1.1 server without pseudo-headers', async () => {
@@ -94,6 +107,38 @@ describe('HTTP/2 from clients (h2c with prior knowledge)', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('shows the protocol in the access log and in the recent requests of the API', async () => {
+    await h2Once(proxy.url, { ':authority': 'app.test', ':path': '/logged-h2' });
+    await send(`${proxy.url}/logged-h1`, { headers: { host: 'app.test' } });
+    const file = accessLog;
+    const lines = await waitFor(
+      () => {
+        if (!existsSync(file)) return undefined;
+        const all = readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('/logged-'));
+        return all.length >= 2 ? all.map((l) => JSON.parse(l)) : undefined;
+      },
+      { what: 'two access log lines' },
+    );
+    const byPath = new Map(lines.map((l: Record<string, string>) => [l.RequestPath, l.RequestProtocol]));
+    assert.equal(byPath.get('/logged-h2'), 'HTTP/2.0');
+    assert.equal(byPath.get('/logged-h1'), 'HTTP/1.1');
+    const api = `http://127.0.0.1:${proxy.app.entryPoints.get('traefik')?.port}`;
+    const recent = await waitFor(
+      async () => {
+        const { json } = await sendJson<{ recent: Array<{ path: string; protocol: string }> }>(`${api}/api/stats`);
+        const found = json.recent.filter((r) => r.path.startsWith('/logged-'));
+        return found.length >= 2 ? found : undefined;
+      },
+      { what: 'recent requests' },
+    );
+    assert.deepEqual(
+      new Set(recent.map((r) => `${r.path} ${r.protocol}`)),
+      new Set(['/logged-h2 HTTP/2.0', '/logged-h1 HTTP/1.1']),
+    );
   });
 
   it('still serves HTTP/1.1 on the same entry point, and answers 505 to HTTP/2.0 in a request line', async () => {
