@@ -14,7 +14,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { after, before, describe, it } from 'node:test';
 import { createCa, type TestCa, type TestCertificate } from '../helpers/certificates.js';
 import { h2Request, h2Session } from '../helpers/h2.js';
-import { send } from '../helpers/http.js';
+import { send, waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
 /** Echoes what the HTTP/2 server received: version, method, path, headers, body, trailers. */
@@ -148,6 +148,8 @@ describe('HTTP/2 to servers', () => {
           untrusted: route('untrusted', 'untrusted'),
           insecure: route('insecure', 'insecure'),
           garbage: route('garbage', 'garbage'),
+          hcdown: route('hcdown', 'hcdown'),
+          hcup: route('hcup', 'hcup'),
         },
         services: {
           h2c: { loadBalancer: { servers: [{ url: `h2c://127.0.0.1:${h2cPort}` }] } },
@@ -174,6 +176,18 @@ describe('HTTP/2 to servers', () => {
             loadBalancer: { servers: [{ url: `https://127.0.0.1:${tlsH2Port}` }], serversTransport: 'insecure' },
           },
           garbage: { loadBalancer: { servers: [{ url: `h2c://127.0.0.1:${garbagePort}` }] } },
+          hcdown: {
+            loadBalancer: {
+              servers: [{ url: `h2c://127.0.0.1:${refusingPort}` }],
+              healthCheck: { path: '/health', interval: '100ms', timeout: '1s' },
+            },
+          },
+          hcup: {
+            loadBalancer: {
+              servers: [{ url: `h2c://127.0.0.1:${h2cPort}/` }],
+              healthCheck: { path: '/health', interval: '100ms', timeout: '1s' },
+            },
+          },
         },
         serversTransports: {
           trusted: { rootCAs: [ca.cert], serverName: 'backend.test' },
@@ -283,6 +297,14 @@ describe('HTTP/2 to servers', () => {
   it('answers 502 when an h2c server answers with bytes that are no HTTP/2, and keeps serving', async () => {
     assert.equal((await send(`${proxy.url}/garbage/x`)).status, 502);
     assert.equal((await send(`${proxy.url}/h2c/after`)).status, 200);
+  });
+
+  it('health-checks h2c:// servers over HTTP/2', async () => {
+    await waitFor(async () => ((await send(`${proxy.url}/hcdown/x`)).status === 503 ? true : undefined), {
+      what: 'the refusing server to be marked down',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await send(`${proxy.url}/hcup/x`)).status, 200);
   });
 
   it('serves an HTTP/2 client from an HTTP/2 server end to end', async () => {
