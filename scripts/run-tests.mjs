@@ -17,6 +17,8 @@ const SUITES = {
   fuzz: ['dist/test/hostile/reader-fuzz.test.js', 'dist/test/hostile/routing-fuzz.test.js'],
   docker: ['dist/test/e2e/docker'],
   browser: ['dist/test/e2e/browser'],
+  // Needs curl (with HTTP/2) and nghttp2-client (nghttp, h2load).
+  http2: ['dist/test/e2e/http2'],
 };
 
 function collect(dir, out) {
