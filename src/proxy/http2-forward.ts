@@ -313,7 +313,15 @@ function onUpstreamTrailers(this: WithExchange<ClientHttp2Stream>, trailers: Inc
     any = true;
   }
   // Towards an HTTP/1.1 client Node sends trailers only on a chunked body; over HTTP/2 always.
-  if (any) exchange.ctx.res.addTrailers(list);
+  if (!any) return;
+  try {
+    exchange.ctx.res.addTrailers(list);
+  } catch (thrown) {
+    // Node validates trailer fields as it validates headers: a server's odd trailer costs this
+    // answer its trailers (and its completeness), never the process.
+    caughtAtBoundary(thrown, 'http2 response trailers');
+    exchange.ctx.res.destroy();
+  }
 }
 
 function onUpstreamEnd(this: WithExchange<ClientHttp2Stream>): void {
@@ -351,7 +359,12 @@ function onWantTrailers(this: WithExchange<ClientHttp2Stream>): void {
     }
   }
   // An empty trailer section still ends the stream (a HEADERS frame with END_STREAM).
-  this.sendTrailers(out);
+  try {
+    this.sendTrailers(out);
+  } catch (thrown) {
+    caughtAtBoundary(thrown, 'http2 request trailers');
+    this.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
 }
 
 function onUpstreamDrain(this: WithExchange<ClientHttp2Stream>): void {
