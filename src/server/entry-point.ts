@@ -126,6 +126,7 @@ export class EntryPoint {
         maxHeaderBytes: options.maxHeaderBytes,
         maxHeaderCount: options.maxHeaderCount,
         idleTimeout: options.idleTimeout,
+        readTimeout: options.readTimeout,
       },
       {
         request: (req, res) => this.guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse, null),

@@ -73,6 +73,7 @@ describe('HTTP/2 abuse bounds (h2c entry point)', () => {
         // A connection nghttp2 answered with GOAWAY for a broken frame is no longer read, and Node
         // says nothing of it: the idle timeout closes it (short here so the leak check can pass).
         '--entryPoints.web.transport.respondingTimeouts.idleTimeout=1s',
+        '--entryPoints.web.transport.respondingTimeouts.readTimeout=1s',
       ],
     );
   });
@@ -224,6 +225,24 @@ describe('HTTP/2 abuse bounds (h2c entry point)', () => {
       // Node stops reading such a connection but closes it only when it idles out (no event).
       conn.destroy();
     }
+    await assertProxyHealthy(proxy);
+  });
+
+  it('answers 408 to a request body that stops coming (readTimeout), on that stream only', {
+    timeout: 15_000,
+  }, async () => {
+    await freshIfCrashed(proxy);
+    const conn = await rawH2(proxy.port);
+    conn.write(opening());
+    // A POST whose body never comes, then a GET on the same connection.
+    conn.write(requestFrame(1, '/stalled', [['content-length', '100']], true));
+    conn.write(frame(FRAME.DATA, 0, 1, Buffer.from('only part of it')));
+    const frames = await conn.until((f) => statuses(f).has(1) || resets(f).has(1), 5_000);
+    assert.equal(statuses(frames).get(1), 408, `resets ${JSON.stringify([...resets(frames)])}`);
+    conn.write(requestFrame(3, '/after'));
+    const after = await conn.until((f) => statuses(f).has(3), 3_000);
+    assert.equal(statuses(after).get(3), 200);
+    conn.destroy();
     await assertProxyHealthy(proxy);
   });
 

@@ -53,6 +53,8 @@ export interface Http2Options {
   readonly maxHeaderCount: number;
   /** A connection with no stream activity for this long is closed with GOAWAY (idleTimeout). */
   readonly idleTimeout: number;
+  /** A request body silent for this long is answered 408 (respondingTimeouts.readTimeout; 0 = none). */
+  readonly readTimeout?: number;
   /** Streams a client may reset before their answer, per second and connection, before GOAWAY. */
   readonly resetBudget?: number;
 }
@@ -260,7 +262,7 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
     (req, res) => {
       // Handled on the next turn: a stream the client reset in the same read (the rapid-reset
       // shape) is closed by then and costs no routing and no upstream connection.
-      setImmediate(runRequest, handlers, req, res);
+      setImmediate(runRequest, handlers, req, res, options.readTimeout ?? 0);
     },
   );
   const sessions = new Set<Http2Session>();
@@ -283,14 +285,36 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
   return { server, serve, sessions };
 }
 
-function runRequest(handlers: Http2Handlers, req: Http2ServerRequest, res: Http2ServerResponse): void {
+function runRequest(
+  handlers: Http2Handlers,
+  req: Http2ServerRequest,
+  res: Http2ServerResponse,
+  readTimeout: number,
+): void {
   const stream = res.stream;
   if (stream.destroyed || stream.closed) return;
+  if (readTimeout > 0 && !stream.endAfterHeaders) {
+    // A body that stops coming holds a server connection: bounded like HTTP/1.1's (408).
+    stream.setTimeout(readTimeout, onSlowBody);
+    req.once('end', () => stream.setTimeout(0));
+  }
   try {
     handlers.request(req, res);
   } catch (thrown) {
     caughtAtBoundary(thrown, 'http2 request');
     stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+  }
+}
+
+/** The request body stalled for readTimeout: 408 when nothing was answered yet, else a reset. */
+function onSlowBody(this: ServerHttp2Stream): void {
+  if (this.destroyed || this.closed) return;
+  if (!this.headersSent) {
+    this.respond({ ':status': 408, 'content-length': '0' }, { endStream: true });
+    // The client may still be sending: the stream is ended from our side too.
+    this.close(constants.NGHTTP2_NO_ERROR);
+  } else {
+    this.close(constants.NGHTTP2_CANCEL);
   }
 }
 
