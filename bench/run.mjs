@@ -249,7 +249,10 @@ async function runTurn(system, round, opts, ctxBase) {
       h2[target.name] = {
         rps: run.rps,
         requests: run.requests,
-        errors: (run.failed ?? 0) + (run.errored ?? 0) + ((run.requests ?? 0) - (run.status2xx ?? 0)),
+        // Failed or errored requests and answers other than 2xx. With -D, h2load also counts as
+        // failed the requests still in flight when the window closes (up to -c × -m = 500): a
+        // slower proxy shows some there with none failing (a -n run of the same load has none).
+        errors: (run.failed ?? 0) + (run.errored ?? 0) + run.non2xx,
         // The CPU window includes the warm-up: per request over everything h2load sent.
         cpuUsPerReq: run.requests ? (cpu * 1e6) / (run.requests * (1 + WARMUP_SECONDS / opts.duration)) : null,
       };

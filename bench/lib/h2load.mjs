@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 
 /** Parse h2load's text report: req/s, requests done, succeeded, failed, 2xx. */
 export function parseH2load(text) {
-  const out = { rps: null, requests: null, succeeded: null, failed: null, errored: null, status2xx: null };
+  const out = { rps: null, requests: null, succeeded: null, failed: null, errored: null, status2xx: null, non2xx: 0 };
   let m = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(text);
   if (m) out.rps = Number(m[1]);
   m = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(text);
@@ -14,8 +14,11 @@ export function parseH2load(text) {
     out.failed = Number(m[5]);
     out.errored = Number(m[6]);
   }
-  m = /status codes: (\d+) 2xx/.exec(text);
-  if (m) out.status2xx = Number(m[1]);
+  m = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(text);
+  if (m) {
+    out.status2xx = Number(m[1]);
+    out.non2xx = Number(m[2]) + Number(m[3]) + Number(m[4]);
+  }
   return out;
 }
 
