@@ -58,7 +58,8 @@ export class UpstreamSession {
   /** A stream opened on this session closed. */
   streamClosed(): void {
     this.active--;
-    if (this.active === 0 && this.gone) this.session?.close();
+    // A session of a retired transport (the configuration no longer uses it) closes once idle.
+    if (this.active === 0 && (this.gone || this.origin.retired)) this.close(false);
   }
 
   /** Closes it (GOAWAY); streams in flight finish unless `now`. */
