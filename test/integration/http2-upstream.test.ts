@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import {
   constants,
   createSecureServer,
@@ -219,6 +220,16 @@ describe('HTTP/2 to servers', () => {
     assert.equal(echoed.headers['x-forwarded-for'], '127.0.0.1');
     assert.equal(echoed.headers[':authority'], `127.0.0.1:${proxy.port}`);
     assert.equal(echoed.headers.connection, undefined);
+    // The server's trailers reach an HTTP/1.1 client at the end of the chunked answer.
+    const trailers = await new Promise<Record<string, string | undefined>>((resolve, reject) => {
+      const req = httpRequest(`${proxy.url}/h2c/trailers`, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.trailers));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.match(trailers['x-checksum'] ?? '', /^\d+$/);
   });
 
   it('carries request and response trailers between an HTTP/2 client and an h2c server', async () => {
