@@ -148,3 +148,26 @@ describe('HTTP/2 from clients (h2c with prior knowledge)', () => {
     assert.equal(raw.finals[0]?.status, 505);
   });
 });
+
+describe('an entry point with http2.h2c=false', () => {
+  it("serves HTTP/1.1 only: the HTTP/2 preface gets the HTTP/1.1 parser's 400", async () => {
+    const backend = await startBackend('app');
+    const proxy = await startProxy(
+      {
+        http: {
+          routers: { app: { rule: 'PathPrefix(`/`)', service: 'app' } },
+          services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } },
+        },
+      },
+      ['--entryPoints.web.http2.h2c=false'],
+    );
+    try {
+      const raw = await rawExchange(proxy.port, 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', { stopAfter: 1 });
+      assert.equal(raw.finals[0]?.status, 400);
+      assert.equal((await send(`${proxy.url}/still-http1`)).status, 200);
+    } finally {
+      await proxy.stop();
+      await backend.close();
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * reads just enough of a new connection to tell (its first byte, or the 24 bytes of the preface),
  * puts the bytes back and hands the connection to the HTTP/2 or the HTTP/1.1 server. Traefik
  * serves h2c on every plaintext entry point, and so does Switchyard unless `http2.h2c` is false
- * (then this stage is left out, and `PRI * HTTP/2.0` gets HTTP/1.1's 505).
+ * (then this stage is left out, and the preface gets the HTTP/1.1 parser's 400).
  */
 import type { Socket } from 'node:net';
 import type { ConnectionHandler } from './listener.js';
