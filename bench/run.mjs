@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkCorrectness, waitReady } from './lib/check.mjs';
+import { runH2load } from './lib/h2load.mjs';
 import {
   CLK_TCK,
   cpuSecondsBetween,
@@ -19,7 +20,7 @@ import {
   stopProcess,
   tail,
 } from './lib/procs.mjs';
-import { summarise, table } from './lib/report.mjs';
+import { median, summarise, table } from './lib/report.mjs';
 import { repoRoot, SYSTEMS } from './lib/systems.mjs';
 import { runTlsBench } from './lib/tls-bench.mjs';
 import { errorCount, runWrk } from './lib/wrk.mjs';
@@ -38,6 +39,7 @@ function parseOptions() {
       quick: { type: 'boolean', default: false },
       tls: { type: 'string' },
       'keep-temp': { type: 'boolean', default: false },
+      'skip-h2': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,7 +52,8 @@ function parseOptions() {
   --quick             1 round, 3 s runs (development)
   --tls yes|no|only   the HTTPS rows (Switchyard and nginx over TLS: keep-alive req/s, new
                       TLS 1.3 handshakes/s); default yes (needs nginx and openssl)
-  --keep-temp         keep the generated configs and logs`);
+  --keep-temp         keep the generated configs and logs
+  --skip-h2           no HTTP/2 row (h2load -c50 -m10 on the systems that serve HTTP/2)`);
     process.exit(0);
   }
   const int = (v, name) => {
@@ -84,6 +87,7 @@ function parseOptions() {
     keepTemp: values['keep-temp'],
     tls: values.tls ?? 'yes',
     handshakeSeconds: Math.max(3, Math.round(duration / 2)),
+    h2: !values['skip-h2'],
   };
 }
 
@@ -101,17 +105,27 @@ function findBinary(name) {
   return null;
 }
 
-/** wrk is required; nginx and haproxy only for their systems. Installs them with apt when root. */
+/**
+ * wrk is required; nginx and haproxy only for their systems; h2load (nghttp2-client) for the
+ * HTTP/2 row, which is left out without it. Installs them with apt when root.
+ */
 function ensureTools(systems) {
-  const wanted = { wrk: 'wrk', nginx: 'nginx', haproxy: 'haproxy' };
+  const wanted = { wrk: 'wrk', nginx: 'nginx', haproxy: 'haproxy', h2load: 'h2load' };
   let bin = Object.fromEntries(Object.entries(wanted).map(([k, n]) => [k, findBinary(n)]));
-  const missing = Object.keys(bin).filter((k) => !bin[k] && (k === 'wrk' || systems.some((s) => s.needs === k)));
+  const missing = Object.keys(bin).filter(
+    (k) => !bin[k] && (k === 'wrk' || k === 'h2load' || systems.some((s) => s.needs === k)),
+  );
   if (missing.length) {
     if (process.getuid?.() === 0 && findBinary('apt-get')) {
-      console.error(`# installing missing tools (${missing.join(', ')}): apt-get install -y wrk nginx-light haproxy`);
+      console.error(
+        `# installing missing tools (${missing.join(', ')}): apt-get install -y wrk nginx-light haproxy nghttp2-client`,
+      );
       const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
       spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-      spawnSync('apt-get', ['install', '-y', 'wrk', 'nginx-light', 'haproxy'], { stdio: 'inherit', env });
+      spawnSync('apt-get', ['install', '-y', 'wrk', 'nginx-light', 'haproxy', 'nghttp2-client'], {
+        stdio: 'inherit',
+        env,
+      });
       bin = Object.fromEntries(Object.entries(wanted).map(([k, n]) => [k, findBinary(n)]));
     } else {
       console.error(`# missing: ${missing.join(', ')} (run as root to let the harness apt-get install them)`);
@@ -134,6 +148,7 @@ function toolVersions(bin) {
     wrk: run(bin.wrk, ['-v']),
     nginx: bin.nginx ? run(bin.nginx, ['-v']) : null,
     haproxy: bin.haproxy ? run(bin.haproxy, ['-v']) : null,
+    h2load: bin.h2load ? run(bin.h2load, ['--version']) : null,
     switchyard: JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version,
   };
 }
@@ -182,6 +197,7 @@ async function runTurn(system, round, opts, ctxBase) {
   try {
     let base;
     let ids;
+    let h2Targets = [];
     if (!system.launch) {
       base = ctxBase.backends[0].url;
       ids = [ctxBase.backends[0].id];
@@ -189,12 +205,15 @@ async function runTurn(system, round, opts, ctxBase) {
       if (system.needs && !ctxBase.bin[system.needs]) {
         return { ...result, status: 'not installed', reason: `${system.needs} binary not found` };
       }
-      const { cmd, args, cwd } = system.launch({
+      const launched = system.launch({
         port,
+        h2Port: await freePort(),
         dir,
         backends: ctxBase.backends.map((b) => b.url),
         bin: ctxBase.bin,
       });
+      const { cmd, args, cwd } = launched;
+      h2Targets = opts.h2 && ctxBase.bin.h2load ? (launched.h2 ?? []) : [];
       result.command = [cmd, ...args].join(' ');
       handle = startProcess(system.name, cmd, args, { logFile, cwd });
       base = `http://127.0.0.1:${port}`;
@@ -220,6 +239,30 @@ async function runTurn(system, round, opts, ctxBase) {
     const api = await runWrk(`${base}/api`, { ...wrkOpts, seconds: opts.duration, latency: true });
     const after = handle ? cpuTicks(handle.pid) : null;
     const big = await runWrk(`${base}/big`, { ...wrkOpts, seconds: opts.bigDuration });
+    // HTTP/2: h2load -c50 -m10 on /api, CPU per request measured the same way.
+    const h2 = {};
+    for (const target of h2Targets) {
+      const h2Before = cpuTicks(handle.pid);
+      const run = await runH2load(`${target.url}/api`, {
+        clients: 50,
+        streams: 10,
+        seconds: opts.duration,
+        warmup: WARMUP_SECONDS,
+        track,
+      });
+      const h2After = cpuTicks(handle.pid);
+      const cpu = cpuSecondsBetween(h2Before, h2After);
+      h2[target.name] = {
+        rps: run.rps,
+        requests: run.requests,
+        // Failed or errored requests and answers other than 2xx. With -D, h2load also counts as
+        // failed the requests still in flight when the window closes (up to -c × -m = 500): a
+        // slower proxy shows some there with none failing (a -n run of the same load has none).
+        errors: (run.failed ?? 0) + (run.errored ?? 0) + run.non2xx,
+        // The CPU window includes the warm-up: per request over everything h2load sent.
+        cpuUsPerReq: run.requests ? (cpu * 1e6) / (run.requests * (1 + WARMUP_SECONDS / opts.duration)) : null,
+      };
+    }
     if (handle?.exited) {
       return {
         ...result,
@@ -244,6 +287,7 @@ async function runTurn(system, round, opts, ctxBase) {
       bigRps: big.rps,
       bigErrors: errorCount(big),
       wrkApi: api.raw,
+      h2,
     });
     return result;
   } catch (err) {
@@ -261,6 +305,35 @@ function logHint(logFile) {
     .filter(Boolean);
   const hit = lines.find((l) => /\b(error|alert|emerg|fatal|cannot)\b/i.test(l) && !/^at\s/.test(l)) ?? lines.at(-1);
   return hit ? hit.slice(0, 200) : '';
+}
+
+/** The HTTP/2 rows: one per system and target (h2c, h2 over TLS), ratios against nginx's same target. */
+function http2Table(systems, turns) {
+  const rows = [];
+  for (const system of systems) {
+    const ok = turns.filter((t) => t.system === system.name && t.status === 'ok' && t.h2);
+    const names = new Set(ok.flatMap((t) => Object.keys(t.h2)));
+    for (const name of names) {
+      const runs = ok.map((t) => t.h2[name]).filter(Boolean);
+      rows.push({
+        system: system.name,
+        target: name,
+        rps: median(runs.map((r) => r.rps)),
+        cpu: median(runs.map((r) => r.cpuUsPerReq)),
+        errors: runs.reduce((n, r) => n + r.errors, 0),
+      });
+    }
+  }
+  if (rows.length === 0) return '';
+  const ref = (target) => rows.find((r) => r.system === 'nginx' && r.target === target)?.rps ?? null;
+  const lines = ['| system | protocol | req/s | × nginx | CPU µs/req | errors |', '|---|---|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const base = ref(r.target);
+    lines.push(
+      `| ${r.system} | ${r.target} | ${Math.round(r.rps ?? 0).toLocaleString('en-US')} | ${base ? (r.rps / base).toFixed(2) : '—'} | ${r.cpu === null ? '—' : r.cpu.toFixed(1)} | ${r.errors} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 function describe(r) {
@@ -336,6 +409,7 @@ async function main() {
     ),
   );
   const { table: md, notes } = table(rows);
+  const h2Table = opts.h2 ? http2Table(opts.systems, turns) : '';
   const date = new Date().toISOString();
   console.log(
     `\nSwitchyard benchmark — ${date}; median of ${opts.rounds} round(s); wrk -t1 -c${opts.connections} -d${opts.duration}s; ${machine.cpus} CPU(s)\n`,
@@ -348,6 +422,7 @@ async function main() {
     );
     console.log(tls.table);
   }
+  if (h2Table) console.log(`\nHTTP/2 — h2load -c50 -m10 -D${opts.duration} on /api (median of rounds)\n\n${h2Table}`);
 
   const outDir = path.join(repoRoot, 'bench/results');
   fs.mkdirSync(outDir, { recursive: true });
@@ -364,6 +439,7 @@ async function main() {
         turns,
         table: md,
         tls,
+        http2Table: h2Table,
       },
       null,
       2,

@@ -24,6 +24,8 @@ const SUITES = {
   kv: ['dist/test/e2e/kv'],
   swarm: ['dist/test/e2e/swarm'],
   tls: ['dist/test/e2e/tls'],
+  // Needs curl (with HTTP/2) and nghttp2-client (nghttp, h2load).
+  http2: ['dist/test/e2e/http2'],
 };
 
 function collect(dir, out) {

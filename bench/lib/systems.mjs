@@ -79,7 +79,9 @@ log:
     args.unshift(...extraNodeFlags);
     args.push('--configFile', staticFile);
     if (workers) args.push(`--workers=${workers}`);
-    return { cmd, args, cwd: repoRoot };
+    // HTTP/2 targets for the h2load row: h2c with prior knowledge on the same plaintext port.
+    // An HTTP/2-over-TLS target is one more entry here ({ name: 'h2', url: 'https://…' }).
+    return { cmd, args, cwd: repoRoot, h2: [{ name: 'h2c', url: `http://127.0.0.1:${ctx.port}` }] };
   };
 }
 
@@ -118,6 +120,8 @@ ${ctx.backends.map((u) => `    server ${hostPort(u)};`).join('\n')}
   }
   server {
     listen 127.0.0.1:${ctx.port};
+    # nginx 1.22 serves h2c (prior knowledge only) on a listen socket of its own.
+    listen 127.0.0.1:${ctx.h2Port} http2;
     location / {
       proxy_pass http://bench;
       proxy_http_version 1.1;
@@ -128,7 +132,11 @@ ${ctx.backends.map((u) => `    server ${hostPort(u)};`).join('\n')}
 }
 `,
   );
-  return { cmd: ctx.bin.nginx, args: ['-p', ctx.dir, '-c', conf, '-e', t('nginx-error.log')] };
+  return {
+    cmd: ctx.bin.nginx,
+    args: ['-p', ctx.dir, '-c', conf, '-e', t('nginx-error.log')],
+    h2: [{ name: 'h2c', url: `http://127.0.0.1:${ctx.h2Port}` }],
+  };
 }
 
 function haproxy(ctx) {

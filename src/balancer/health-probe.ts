@@ -3,6 +3,7 @@
  * the status is the configured one (or any 2xx/3xx, as in Traefik) within the timeout.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { type ClientHttp2Session, connect as h2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { HealthCheckConfig } from '../config/dynamic-schema.js';
 
@@ -86,8 +87,10 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
       clearTimeout(timer);
       resolve(result);
     };
+    let session: ClientHttp2Session | undefined;
     const timer = setTimeout(() => {
       current?.destroy();
+      session?.destroy();
       finish({ healthy: false, reason: `timeout after ${spec.timeout} ms` });
     }, spec.timeout);
     let current: ReturnType<typeof httpRequest> | undefined;
@@ -95,6 +98,33 @@ export function probe(spec: ProbeSpec): Promise<ProbeResult> {
       const url = new URL(href);
       const headers: Record<string, string> = { ...spec.headers };
       if (spec.hostname !== undefined) headers.host = spec.hostname;
+      if (url.protocol === 'h2c:') {
+        // An h2c:// server speaks HTTP/2 only: probed over HTTP/2 with prior knowledge.
+        session = h2Connect(`http://${url.host}`);
+        session.on('error', (error: NodeJS.ErrnoException) => {
+          finish({ healthy: false, reason: error.code ?? error.message });
+        });
+        const { host, ...rest } = headers;
+        const stream = session.request({
+          ':method': spec.method,
+          ':path': `${url.pathname}${url.search}`,
+          ...(host !== undefined ? { ':authority': host } : {}),
+          ...rest,
+        });
+        stream.on('response', (h) => {
+          const status = Number(h[':status']);
+          const healthy = spec.status !== 0 ? status === spec.status : status >= 200 && status < 400;
+          finish({ healthy, reason: healthy ? '' : `status ${status}` });
+          session?.close();
+        });
+        stream.on('error', (error: NodeJS.ErrnoException) => {
+          finish({ healthy: false, reason: error.code ?? error.message });
+          session?.destroy();
+        });
+        stream.resume();
+        stream.end();
+        return;
+      }
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       current = send(url, {
         method: spec.method,

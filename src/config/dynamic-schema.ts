@@ -154,6 +154,14 @@ export const serversTransportSchema = z.looseObject({
     .optional(),
   maxIdleConnsPerHost: integerValue().optional(),
   insecureSkipVerify: boolValue.optional(),
+  /** Name checked in servers' certificates and sent as SNI. */
+  serverName: z.string().optional(),
+  /** CA certificates trusted for servers: file paths or inline PEM. */
+  rootCAs: stringList.optional(),
+  /** Client certificates for mTLS to servers (file paths or inline PEM); the first is presented. */
+  certificates: z.array(z.looseObject({ certFile: z.string(), keyFile: z.string() })).optional(),
+  /** Never offer HTTP/2 to `https://` servers. */
+  disableHTTP2: boolValue.optional(),
 });
 
 export const httpSchema = z.looseObject({

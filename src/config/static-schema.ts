@@ -85,6 +85,16 @@ export const entryPointSchema = z.object({
         .optional(),
     })
     .prefault({}),
+  http2: z
+    .object({
+      /** Streams a client may have open at once on one connection (Traefik's default, Go's). */
+      maxConcurrentStreams: countValue.default(250),
+      maxDecoderHeaderTableSize: countValue.default(4096),
+      maxEncoderHeaderTableSize: countValue.default(4096),
+      /** Switchyard's own: serve h2c (prior knowledge) on a plaintext entry point, as Traefik does. */
+      h2c: boolValue.default(true),
+    })
+    .prefault({}),
   forwardedHeaders: z
     .object({
       trustedIPs: stringList.default([]),
@@ -258,6 +268,8 @@ export const serversTransportStaticSchema = z
   .object({
     maxIdleConnsPerHost: countValue.default(200),
     insecureSkipVerify: boolValue.default(false),
+    /** CA certificates trusted for servers: file paths or inline PEM. */
+    rootCAs: stringList.default([]),
     forwardingTimeouts: z
       .object({
         dialTimeout: durationMs.default(30_000),

@@ -11,7 +11,6 @@ describe('static keys Switchyard does not implement', () => {
     const keys = [
       'entryPoints.web.proxyProtocol.trustedIPs=10.0.0.1',
       'entryPoints.web.transport.lifeCycle.graceTimeOut=5s',
-      'entryPoints.web.http2.maxConcurrentStreams=100',
       'certificatesResolvers.le.acme.email=a@b.test',
       'providers.consul.endpoints=127.0.0.1:8500',
       'providers.zooKeeper.endpoints=127.0.0.1:2181',
@@ -21,7 +20,6 @@ describe('static keys Switchyard does not implement', () => {
     const named = [
       'entryPoints.web.proxyProtocol',
       'entryPoints.web.transport.lifeCycle',
-      'entryPoints.web.http2',
       'certificatesResolvers',
       'providers.consul',
       'providers.zooKeeper',
@@ -37,6 +35,21 @@ describe('static keys Switchyard does not implement', () => {
         `no remark keyed ${key}`,
       );
     }
+  });
+
+  it('loads the http2 keys, and names maxEncoderHeaderTableSize when it is not the default', async () => {
+    const { config, warnings } = await load([
+      '--entryPoints.web.address=:8000',
+      '--entryPoints.web.http2.maxConcurrentStreams=100',
+      '--entryPoints.web.http2.maxEncoderHeaderTableSize=8192',
+    ]);
+    assert.equal(config.entryPoints.web?.http2.maxConcurrentStreams, 100);
+    assert.equal(config.entryPoints.web?.http2.h2c, true);
+    assert.ok(!warnings.some((w) => w.startsWith('entryPoints.web.http2.maxConcurrentStreams')), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => w.startsWith('entryPoints.web.http2.maxEncoderHeaderTableSize: ')),
+      warnings.join('\n'),
+    );
   });
 
   it('api.basePath other than / and api.debug are reported, never silently unused', async () => {

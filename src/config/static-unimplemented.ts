@@ -44,5 +44,13 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
       message: `only the first endpoint (${redis.endpoints[0]}) is used; Redis Cluster is not implemented yet`,
     });
   }
+  for (const [name, entry] of Object.entries(config.entryPoints)) {
+    if (entry.http2.maxEncoderHeaderTableSize !== 4096) {
+      out.push({
+        path: ['entryPoints', name, 'http2', 'maxEncoderHeaderTableSize'],
+        message: "Node's HTTP/2 encoder keeps the table size the client's SETTINGS ask for (4096 by default), ignored",
+      });
+    }
+  }
   return out;
 }

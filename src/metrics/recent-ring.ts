@@ -18,6 +18,8 @@ export class RecentRing {
   private readonly servers: string[];
   /** The TLS version of the request's connection (`TLSv1.3`), '' for plaintext. */
   private readonly tlsVersions: string[];
+  /** The request's HTTP version as Node gives it (`1.1`, `2.0`): a string the request has. */
+  private readonly versions: string[];
   /** Sequence number of the next entry, and of the first one not drained yet. */
   private next = 0;
   private drained = 0;
@@ -33,6 +35,7 @@ export class RecentRing {
     this.services = new Array<string>(capacity).fill('');
     this.servers = new Array<string>(capacity).fill('');
     this.tlsVersions = new Array<string>(capacity).fill('');
+    this.versions = new Array<string>(capacity).fill('');
   }
 
   /** Records one request; `target` is the raw request target (the query is cut when drained). */
@@ -47,6 +50,7 @@ export class RecentRing {
     status: number,
     durationMs: number,
     tlsVersion = '',
+    version = '1.1',
   ): void {
     const i = this.next % this.capacity;
     this.next++;
@@ -60,6 +64,7 @@ export class RecentRing {
     this.services[i] = service;
     this.servers[i] = server;
     this.tlsVersions[i] = tlsVersion;
+    this.versions[i] = version;
   }
 
   /** Entries recorded since the previous drain, oldest first (older ones overwritten are lost). */
@@ -82,6 +87,7 @@ export class RecentRing {
         status: this.statuses[i] as number,
         durationMs: Math.round((this.durations[i] as number) * 1000) / 1000,
         ...(tls === '' ? {} : { tls }),
+        protocol: `HTTP/${this.versions[i] as string}`,
       });
     }
     this.drained = this.next;

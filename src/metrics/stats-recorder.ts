@@ -145,6 +145,7 @@ export class StatsRecorder {
       status,
       durationMs,
       ctx.scheme === 'https' ? (connectionFacts(ctx.req.socket).tlsVersion ?? '') : '',
+      ctx.req.httpVersion,
     );
   }
 

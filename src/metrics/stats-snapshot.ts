@@ -51,6 +51,8 @@ export interface RecentRequest {
   durationMs: number;
   /** The TLS version (`TLSv1.3`) of a request that came over TLS; absent for plaintext. */
   tls?: string;
+  /** `HTTP/1.1` or `HTTP/2.0` (what the client spoke). */
+  protocol: string;
 }
 
 /** Everything the data plane counted, cumulative since it started. */

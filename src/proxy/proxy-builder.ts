@@ -8,6 +8,7 @@
  */
 import type { RequestContext } from '../core/request-context.js';
 import { type ForwardSettings, forward } from './forward.js';
+import { forwardHttp2 } from './http2-forward.js';
 import { forwardUpgrade } from './upgrade.js';
 import type { UpstreamTarget } from './upstream-target.js';
 
@@ -16,9 +17,14 @@ export type ServerProxy = (ctx: RequestContext, target: UpstreamTarget) => void;
 
 /** The proxy for a service's forwarding settings (built once, when the table is built). */
 export function buildProxy(settings: ForwardSettings): ServerProxy {
-  // One transport protocol today: HTTP/1.1, where an upgrade is a request of its own kind.
+  // HTTP/2 for `h2c://` servers, and for `https://` ones unless `disableHTTP2` (ALPN decides,
+  // once per server: one that picks HTTP/1.1 falls back to `forward`). An upgrade (WebSocket) is
+  // always an HTTP/1.1 request of its own kind.
+  const h2OverTls = !settings.transport.options.disableHTTP2;
   return (ctx, target) => {
     if (ctx.upgradeHead != null) forwardUpgrade(ctx, target, settings);
+    else if (target.protocol === 'http:') forward(ctx, target, settings);
+    else if (target.protocol === 'h2c:' || h2OverTls) forwardHttp2(ctx, target, settings, forward);
     else forward(ctx, target, settings);
   };
 }

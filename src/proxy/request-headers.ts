@@ -128,3 +128,64 @@ export const FORWARDED_HEADERS: readonly string[] = [
   'x-real-ip',
   'forwarded',
 ];
+
+/**
+ * The request headers sent to an HTTP/2 server, as the object Node's `http2` client takes: the
+ * same rules as `buildRequestHead` (hop-by-hop and `Connection`-named headers dropped, `TE` only
+ * as `trailers`, the X-Forwarded-* family) with the request line as pseudo-headers, `host`
+ * becoming `:authority`, and no body framing (HTTP/2 frames the body itself; a known length is
+ * kept as `content-length`).
+ */
+export function buildHttp2RequestHeaders(
+  method: string,
+  path: string,
+  incoming: IncomingHttpHeaders,
+  remoteAddress: string,
+  scheme: 'http' | 'https',
+  upstreamScheme: 'http' | 'https',
+  localPort: number,
+  upstreamHost: string | null,
+  bodyLength: number,
+): Record<string, string | string[]> {
+  if (INVALID_PATH.test(path)) throw new TypeError('request path contains unescaped characters');
+  const connection = incoming.connection;
+  const named = connection === undefined ? null : connectionTokens(connection);
+  const host = incoming.host ?? '';
+  const out: Record<string, string | string[]> = {
+    ':method': method,
+    ':path': path,
+    ':scheme': upstreamScheme,
+    ':authority': upstreamHost ?? host,
+  };
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || name.charCodeAt(0) === 58 /* ':' */) continue;
+    switch (name) {
+      case 'host':
+      case 'x-forwarded-for':
+      case 'x-forwarded-server':
+      case 'http2-settings':
+        continue;
+      case 'content-length':
+        if (bodyLength !== -1) continue;
+        break;
+      case 'te':
+        if (value === 'trailers') out.te = 'trailers';
+        continue;
+      default:
+        if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
+    }
+    out[name] = value;
+  }
+  const prior = incoming['x-forwarded-for'];
+  out['x-forwarded-for'] = prior
+    ? `${Array.isArray(prior) ? prior.join(', ') : prior}, ${remoteAddress}`
+    : remoteAddress;
+  if (incoming['x-forwarded-proto'] === undefined) out['x-forwarded-proto'] = scheme;
+  if (incoming['x-forwarded-host'] === undefined) out['x-forwarded-host'] = host;
+  if (incoming['x-forwarded-port'] === undefined) out['x-forwarded-port'] = portOf(host, scheme, localPort);
+  out['x-forwarded-server'] = SERVER_NAME;
+  if (incoming['x-real-ip'] === undefined) out['x-real-ip'] = remoteAddress;
+  if (bodyLength >= 0) out['content-length'] = String(bodyLength);
+  return out;
+}

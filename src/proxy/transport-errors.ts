@@ -13,6 +13,8 @@ const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
   'SY_DIAL_TIMEOUT',
   // A dial to a leaving server that the drain gave up on (UpstreamPool.abortDials).
   'SY_DIAL_ABORTED',
+  // An HTTP/2 server refused the stream (REFUSED_STREAM, or GOAWAY below its id): not processed.
+  'SY_STREAM_REFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
@@ -20,7 +22,12 @@ const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** The connection was cut before any answer: the server may or may not have seen the request. */
-const CUT_BEFORE_ANSWER_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const CUT_BEFORE_ANSWER_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'SY_STREAM_RESET',
+]);
 
 /** The server was connected but too slow: answered 504 rather than 502. */
 const TIMEOUT_CODES: ReadonlySet<string> = new Set(['SY_RESPONSE_HEADER_TIMEOUT', 'SY_UPSTREAM_READ_TIMEOUT']);

@@ -3,7 +3,9 @@
  * distinct set of options, kept across reloads so warm connections are not thrown away when
  * the configuration changes.
  */
+import { Http2Origins } from './http2-sessions.js';
 import { type PoolOptions, UpstreamPool } from './upstream-pool.js';
+import type { ClientCertificate } from './upstream-tls.js';
 
 /** Resolved transport options, in milliseconds. */
 export interface TransportOptions {
@@ -18,6 +20,14 @@ export interface TransportOptions {
   /** Idle connections kept per server (Traefik default 200). */
   maxIdleConnsPerHost: number;
   insecureSkipVerify: boolean;
+  /** CA certificates (PEM) that sign servers' certificates instead of the system's (`rootCAs`). */
+  rootCAs: readonly string[];
+  /** Name checked in the server's certificate and sent as SNI ('' = the URL's host). */
+  serverName: string;
+  /** Client certificate for mTLS to servers (`certificates`, the first one), or null. */
+  certificate: ClientCertificate | null;
+  /** Never offer HTTP/2 to `https://` servers (`disableHTTP2`). */
+  disableHTTP2: boolean;
 }
 
 /** Traefik's defaults for a transport. */
@@ -28,6 +38,10 @@ export const DEFAULT_TRANSPORT: Readonly<TransportOptions> = Object.freeze({
   readTimeout: 60_000,
   maxIdleConnsPerHost: 200,
   insecureSkipVerify: false,
+  rootCAs: [],
+  serverName: '',
+  certificate: null,
+  disableHTTP2: false,
 });
 
 /** Keep-alive connection pools, one per upstream endpoint, plus the per-request timeouts. */
@@ -35,15 +49,25 @@ export class Transport {
   private readonly pools = new Map<string, UpstreamPool>();
   private readonly poolOptions: PoolOptions;
   private retired = false;
+  /** HTTP/2 sessions to servers (h2c://, and https:// servers whose ALPN chose h2). */
+  readonly http2: Http2Origins;
 
   constructor(readonly options: Readonly<TransportOptions>) {
+    const tls = {
+      insecureSkipVerify: options.insecureSkipVerify,
+      rootCAs: options.rootCAs,
+      serverName: options.serverName,
+      certificate: options.certificate,
+    };
     this.poolOptions = {
       dialTimeout: options.dialTimeout,
       idleTimeout: options.idleConnTimeout,
       readTimeout: options.readTimeout,
       maxIdle: Math.max(1, options.maxIdleConnsPerHost),
       rejectUnauthorized: !options.insecureSkipVerify,
+      tls,
     };
+    this.http2 = new Http2Origins({ dialTimeout: options.dialTimeout, idleTimeout: options.idleConnTimeout, tls });
   }
 
   /** The pool for a server, created on first use. */
@@ -65,6 +89,7 @@ export class Transport {
       pool.retired = true;
       pool.close(false);
     }
+    this.http2.close(false);
   }
 
   /** Closes pooled connections to `hostname:port` (idle ones, in-use ones too when `all`). */
@@ -73,7 +98,7 @@ export class Transport {
     for (const pool of this.pools.values()) {
       if (pool.hostname === hostname && pool.port === port) closed += pool.close(all);
     }
-    return closed;
+    return closed + this.http2.closeTo(hostname, port, all);
   }
 
   /** Fails dials to `hostname:port` pending for `minAgeMs` or more (UpstreamPool.abortDials). */
@@ -93,6 +118,7 @@ export class Transport {
       pool.close(true);
     }
     this.pools.clear();
+    this.http2.close(true);
   }
 }
 

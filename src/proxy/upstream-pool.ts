@@ -12,6 +12,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import { READ_BUFFER, type ReadLease } from './read-lease.js';
 import { ResponseReader, type ResponseSink } from './response-reader.js';
+import type { UpstreamTlsOptions } from './upstream-tls.js';
 
 /** What a connection reports to the request using it. */
 export interface ConnectionUser extends ResponseSink {
@@ -36,6 +37,8 @@ export interface PoolOptions {
   readonly readTimeout: number;
   readonly maxIdle: number;
   readonly rejectUnauthorized: boolean;
+  /** TLS to `https://` servers (CAs, SNI, client certificate). */
+  readonly tls?: UpstreamTlsOptions;
 }
 
 const CONNECTION = Symbol('switchyard.upstreamConnection');
@@ -261,11 +264,18 @@ export class UpstreamPool {
     const options = this.options;
     let socket: PooledSocket;
     if (this.https) {
+      const tls = options.tls;
+      const serverName = tls !== undefined && tls.serverName !== '' ? tls.serverName : null;
       socket = tlsConnect({
         host: this.hostname,
         port: this.port,
-        servername: isIP(this.hostname) === 0 ? this.hostname : undefined,
+        servername: serverName ?? (isIP(this.hostname) === 0 ? this.hostname : undefined),
         rejectUnauthorized: options.rejectUnauthorized,
+        ca: tls !== undefined && tls.rootCAs.length > 0 ? [...tls.rootCAs] : undefined,
+        cert: tls?.certificate?.cert,
+        key: tls?.certificate?.key,
+        // Offered explicitly, so a server that also speaks h2 answers in HTTP/1.1 here.
+        ALPNProtocols: ['http/1.1'],
       });
     } else {
       socket = netConnect({

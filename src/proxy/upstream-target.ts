@@ -9,7 +9,8 @@ import type { UpstreamPool } from './upstream-pool.js';
 
 /** A parsed upstream server with its live state. */
 export class UpstreamTarget {
-  readonly protocol: 'http:' | 'https:';
+  /** `h2c:` is HTTP/2 with prior knowledge over plaintext (Traefik's `h2c://` server URLs). */
+  readonly protocol: 'http:' | 'https:' | 'h2c:';
   readonly hostname: string;
   readonly port: number;
   /** `host:port` as sent in the Host header when passHostHeader is false. */
@@ -30,8 +31,11 @@ export class UpstreamTarget {
     } catch {
       throw new ConfigError(`invalid server URL ${JSON.stringify(url)}`, location);
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(`unsupported scheme in server URL ${JSON.stringify(url)} (use http or https)`, location);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:' && parsed.protocol !== 'h2c:') {
+      throw new ConfigError(
+        `unsupported scheme in server URL ${JSON.stringify(url)} (use http, https or h2c)`,
+        location,
+      );
     }
     this.protocol = parsed.protocol;
     this.hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;

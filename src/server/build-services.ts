@@ -24,6 +24,7 @@ import { HighestRandomWeightService } from './services/highest-random-weight.js'
 import { LoadBalancer } from './services/load-balancer.js';
 import { MirroringService } from './services/mirroring.js';
 import { WeightedService } from './services/weighted.js';
+import { transportTls } from './transport-tls.js';
 
 export type { ServiceHandle } from './services/handle.js';
 
@@ -198,6 +199,7 @@ export class ServiceBuilder {
       readTimeout: timeouts.readTimeout ?? base.readTimeout,
       maxIdleConnsPerHost: transport.config.maxIdleConnsPerHost ?? base.maxIdleConnsPerHost,
       insecureSkipVerify: transport.config.insecureSkipVerify ?? DEFAULT_TRANSPORT.insecureSkipVerify,
+      ...transportTls(transport.config, `serversTransports.${name}`),
     });
   }
 }

@@ -16,11 +16,13 @@ import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, r
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
 import { MAX_RECORD_BYTES, recordComplete } from '../tls/client-hello.js';
 import { connectionFacts } from './listener/connection-facts.js';
+import { createH2cStage } from './listener/h2c-stage.js';
 import { createHttp1Server } from './listener/http1-server.js';
+import { createHttp2Server, type EdgeHttp2Response, type Http2Server } from './listener/http2-server.js';
 import { type ConnectionHandler, Listener } from './listener/listener.js';
 import { readPrefix } from './listener/peek.js';
 import { createTlsStage, type TlsStage } from './listener/tls-stage.js';
-import { asksForH2c, requestProblem } from './request-checks.js';
+import { asksForH2c, isHttp2Request, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 
 /** Entry point settings resolved from the static configuration (durations in ms). */
@@ -49,6 +51,18 @@ export interface EntryPointOptions {
   allowedEncodings: number;
   /** Longest a TLS handshake (and the wait for a connection's first byte) may take; default: readTimeout, or 60 s without one. */
   handshakeTimeout?: number;
+  /** HTTP/2 settings (`entryPoints.<name>.http2`). */
+  http2: EntryPointHttp2Options;
+}
+
+/** The HTTP/2 side of an entry point (Traefik's `http2` section, plus Switchyard's `h2c`). */
+export interface EntryPointHttp2Options {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS (Traefik default 250). */
+  maxConcurrentStreams: number;
+  /** HPACK decoder table size (Traefik default 4096). */
+  maxDecoderHeaderTableSize: number;
+  /** Serve h2c with prior knowledge on this plaintext entry point (Traefik does; default true). */
+  h2c: boolean;
 }
 
 /** A TLS handshake record's first byte (RFC 8446 §5.1: content type 22). */
@@ -69,11 +83,21 @@ export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut:
 export class EntryPoint {
   /** The HTTP/1.1 server connections are handed to (it never listens itself). */
   readonly server: Server;
+  /** The HTTP/2 server (h2c, and TLS connections whose ALPN chose h2); it never listens either. */
+  readonly http2: Http2Server;
+  /**
+   * Serves a connection that speaks HTTP/2 from its first byte: what the TLS stage calls when
+   * ALPN chose `h2` (the h2c stage calls it for plaintext connections opening with the preface).
+   */
+  readonly serveHttp2: ConnectionHandler;
+  /** Serves a connection that speaks HTTP/1.1 (after the TLS stage, or for plaintext). */
+  readonly serveHttp1: ConnectionHandler;
   /** The TCP listener (docs/architecture.md, "A request, step by step"). */
   readonly listener: Listener;
   /** TLS termination (used when the table gives this entry point a TLS policy). */
   readonly tls: TlsStage;
-  private readonly http1: ConnectionHandler;
+  /** Where a plaintext connection goes: the h2c stage (`http2.h2c`, the default) or HTTP/1.1. */
+  private readonly plaintext: ConnectionHandler;
   private readonly peekTimeout: number;
   private table: RoutingTable;
   private readonly trusted: RuleMatcher | null;
@@ -109,18 +133,39 @@ export class EntryPoint {
       clientError: (error, socket) => this.clientError(error, socket),
     });
     this.server = http.server;
-    this.server.on('connection', (socket: Socket) => {
+    this.http2 = createHttp2Server(
+      {
+        maxConcurrentStreams: options.http2.maxConcurrentStreams,
+        maxDecoderHeaderTableSize: options.http2.maxDecoderHeaderTableSize,
+        maxHeaderBytes: options.maxHeaderBytes,
+        maxHeaderCount: options.maxHeaderCount,
+        idleTimeout: options.idleTimeout,
+        readTimeout: options.readTimeout,
+      },
+      {
+        request: (req, res) => this.guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse, null),
+      },
+    );
+    const track = (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.http1 = http.serve;
+    };
+    this.server.on('connection', track);
+    this.http2.server.on('connection', track);
+    this.serveHttp1 = http.serve;
+    this.serveHttp2 = this.http2.serve;
+    // Plaintext: HTTP/1.1, or h2c when the connection opens with the HTTP/2 preface (a peek at
+    // its first bytes, once per connection; nothing per request). TLS chooses by ALPN instead.
+    const readTimeout = options.readTimeout;
+    const headTimeout = readTimeout > 0 ? Math.min(readTimeout, 60_000) : 60_000;
+    this.plaintext = options.http2.h2c ? createH2cStage(http.serve, this.http2.serve, headTimeout) : http.serve;
     this.peekTimeout = options.handshakeTimeout ?? (options.readTimeout > 0 ? options.readTimeout : 60_000);
     this.tls = createTlsStage({
       entryPoint: options.name,
       policy: () => this.table.tlsFor(options.name),
       handshakeTimeout: this.peekTimeout,
       http1: http.serve,
-      // HTTP/2 (ALPN h2) plugs in here: `h2: <its serve(socket)>`; until then h2 is not offered.
+      h2: this.http2.serve,
       logger,
     });
     this.listener = new Listener(options, (socket) => this.accept(socket));
@@ -132,7 +177,7 @@ export class EntryPoint {
    */
   private accept(socket: Socket): void {
     if (this.table.tlsFor(this.options.name) === undefined) {
-      this.http1(socket);
+      this.plaintext(socket);
       return;
     }
     // Errors between the peek and the next stage's own handlers must not go unheard.
@@ -162,7 +207,9 @@ export class EntryPoint {
         this.tls.handle(socket, first);
         return;
       }
-      this.http1(socket);
+      // Both the HTTP/1.1 server and the h2c stage read through 'data' listeners, which do not
+      // restart a stream the peek paused.
+      this.plaintext(socket);
       socket.resume();
     } catch (thrown) {
       caughtAtBoundary(thrown, 'connection dispatch');
@@ -200,6 +247,8 @@ export class EntryPoint {
     const stopped = this.listener.close();
     // Stops the HTTP server's timeout checks and closes its idle connections.
     this.server.close();
+    // HTTP/2 connections get a GOAWAY: no new streams, those in flight finish.
+    for (const session of this.http2.sessions) session.close();
     if (this.inFlight > 0 && graceMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
@@ -238,7 +287,7 @@ export class EntryPoint {
     const remoteAddress = plainAddress(socket.remoteAddress);
     const headers = req.headers;
     const options = this.options;
-    const problem = requestProblem(req, options.maxHeaderCount);
+    const problem = requestProblem(req, options.maxHeaderCount, options.maxHeaderBytes);
     if (problem !== 0) {
       refuse(res, problem);
       return;
@@ -274,7 +323,7 @@ export class EntryPoint {
     const ctx = new EntryContext(this, req, res, rawPath, query, host, upgradeHead);
     // Socket byte counters before and after: requests on one connection do not overlap (no
     // pipelining past the parser), so the difference is this exchange's bytes, headers included.
-    if (this.observer !== null) {
+    if (this.observer !== null && !ctx.http2) {
       ctx.bytesWrittenBefore = socket.bytesWritten;
       ctx.bytesReadBefore = socket.bytesRead;
     }
@@ -306,8 +355,12 @@ export class EntryPoint {
   /** The response of a request closed (finished or aborted): statistics, in-flight count. */
   finished(ctx: EntryContext): void {
     if (--this.inFlight === 0 && this.onIdle !== null) this.onIdle();
-    if (this.closing) ctx.req.socket.end();
     if (ctx.writeTimer !== null) clearTimeout(ctx.writeTimer);
+    if (ctx.http2) {
+      this.finishedHttp2(ctx);
+      return;
+    }
+    if (this.closing) ctx.req.socket.end();
     const observer = this.observer;
     if (observer !== null) {
       const socket = ctx.req.socket;
@@ -318,6 +371,23 @@ export class EntryPoint {
         socket.bytesRead - ctx.bytesReadBefore,
       );
     }
+  }
+
+  /**
+   * An HTTP/2 stream finished. Its connection carries other streams, so the connection's byte
+   * counters say nothing of this one: the body bytes sent and the announced request length are
+   * recorded instead.
+   */
+  private finishedHttp2(ctx: EntryContext): void {
+    const observer = this.observer;
+    if (observer === null) return;
+    const length = Number(ctx.req.headers['content-length']);
+    observer(
+      ctx,
+      ctx.startedAt,
+      (ctx.res as unknown as EdgeHttp2Response).bodyBytes,
+      Number.isSafeInteger(length) && length > 0 ? length : 0,
+    );
   }
 
   private isTrusted(remoteAddress: string, req: IncomingMessage): boolean {
@@ -411,6 +481,8 @@ class EntryContext implements RequestContext {
   failedUpstreams: string[] | null = null;
   bufferedBody: Buffer | null = null;
   user: string | undefined = undefined;
+  /** Whether the request came over HTTP/2 (its connection carries other requests at once). */
+  readonly http2: boolean;
 
   constructor(
     readonly owner: EntryPoint,
@@ -423,6 +495,7 @@ class EntryContext implements RequestContext {
   ) {
     this.entryPoint = owner.options.name;
     this.scheme = connectionFacts(req.socket).secure ? 'https' : 'http';
+    this.http2 = req.httpVersionMajor === 2 && isHttp2Request(req);
   }
 }
 
@@ -439,6 +512,11 @@ type Refusable = Duplex & { [REFUSED]?: boolean };
 
 /** Answers a request refused before routing and closes the connection (its body is not read). */
 function refuse(res: ServerResponse, status: number): void {
+  if (res.req.httpVersionMajor === 2) {
+    // One stream of an HTTP/2 connection: the others go on.
+    sendError(res, status);
+    return;
+  }
   res.shouldKeepAlive = false;
   const socket = res.socket as Refusable | null;
   if (socket !== null) socket[REFUSED] = true;

@@ -6,12 +6,16 @@
  * one the server trusts would differ).
  */
 import type { IncomingMessage } from 'node:http';
+import { EdgeHttp2Request } from './listener/http2-server.js';
 
 /** The status that refuses the request, or 0 when it may be routed. */
-export function requestProblem(req: IncomingMessage, maxHeaderCount: number): number {
+export function requestProblem(req: IncomingMessage, maxHeaderCount: number, maxHeaderBytes = Infinity): number {
   // HTTP/0.9 (a request line with no version) is not a request a proxy can forward; HTTP/2.0 and
   // later are other protocols, never spoken in an HTTP/1 request line.
-  if (req.httpVersionMajor !== 1) return req.httpVersionMajor === 0 ? 400 : 505;
+  if (req.httpVersionMajor !== 1) {
+    if (req instanceof EdgeHttp2Request) return http2Problem(req, maxHeaderCount, maxHeaderBytes);
+    return req.httpVersionMajor === 0 ? 400 : 505;
+  }
   const raw = req.rawHeaders;
   // The server keeps at most maxHeaderCount + 1 lines (see EntryPoint): one more is enough to know.
   if (raw.length > maxHeaderCount * 2) return 431;
@@ -23,6 +27,23 @@ export function requestProblem(req: IncomingMessage, maxHeaderCount: number): nu
     if (name.length === 4 && name.toLowerCase() === 'host' && ++hosts > 1) return 400;
   }
   return 0;
+}
+
+/**
+ * The same checks for an HTTP/2 request (the HTTP/2 server already refused what its framing
+ * forbids: connection-specific headers, malformed pseudo-headers). CONNECT is not served over
+ * HTTP/2 (no tunnels: extended CONNECT is off), and a `host` naming another authority than
+ * `:authority` is malformed (RFC 9113 §8.3.1).
+ */
+function http2Problem(req: EdgeHttp2Request, maxHeaderCount: number, maxHeaderBytes: number): number {
+  if (req.fieldCount > maxHeaderCount || req.headerListSize > maxHeaderBytes) return 431;
+  if (req.isConnect) return 405;
+  return req.authorityMismatch ? 400 : 0;
+}
+
+/** Whether a request came over HTTP/2 (its compatibility request object). */
+export function isHttp2Request(req: IncomingMessage): boolean {
+  return req.httpVersionMajor === 2 && req instanceof EdgeHttp2Request;
 }
 
 /**

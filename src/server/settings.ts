@@ -14,6 +14,7 @@ import type { TransportOptions } from '../proxy/transport.js';
 import { allowedEncodings } from '../rules/sanitize-path.js';
 import type { EntryPointModel } from './build-table.js';
 import type { EntryPointOptions } from './entry-point.js';
+import { readPem } from './transport-tls.js';
 
 /** Internal routers outrank every user router, as in Traefik (MaxInt − n). */
 const TOP = Number.MAX_SAFE_INTEGER;
@@ -35,6 +36,12 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
       maxHeaderCount: entry.http.maxHeaderCount > 0 ? entry.http.maxHeaderCount : DEFAULT_MAX_HEADER_COUNT,
       sanitizePath: entry.http.sanitizePath,
       allowedEncodings: allowedEncodings(entry.http.encodedCharacters),
+      http2: {
+        // 0 is Go's "default" (250), not "no streams".
+        maxConcurrentStreams: entry.http2.maxConcurrentStreams > 0 ? entry.http2.maxConcurrentStreams : 250,
+        maxDecoderHeaderTableSize: entry.http2.maxDecoderHeaderTableSize,
+        h2c: entry.http2.h2c,
+      },
     };
   });
 }
@@ -96,6 +103,10 @@ export function redirections(config: StaticConfiguration): {
 export function defaultTransport(config: StaticConfiguration): TransportOptions {
   const transport = config.serversTransport;
   return {
+    rootCAs: transport.rootCAs.map((value, i) => readPem(value, `serversTransport.rootCAs[${i}]`)),
+    serverName: '',
+    certificate: null,
+    disableHTTP2: false,
     dialTimeout: transport.forwardingTimeouts.dialTimeout,
     responseHeaderTimeout: transport.forwardingTimeouts.responseHeaderTimeout,
     idleConnTimeout: transport.forwardingTimeouts.idleConnTimeout,

@@ -33,6 +33,11 @@ class DiscardResponse extends Writable {
     this.headersSent = true;
     return this;
   }
+  /** What the HTTP/2 forwarder calls for an answer with no body, and for trailers: nothing kept. */
+  setHeader(): this {
+    return this;
+  }
+  addTrailers(): void {}
   override _write(_chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     callback();
   }
