@@ -14,9 +14,12 @@ import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
+import { TcpRoutingTable } from '../tcp/table.js';
 import { connectionFacts } from './listener/connection-facts.js';
 import { createHttp1Server } from './listener/http1-server.js';
-import { Listener } from './listener/listener.js';
+import { type ConnectionHandler, Listener } from './listener/listener.js';
+import { type ProxyProtocolOptions, proxyProtocolStage } from './listener/proxy-protocol.js';
+import { type TlsTerminator, tcpDispatchStage } from './listener/tcp-dispatch.js';
 import { asksForH2c, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
 
@@ -26,6 +29,10 @@ export interface EntryPointOptions {
   /** Interface to bind; undefined binds all interfaces. */
   host: string | undefined;
   port: number;
+  /** `udp` for an address ending in `/udp` (served by a UdpEntryPoint, not this class). */
+  protocol: 'tcp' | 'udp';
+  /** UDP entry points: a session's idle timeout (`udp.timeout`, ms). */
+  udpTimeout: number;
   /** Peers whose X-Forwarded-* headers are kept (IPs or CIDRs). */
   trustedIPs: readonly string[];
   /** Trust every peer's X-Forwarded-* headers. */
@@ -44,6 +51,16 @@ export interface EntryPointOptions {
   sanitizePath: boolean;
   /** Bit mask of the encoded characters allowed in paths (`http.encodedCharacters`, sanitize-path.ts). */
   allowedEncodings: number;
+  /** `proxyProtocol` (trusted peers' PROXY headers give the client address); undefined: none read. */
+  proxyProtocol?: ProxyProtocolOptions;
+}
+
+/** Where the TCP router stage hands TLS it does not pass through (wired by the assembly). */
+export interface EntryPointTls {
+  /** The HTTPS path: a peeked socket starting with a ClientHello no TCP router took. */
+  https?: ConnectionHandler;
+  /** TLS termination for TCP routers with `tls` and no passthrough. */
+  terminator?: TlsTerminator | null;
 }
 
 /**
@@ -63,6 +80,7 @@ export class EntryPoint {
   /** The TCP listener (docs/architecture.md, "A request, step by step"). */
   readonly listener: Listener;
   private table: RoutingTable;
+  private tcpTable = TcpRoutingTable.empty();
   private readonly trusted: RuleMatcher | null;
   private readonly sockets = new Set<Socket>();
   /** Requests being handled now (for graceful shutdown). */
@@ -77,6 +95,7 @@ export class EntryPoint {
     table: RoutingTable,
     private readonly logger: Logger,
     private readonly observer: RequestObserver | null = null,
+    tls: EntryPointTls = {},
   ) {
     this.table = table;
     this.trusted =
@@ -100,13 +119,30 @@ export class EntryPoint {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    // Plaintext HTTP/1.1 only, for now: every accepted connection goes straight to the HTTP server.
-    this.listener = new Listener(options, http.serve);
+    // Stages: PROXY header (if configured), then TCP routers (only while the entry point has
+    // some: otherwise straight to HTTP/1.1, without a peek).
+    const track = (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    };
+    const dispatch = tcpDispatchStage({
+      entryPoint: options.name,
+      table: () => this.tcpTable,
+      hasHttpRoutes: () => this.table.routesOf(options.name).length > 0,
+      http: http.serve,
+      https: tls.https,
+      terminator: tls.terminator,
+      peekTimeoutMs: options.readTimeout,
+      logger,
+      track,
+    });
+    this.listener = new Listener(options, proxyProtocolStage(options.proxyProtocol, dispatch, logger, options.name));
   }
 
   /** Replaces the routing table; requests already running keep the one they started with. */
-  swap(table: RoutingTable): void {
+  swap(table: RoutingTable, tcpTable?: TcpRoutingTable): void {
     this.table = table;
+    if (tcpTable !== undefined) this.tcpTable = tcpTable;
   }
 
   /** Starts listening; rejects with a ListenError naming the address when the port is taken. */

@@ -33,9 +33,6 @@ export interface NamedSection {
   objects: (runtime: RuntimeConfiguration) => Map<string, RuntimeObject<unknown>>;
 }
 
-const notServed = 'this router is not served';
-const nothingSent = 'nothing is sent to this service';
-
 export const NAMED_SECTIONS: readonly NamedSection[] = [
   { root: 'http', section: 'routers', field: 'router', label: 'router', listed: true, objects: (r) => r.routers },
   { root: 'http', section: 'services', field: 'service', label: 'service', listed: true, objects: (r) => r.services },
@@ -62,7 +59,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'TCP router',
     listed: true,
     pendingKind: 'router',
-    pending: { what: 'TCP routing is', consequence: notServed },
     objects: (r) => r.tcp.routers,
   },
   {
@@ -72,7 +68,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'TCP service',
     listed: true,
     pendingKind: 'service',
-    pending: { what: 'TCP services are', consequence: nothingSent },
     objects: (r) => r.tcp.services,
   },
   {
@@ -82,7 +77,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'TCP middleware',
     listed: true,
     pendingKind: 'middleware',
-    pending: { what: 'TCP middlewares are', consequence: 'ignored' },
     objects: (r) => r.tcp.middlewares,
   },
   {
@@ -91,7 +85,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     field: 'tcpServersTransport',
     label: 'TCP servers transport',
     listed: true,
-    pending: { what: 'TCP servers transports are', consequence: 'ignored' },
     objects: (r) => r.tcp.serversTransports,
   },
   {
@@ -101,7 +94,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'UDP router',
     listed: true,
     pendingKind: 'router',
-    pending: { what: 'UDP routing is', consequence: notServed },
     objects: (r) => r.udp.routers,
   },
   {
@@ -111,7 +103,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'UDP service',
     listed: true,
     pendingKind: 'service',
-    pending: { what: 'UDP services are', consequence: nothingSent },
     objects: (r) => r.udp.services,
   },
   {
