@@ -10,6 +10,11 @@ import { SwitchyardError } from '../errors.js';
 import { type LoadedFile, listConfigFiles, loadConfigFile, mergeConfigFiles } from '../provider/file/load-files.js';
 import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
+import { buildTcpTable } from '../server/build-tcp.js';
+import { buildUdpRoutes } from '../server/build-udp.js';
+import { TcpStats } from '../tcp/stats.js';
+import type { TcpRoutingTable } from '../tcp/table.js';
+import { TcpUpstreams } from '../tcp/upstreams.js';
 import { mergeSnapshots } from '../server/merge.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import { defaultTransport, entryPointOptions, internalSnapshot } from '../server/settings.js';
@@ -25,6 +30,8 @@ export interface FileFailure {
 export interface CollectedConfiguration {
   runtime: RuntimeConfiguration;
   built: BuiltTable;
+  /** The TCP routers as the proxy would build them (for `explain` of a TLS or TCP connection). */
+  tcp: TcpRoutingTable;
   files: string[];
   failures: FileFailure[];
 }
@@ -73,7 +80,8 @@ export async function collectConfiguration(
   // Merged as the file provider merges: the first definition of a name wins, with a warning.
   const merged = mergeConfigFiles(loaded);
   const runtime = mergeSnapshots([internalSnapshot(config), merged]);
-  const entryPoints = entryPointOptions(config).map((e) => e.name);
+  const options = entryPointOptions(config);
+  const entryPoints = options.filter((e) => e.protocol === 'tcp').map((e) => e.name);
   const transports = new TransportPool();
   const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
   const built = buildRoutingTable(runtime, {
@@ -85,5 +93,21 @@ export async function collectConfiguration(
     internalServices,
   });
   transports.destroyAll();
-  return { runtime, built, files, failures };
+  const upstreams = new UpstreamRegistry();
+  const stats = new TcpStats();
+  const tcp = buildTcpTable(runtime, {
+    entryPoints,
+    defaultEntryPoints: entryPoints,
+    upstreams,
+    connections: new TcpUpstreams(),
+    stats,
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+    canTerminateTls: false,
+  });
+  buildUdpRoutes(runtime, {
+    entryPoints: options.filter((e) => e.protocol === 'udp').map((e) => e.name),
+    upstreams,
+    stats,
+  });
+  return { runtime, built, tcp: tcp.table, files, failures };
 }
