@@ -12,12 +12,12 @@ import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { buildTcpTable } from '../server/build-tcp.js';
 import { buildUdpRoutes } from '../server/build-udp.js';
-import { TcpStats } from '../tcp/stats.js';
-import type { TcpRoutingTable } from '../tcp/table.js';
-import { TcpUpstreams } from '../tcp/upstreams.js';
 import { mergeSnapshots } from '../server/merge.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import { defaultTransport, entryPointOptions, internalSnapshot } from '../server/settings.js';
+import { TcpStats } from '../tcp/stats.js';
+import type { TcpRoutingTable } from '../tcp/table.js';
+import { TcpUpstreams } from '../tcp/upstreams.js';
 
 /** A file that could not be read or parsed at all. */
 export interface FileFailure {

@@ -80,10 +80,14 @@ export async function explainCommand(args: string[]): Promise<number> {
     connection,
   ).filter((v) => v.tried.length > 0);
   if (tcpVerdicts.length > 0 || url.protocol === 'tls:' || url.protocol === 'tcp:') {
-    const what = tls ? `TLS ClientHello, SNI "${serverName}"${request.alpn.length > 0 ? `, ALPN ${request.alpn.join(',')}` : ''}` : 'plaintext connection';
+    const what = tls
+      ? `TLS ClientHello, SNI "${serverName}"${request.alpn.length > 0 ? `, ALPN ${request.alpn.join(',')}` : ''}`
+      : 'plaintext connection';
     out(`${pc.bold('TCP')} ${what} from ${request.remoteAddress}`);
     for (const verdict of tcpVerdicts) {
-      out(`\nentry point ${pc.bold(verdict.entryPoint)} (:${candidates.find((e) => e.name === verdict.entryPoint)?.port})`);
+      out(
+        `\nentry point ${pc.bold(verdict.entryPoint)} (:${candidates.find((e) => e.name === verdict.entryPoint)?.port})`,
+      );
       for (const tried of verdict.tried) {
         const priority = pc.dim(`priority ${tried.priority}`);
         const mode = tried.tls === 'none' ? '' : pc.dim(` tls ${tried.tls}`);
