@@ -81,7 +81,11 @@ describe('TCP routers', () => {
       startTlsEcho('tls-b', certB),
       startBackend('http'),
     ]);
-    proxy = await startProxy(config(), ['--entryPoints.tcp.address=127.0.0.1:0', '--api.insecure=true']);
+    proxy = await startProxy(config(), [
+      '--entryPoints.tcp.address=127.0.0.1:0',
+      '--api.insecure=true',
+      '--metrics.prometheus=true',
+    ]);
     tcpPort = proxy.app.entryPoints.get('tcp')?.port ?? 0;
   });
 
@@ -142,11 +146,15 @@ describe('TCP routers', () => {
     assert.equal(json.error, undefined);
   });
 
-  test('statistics count connections and bytes each way per router and service', () => {
+  test('statistics count connections and bytes each way per router and service, in /metrics too', async () => {
     const raw = proxy.app.tcpStats.routers.get('raw@file');
     assert.ok(raw !== undefined && raw.connections >= 5, JSON.stringify(raw));
     assert.ok(raw.bytesIn > 0 && raw.bytesOut > raw.bytesIn);
     assert.ok(proxy.app.tcpStats.services.get('echo@file')?.connections);
+    const port = proxy.app.entryPoints.get('traefik')?.port;
+    const metrics = (await send(`http://127.0.0.1:${port}/metrics`)).body.toString();
+    assert.match(metrics, /switchyard_tcp_router_connections_total\{router="raw@file"\} ([5-9]|\d\d+)/);
+    assert.match(metrics, /switchyard_tcp_service_connections_bytes_out_total\{service="echo@file"\} [1-9]/);
   });
 });
 
