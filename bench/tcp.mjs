@@ -109,7 +109,12 @@ const SYSTEMS = [
       const { cmd, args: base } = switchyardCommand();
       return {
         cmd,
-        args: [...base, `--entryPoints.tcp.address=127.0.0.1:${port}`, `--providers.file.filename=${dynamic}`, '--log.level=ERROR'],
+        args: [
+          ...base,
+          `--entryPoints.tcp.address=127.0.0.1:${port}`,
+          `--providers.file.filename=${dynamic}`,
+          '--log.level=ERROR',
+        ],
       };
     },
   },
@@ -168,7 +173,9 @@ async function waitListening(port, deadline = Date.now() + 10_000) {
 const backend = await startBackend();
 const systems = SYSTEMS.filter((s) => s.needs === undefined || s.needs());
 const results = new Map(systems.map((s) => [s.name, { stream: [], cps: [] }]));
-console.log(`# TCP: ${STREAM_BYTES / 1024 ** 3} GiB stream, connections/s (${CONCURRENCY} at a time, ${SECONDS}s), ${ROUNDS} rounds; ${os.cpus().length} CPUs (shared: figures are noisy)`);
+console.log(
+  `# TCP: ${STREAM_BYTES / 1024 ** 3} GiB stream, connections/s (${CONCURRENCY} at a time, ${SECONDS}s), ${ROUNDS} rounds; ${os.cpus().length} CPUs (shared: figures are noisy)`,
+);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const system of systems) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-tcp-${system.name}-`));
@@ -184,7 +191,9 @@ for (let round = 1; round <= ROUNDS; round++) {
       const { rate, failed } = await connectionsPerSecond(port);
       results.get(system.name).stream.push(mib);
       results.get(system.name).cps.push(rate);
-      console.log(`round ${round} ${system.name}: ${mib.toFixed(0)} MiB/s, ${rate.toFixed(0)} conn/s${failed ? ` (${failed} failed)` : ''}`);
+      console.log(
+        `round ${round} ${system.name}: ${mib.toFixed(0)} MiB/s, ${rate.toFixed(0)} conn/s${failed ? ` (${failed} failed)` : ''}`,
+      );
     } finally {
       await stopProcess(handle);
       fs.rmSync(dir, { recursive: true, force: true });
