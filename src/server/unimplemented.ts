@@ -1,13 +1,13 @@
 /**
- * Reports what a configuration asks for that Switchyard does not implement yet (issue 12): TCP
- * and UDP objects, the `tls` section, and TLS on HTTP routers. Every table build calls it (the
- * running process, workers, `check`, `explain`), whatever the provider, so none of it is
- * silently ignored and none of it is routed as plain HTTP.
+ * Reports what a configuration asks for that Switchyard does not implement yet (issue 12): the
+ * `tls` section and TLS on HTTP routers (TCP and UDP objects are built since issue 16; what they
+ * still lack is reported by build-tcp.ts). Every table build calls it (the running process,
+ * workers, `check`, `explain`), whatever the provider, so none of it is silently ignored and
+ * none of it is routed as plain HTTP. It also links TCP and UDP services and middlewares to the
+ * routers that use them (`usedBy`).
  *
- * Statuses, as a Traefik user reads them: a TCP or UDP object is a `warning` (it is shown and
- * counted, nothing is served in its place, and the HTTP routers keep working), while an HTTP
- * router with `tls` is `disabled`, because serving it over plain HTTP would answer in clear
- * text requests meant to be encrypted, on every entry point it names.
+ * An HTTP router with `tls` is `disabled`, because serving it over plain HTTP would answer in
+ * clear text requests meant to be encrypted, on every entry point it names.
  */
 
 import { localName, qualify } from '../core/names.js';
