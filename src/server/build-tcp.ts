@@ -122,6 +122,8 @@ class TcpBuilder {
       addError(router, `${key}: no valid entryPoint for this router`);
       return undefined;
     }
+    if (config.ruleSyntax !== undefined && config.ruleSyntax !== 'v3')
+      addError(router, `${key}.ruleSyntax: only the v3 rule syntax is implemented; the rule is read as v3`, 'warning');
     if (config.rule === undefined || config.rule.trim() === '') {
       addError(router, `${key}.rule: the router has no rule`);
       return undefined;
@@ -349,6 +351,8 @@ class TcpBuilder {
       tls = { serverName: config.tls?.serverName, insecureSkipVerify: config.tls?.insecureSkipVerify === true, ca };
     }
     if (raw.spiffe !== undefined) addError(object, `${key}.spiffe: not implemented, ignored`, 'warning');
+    if (raw.dialKeepAlive !== undefined)
+      addError(object, `${key}.dialKeepAlive: not implemented yet, ignored (no TCP keep-alive probes)`, 'warning');
     return {
       dialTimeout: config.dialTimeout ?? DEFAULT_TCP_TRANSPORT.dialTimeout,
       terminationDelay: config.terminationDelay ?? DEFAULT_TCP_TRANSPORT.terminationDelay,
