@@ -10,6 +10,8 @@
 //   kv           dist/test/e2e/kv/**/*.test.js (real redis-server and etcd, started by the tests)
 //   swarm        dist/test/e2e/swarm/**/*.test.js (a real single-node swarm: scripts/docker/ensure-swarm.sh)
 //   tls          dist/test/e2e/tls/**/*.test.js (curl and the openssl CLI against HTTPS entry points)
+
+//   tcp          dist/test/e2e/tcp/**/*.test.js (Debian's dig, redis-server/redis-cli, haproxy)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,8 @@ const SUITES = {
   tls: ['dist/test/e2e/tls'],
   // Needs curl (with HTTP/2) and nghttp2-client (nghttp, h2load).
   http2: ['dist/test/e2e/http2'],
+
+  tcp: ['dist/test/e2e/tcp'],
 };
 
 function collect(dir, out) {

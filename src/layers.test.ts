@@ -22,6 +22,8 @@ const LAYERS: Record<string, number> = {
   tls: 4,
   middlewares: 5,
   provider: 5,
+  tcp: 5,
+  udp: 5,
   server: 6,
   metrics: 7,
   api: 8,

@@ -1,8 +1,8 @@
 /**
- * How TCP and UDP objects look in the API while their protocols are not implemented (issue 12):
- * Traefik's shape for them (configuration as written, `status`, `error`, then `name` and
- * `provider`; services and middlewares add `type`), so `/api/tcp/…` and `/api/udp/…` answer
- * what a Traefik client expects, each object carrying the warning that it is not served.
+ * How TCP and UDP objects look in the API: Traefik's shape for them (configuration as written,
+ * `status`, `error`, then `name` and `provider`; services and middlewares add `type`), so
+ * `/api/tcp/…` and `/api/udp/…` answer what a Traefik client expects, each object carrying the
+ * errors and warnings its build recorded (server/build-tcp.ts, build-udp.ts).
  */
 
 import { qualify } from '../core/names.js';

@@ -83,10 +83,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const { runtime } = collected;
   const count = (map: Map<string, RuntimeObject<unknown>>) =>
     [...map.values()].filter((o) => o.provider !== 'internal').length;
-  const pending = count(runtime.tcp.routers) + count(runtime.udp.routers);
+  const tcp = count(runtime.tcp.routers);
+  const udp = count(runtime.udp.routers);
   out(
     `${collected.files.length} dynamic file(s): ${count(runtime.routers)} routers, ${count(runtime.services)} services, ${count(runtime.middlewares)} middlewares` +
-      `${pending > 0 ? ` (and ${pending} TCP/UDP routers, not implemented yet)` : ''} — ` +
+      `${tcp + udp > 0 ? `, ${tcp} TCP routers, ${udp} UDP routers` : ''} — ` +
       `${errors === 0 ? pc.green('0 errors') : pc.red(`${errors} error(s)`)}, ${warningsCount} warning(s)` +
       `${strict && errors === 0 && warningsCount > 0 ? pc.red(' (--strict: warnings fail the check)') : ''}`,
   );

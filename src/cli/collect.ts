@@ -11,9 +11,14 @@ import { type LoadedFile, listConfigFiles, loadConfigFile, mergeConfigFiles } fr
 import type { ProviderSnapshot } from '../provider/provider.js';
 import { TransportPool } from '../proxy/transport.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
+import { buildTcpTable } from '../server/build-tcp.js';
+import { buildUdpRoutes } from '../server/build-udp.js';
 import { mergeSnapshots } from '../server/merge.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from '../server/settings.js';
+import { TcpStats } from '../tcp/stats.js';
+import type { TcpRoutingTable } from '../tcp/table.js';
+import { TcpUpstreams } from '../tcp/upstreams.js';
 
 /** A file that could not be read or parsed at all. */
 export interface FileFailure {
@@ -26,6 +31,8 @@ export interface FileFailure {
 export interface CollectedConfiguration {
   runtime: RuntimeConfiguration;
   built: BuiltTable;
+  /** The TCP routers as the proxy would build them (for `explain` of a TLS or TCP connection). */
+  tcp: TcpRoutingTable;
   files: string[];
   failures: FileFailure[];
 }
@@ -58,9 +65,10 @@ async function dynamicFiles(config: StaticConfiguration, explicit: string[]): Pr
 export function buildFromSnapshots(
   config: StaticConfiguration,
   snapshots: ProviderSnapshot[],
-): { runtime: RuntimeConfiguration; built: BuiltTable } {
+): { runtime: RuntimeConfiguration; built: BuiltTable; tcp: TcpRoutingTable } {
   const runtime = mergeSnapshots([internalSnapshot(config), ...snapshots]);
-  const entryPoints = entryPointOptions(config).map((e) => e.name);
+  const options = entryPointOptions(config);
+  const entryPoints = options.filter((e) => e.protocol === 'tcp').map((e) => e.name);
   const transports = new TransportPool();
   const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
   const built = buildRoutingTable(runtime, {
@@ -73,7 +81,23 @@ export function buildFromSnapshots(
     models: entryPointModels(config),
   });
   transports.destroyAll();
-  return { runtime, built };
+  const upstreams = new UpstreamRegistry();
+  const stats = new TcpStats();
+  const tcp = buildTcpTable(runtime, {
+    entryPoints,
+    defaultEntryPoints: entryPoints,
+    upstreams,
+    connections: new TcpUpstreams(),
+    stats,
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+    canTerminateTls: false,
+  });
+  buildUdpRoutes(runtime, {
+    entryPoints: options.filter((e) => e.protocol === 'udp').map((e) => e.name),
+    upstreams,
+    stats,
+  });
+  return { runtime, built, tcp: tcp.table };
 }
 
 /** Reads, validates, merges and builds the configuration once. */
@@ -98,6 +122,6 @@ export async function collectConfiguration(
     }
   }
   // Merged as the file provider merges: the first definition of a name wins, with a warning.
-  const { runtime, built } = buildFromSnapshots(config, [mergeConfigFiles(loaded)]);
-  return { runtime, built, files, failures };
+  const { runtime, built, tcp } = buildFromSnapshots(config, [mergeConfigFiles(loaded)]);
+  return { runtime, built, tcp, files, failures };
 }

@@ -8,6 +8,7 @@ import { loadStaticConfiguration } from '../config/static-loader.js';
 import { qualify } from '../core/names.js';
 import { formatExplanation } from '../rules/index.js';
 import { type EntryPointVerdict, explainRequest, parseHeaderArgs } from '../server/explain-request.js';
+import { explainConnection } from '../server/explain-tcp.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
 import { entryPointOptions } from '../server/settings.js';
 import { collectConfiguration } from './collect.js';
@@ -17,18 +18,28 @@ interface ExplainRequest {
   headers: Record<string, string>;
   url: string;
   remoteAddress: string;
+  /** ALPN protocols the connection offers (`--alpn h2`), for TCP routers' ALPN matcher. */
+  alpn: string[];
   rest: string[];
 }
 
 /** Splits explain's own flags (-X, -H, --from) from the configuration flags. */
 function parseExplainArgs(args: string[]): ExplainRequest {
-  const request: ExplainRequest = { method: 'GET', headers: {}, url: '', remoteAddress: '127.0.0.1', rest: [] };
+  const request: ExplainRequest = {
+    method: 'GET',
+    headers: {},
+    url: '',
+    remoteAddress: '127.0.0.1',
+    alpn: [],
+    rest: [],
+  };
   const headers: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (arg === '-X' || arg === '--request') request.method = (args[++i] ?? 'GET').toUpperCase();
     else if (arg === '-H' || arg === '--header') headers.push(args[++i] ?? '');
     else if (arg === '--from') request.remoteAddress = args[++i] ?? request.remoteAddress;
+    else if (arg === '--alpn') request.alpn.push(...(args[++i] ?? '').split(',').filter((p) => p !== ''));
     else request.rest.push(arg);
   }
   request.headers = parseHeaderArgs(headers);
@@ -47,6 +58,7 @@ export async function explainCommand(args: string[]): Promise<number> {
   const urlText = rest.find((a) => /^[a-z]+:\/\//i.test(a) || a.startsWith('/'));
   if (urlText === undefined) {
     out('usage: switchyard explain [--configFile F] [-X METHOD] [-H "Name: value"]… URL');
+    out('       switchyard explain [--configFile F] [--from IP] [--alpn h2] tls://SNI:PORT | tcp://HOST:PORT');
     return 2;
   }
   const files = rest.filter((a) => a !== urlText);
@@ -55,18 +67,43 @@ export async function explainCommand(args: string[]): Promise<number> {
   for (const failure of collected.failures) {
     out(`${pc.yellow('!')} not loaded: ${failure.location ?? failure.file}: ${failure.message}`);
   }
-  // TCP and UDP routers would see a connection before HTTP does; until they are implemented they
-  // are not considered, and saying so keeps the answer honest about a Traefik configuration.
-  const pending = [...collected.runtime.tcp.routers.keys(), ...collected.runtime.udp.routers.keys()];
-  if (pending.length > 0) {
-    out(`${pc.yellow('!')} not considered (TCP/UDP routing is not implemented yet): ${pending.join(', ')}`);
-  }
   const url = urlText.startsWith('/') ? new URL(urlText, 'http://localhost') : new URL(urlText);
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  const entryPoints = entryPointOptions(config);
+  const tls = url.protocol === 'https:' || url.protocol === 'tls:';
+  const port = url.port === '' ? (tls ? 443 : 80) : Number(url.port);
+  const entryPoints = entryPointOptions(config).filter((e) => e.protocol === 'tcp');
   const matching = entryPoints.filter((e) => e.port === port);
   const candidates = matching.length > 0 ? matching : entryPoints;
   if (matching.length === 0) out(pc.dim(`no entry point listens on port ${port}; trying all entry points`));
+
+  // TCP routers see a connection before HTTP does (a ClientHello's SNI, or plaintext).
+  const serverName = tls ? url.hostname.replace(/^\[|\]$/g, '').toLowerCase() : '';
+  const connection = { tls, serverName, alpn: request.alpn, remoteAddress: request.remoteAddress };
+  const tcpVerdicts = explainConnection(
+    collected.tcp,
+    candidates.map((e) => e.name),
+    connection,
+  ).filter((v) => v.tried.length > 0);
+  if (tcpVerdicts.length > 0 || url.protocol === 'tls:' || url.protocol === 'tcp:') {
+    const what = tls
+      ? `TLS ClientHello, SNI "${serverName}"${request.alpn.length > 0 ? `, ALPN ${request.alpn.join(',')}` : ''}`
+      : 'plaintext connection';
+    out(`${pc.bold('TCP')} ${what} from ${request.remoteAddress}`);
+    for (const verdict of tcpVerdicts) {
+      out(
+        `\nentry point ${pc.bold(verdict.entryPoint)} (:${candidates.find((e) => e.name === verdict.entryPoint)?.port})`,
+      );
+      for (const tried of verdict.tried) {
+        const priority = pc.dim(`priority ${tried.priority}`);
+        const mode = tried.tls === 'none' ? '' : pc.dim(` tls ${tried.tls}`);
+        out(`  ${tried.matched ? pc.green('✔') : pc.red('✖')} ${tried.name} ${priority}${mode}  ${tried.rule}`);
+        out(formatExplanation(tried.explanation, '      '));
+      }
+      if (verdict.router === null) out(`  no TCP router takes it: ${tls ? 'HTTPS' : 'HTTP'} routing follows`);
+    }
+    if (tcpVerdicts.some((v) => v.router !== null)) return 0;
+    if (url.protocol === 'tls:' || url.protocol === 'tcp:') return 1;
+    out('');
+  }
 
   const result = explainRequest(
     collected.runtime,

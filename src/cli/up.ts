@@ -173,7 +173,8 @@ function addressOverrides(
     if (name === 'traefik' && options.portDashboard !== undefined) port = options.portDashboard;
     const bound = address.host ?? host;
     if (port === address.port && bound === address.host) continue;
-    flags.push(`--entryPoints.${name}.address=${bound.includes(':') ? `[${bound}]` : bound}:${port}`);
+    const suffix = address.protocol === 'udp' ? '/udp' : '';
+    flags.push(`--entryPoints.${name}.address=${bound.includes(':') ? `[${bound}]` : bound}:${port}${suffix}`);
   }
   return flags;
 }

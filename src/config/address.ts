@@ -8,16 +8,20 @@ import { ConfigError } from '../errors.js';
 export interface ListenAddress {
   host?: string;
   port: number;
+  /** `tcp` unless the address ends in `/udp`. */
+  protocol?: 'tcp' | 'udp';
 }
 
-/** Parses an entry point address; throws ConfigError on a missing port, a bad port, or `/udp`. */
+/** Parses an entry point address; throws ConfigError on a missing port, a bad port or protocol. */
 export function parseAddress(address: string): ListenAddress {
   let text = address.trim();
   const slash = text.lastIndexOf('/');
+  let protocol: 'tcp' | 'udp' = 'tcp';
   if (slash >= 0) {
-    const protocol = text.slice(slash + 1).toLowerCase();
-    if (protocol === 'udp') throw new ConfigError(`UDP entry points are not supported (${JSON.stringify(address)})`);
-    if (protocol !== 'tcp') throw new ConfigError(`unknown protocol in address ${JSON.stringify(address)}`);
+    const written = text.slice(slash + 1).toLowerCase();
+    if (written !== 'tcp' && written !== 'udp')
+      throw new ConfigError(`unknown protocol in address ${JSON.stringify(address)} (expected /tcp or /udp)`);
+    protocol = written;
     text = text.slice(0, slash);
   }
   let host: string;
@@ -41,5 +45,7 @@ export function parseAddress(address: string): ListenAddress {
     throw new ConfigError(`invalid port in address ${JSON.stringify(address)}`);
   }
   const port = Number(portText);
-  return host === '' ? { port } : { host, port };
+  const parsed: ListenAddress = host === '' ? { port } : { host, port };
+  if (protocol === 'udp') parsed.protocol = 'udp';
+  return parsed;
 }

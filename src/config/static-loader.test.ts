@@ -261,10 +261,12 @@ describe('parseAddress', () => {
     assert.deepEqual(parseAddress('127.0.0.1:8000'), { host: '127.0.0.1', port: 8000 });
     assert.deepEqual(parseAddress('[::1]:8000'), { host: '::1', port: 8000 });
     assert.deepEqual(parseAddress(':0/tcp'), { port: 0 });
+    assert.deepEqual(parseAddress(':53/udp'), { port: 53, protocol: 'udp' });
+    assert.deepEqual(parseAddress('127.0.0.1:53/UDP'), { host: '127.0.0.1', port: 53, protocol: 'udp' });
   });
 
-  it('rejects addresses without a valid port, bare IPv6 and UDP', () => {
-    for (const bad of ['8000', ':99999', ':http', '::1:80', ':53/udp']) {
+  it('rejects addresses without a valid port, bare IPv6 and unknown protocols', () => {
+    for (const bad of ['8000', ':99999', ':http', '::1:80', ':53/sctp']) {
       assert.throws(() => parseAddress(bad), ConfigError, bad);
     }
   });

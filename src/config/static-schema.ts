@@ -101,6 +101,19 @@ export const entryPointSchema = z.object({
       insecure: boolValue.default(false),
     })
     .prefault({}),
+  /** PROXY protocol (v1 and v2) from the load balancers in front: absent, no header is read. */
+  proxyProtocol: z
+    .object({
+      trustedIPs: stringList.default([]),
+      insecure: boolValue.default(false),
+    })
+    .optional(),
+  /** UDP entry points (`address: ":53/udp"`): a session ends after `timeout` without datagrams. */
+  udp: z
+    .object({
+      timeout: durationMs.default(3_000),
+    })
+    .prefault({}),
   transport: z
     .object({
       respondingTimeouts: z

@@ -9,7 +9,6 @@ function load(args: string[]) {
 describe('static keys Switchyard does not implement', () => {
   it('each Traefik key that is not implemented loads with a warning naming it', async () => {
     const keys = [
-      'entryPoints.web.proxyProtocol.trustedIPs=10.0.0.1',
       'entryPoints.web.transport.lifeCycle.graceTimeOut=5s',
       'certificatesResolvers.le.acme.email=a@b.test',
       'providers.consul.endpoints=127.0.0.1:8500',
@@ -18,7 +17,6 @@ describe('static keys Switchyard does not implement', () => {
     ];
     const { warnings, remarks } = await load(['--entryPoints.web.address=:8000', ...keys.map((k) => `--${k}`)]);
     const named = [
-      'entryPoints.web.proxyProtocol',
       'entryPoints.web.transport.lifeCycle',
       'certificatesResolvers',
       'providers.consul',

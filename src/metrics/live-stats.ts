@@ -7,6 +7,7 @@
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
 import { qualify } from '../core/names.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
+import type { TcpCounters, TcpStats } from '../tcp/stats.js';
 import { latencyQuantile } from './latency-histogram.js';
 import {
   C_BYTES_IN,
@@ -32,6 +33,15 @@ export interface LiveView {
   readonly runtime: RuntimeConfiguration;
   readonly upstreams: UpstreamRegistry;
   readonly entryPoints: ReadonlyMap<string, { readonly inFlight: number }>;
+  /** TCP and UDP connection statistics (this process's), when TCP routing runs here. */
+  readonly tcpStats?: TcpStats;
+}
+
+/** TCP routers and services, and UDP routers, in a `stats` event: connections, bytes, time. */
+export interface ConnectionFigures {
+  routers: Record<string, TcpCounters>;
+  services: Record<string, TcpCounters>;
+  udpRouters: Record<string, TcpCounters>;
 }
 
 type StatusCounts = Record<(typeof STATUS_CLASSES)[number], number>;
@@ -69,6 +79,8 @@ export interface StatsEvent {
   services: Record<string, TrafficFigures>;
   servers: Record<string, ServerFigures>;
   recent: RecentEntry[];
+  /** Per-connection statistics of TCP and UDP routing (absent when none ran). */
+  tcp?: ConnectionFigures;
 }
 
 /** Per-second request rates, oldest first, one point per second ending at `end`. */
@@ -263,6 +275,16 @@ export class LiveStats {
         inFlight: state?.inFlight ?? 0,
         health: state === undefined || state.available(now) ? 'UP' : 'DOWN',
       };
+    }
+    const tcp = this.view.tcpStats;
+    if (tcp !== undefined && (tcp.routers.size > 0 || tcp.udpRouters.size > 0)) {
+      const copy = (map: ReadonlyMap<string, TcpCounters>) => {
+        const out: Record<string, TcpCounters> = {};
+        for (const [name, counters] of map)
+          out[name] = { ...counters, durationSeconds: round(counters.durationSeconds) };
+        return out;
+      };
+      event.tcp = { routers: copy(tcp.routers), services: copy(tcp.services), udpRouters: copy(tcp.udpRouters) };
     }
     return event;
   }

@@ -15,6 +15,7 @@ import type { PrometheusConfig } from '../config/static-schema.js';
 import { lastResortCounts } from '../core/last-resort.js';
 import { qualify } from '../core/names.js';
 import type { RuntimeConfiguration } from '../server/runtime.js';
+import type { TcpCounters } from '../tcp/stats.js';
 import type { LiveView } from './live-stats.js';
 import {
   C_RETRIES,
@@ -111,6 +112,53 @@ export function createPrometheusRegistry(config: PrometheusConfig, sources: Prom
   add('open_connections', 'How many open connections exist, by entry point', 'gauge', async () =>
     [...(await sources.openConnections())].map(([entrypoint, value]) => ({ labels: { entrypoint }, value })),
   );
+  // TCP and UDP routing (Switchyard's own names: Traefik exports no per-connection TCP metrics).
+  const tcp = sources.tcpStats;
+  if (tcp !== undefined) {
+    const family = (prefix: string, label: string, map: () => ReadonlyMap<string, TcpCounters>, what: string) => {
+      const samples = (pick: (c: TcpCounters) => number) => () =>
+        [...map()].map(([name, counters]) => ({ labels: { [label]: name }, value: pick(counters) }));
+      add(
+        `${prefix}_total`,
+        `${what} taken`,
+        'counter',
+        samples((c) => c.connections),
+      );
+      add(
+        `${prefix}_open`,
+        `${what} open now`,
+        'gauge',
+        samples((c) => c.open),
+      );
+      add(
+        `${prefix}_bytes_in_total`,
+        `Bytes from clients, ${what.toLowerCase()} closed`,
+        'counter',
+        samples((c) => c.bytesIn),
+      );
+      add(
+        `${prefix}_bytes_out_total`,
+        `Bytes to clients, ${what.toLowerCase()} closed`,
+        'counter',
+        samples((c) => c.bytesOut),
+      );
+      add(
+        `${prefix}_duration_seconds_total`,
+        `Time ${what.toLowerCase()} stayed open`,
+        'counter',
+        samples((c) => c.durationSeconds),
+      );
+      add(
+        `${prefix}_failures_total`,
+        `${what} that reached no server`,
+        'counter',
+        samples((c) => c.failures),
+      );
+    };
+    family('tcp_router_connections', 'router', () => tcp.routers, 'TCP connections');
+    family('tcp_service_connections', 'service', () => tcp.services, 'TCP connections');
+    family('udp_router_sessions', 'router', () => tcp.udpRouters, 'UDP sessions');
+  }
 
   const families: Array<{
     scope: 'entrypoint' | 'router' | 'service';

@@ -84,6 +84,7 @@ export class Telemetry {
       get entryPoints() {
         return telemetry.entryPointsView(app);
       },
+      tcpStats: app.tcpStats,
     };
     const live = new LiveStats((drain) => this.snapshot(drain), view);
     this.liveStats = live;
@@ -103,6 +104,7 @@ export class Telemetry {
         get entryPoints() {
           return telemetry.entryPointsView(app);
         },
+        tcpStats: app.tcpStats,
         counters: () => this.snapshot(false),
         get reloads() {
           return app.reloads;

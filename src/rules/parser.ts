@@ -8,9 +8,36 @@ import type { MatcherNode, RuleNode } from './ast.js';
 import { type Token, tokenize } from './lexer.js';
 import { findMatcher, MATCHERS } from './matchers.js';
 
+/** The matcher names and arities a parser accepts: HTTP's by default, the TCP set for TCP routers. */
+export interface MatcherSet {
+  /** The definition for a name as written (an accepted spelling), or undefined. */
+  find(spelling: string): { readonly name: string; readonly arity: readonly number[] } | undefined;
+  /** Canonical names, for the error that suggests a spelling. */
+  readonly names: Iterable<string>;
+}
+
+/** The HTTP matchers (Host, Path, …). */
+export const HTTP_MATCHERS: MatcherSet = { find: findMatcher, names: [...MATCHERS.keys()] };
+
+/**
+ * The spellings Traefik accepts for each canonical name: exact, lower, UPPER and Title of the
+ * lower form; a lookup over them.
+ */
+export function matcherSet<D extends { readonly name: string; readonly arity: readonly number[] }>(
+  definitions: readonly D[],
+): MatcherSet & { find(spelling: string): D | undefined } {
+  const spellings = new Map<string, D>();
+  for (const definition of definitions) {
+    const lower = definition.name.toLowerCase();
+    const title = lower[0]!.toUpperCase() + lower.slice(1);
+    for (const s of [definition.name, lower, definition.name.toUpperCase(), title]) spellings.set(s, definition);
+  }
+  return { find: (spelling) => spellings.get(spelling), names: definitions.map((d) => d.name) };
+}
+
 /** Parses a rule into its tree; throws RuleSyntaxError with the 0-based offset of the fault. */
-export function parseRule(rule: string): RuleNode {
-  return new Parser(rule).parseWhole();
+export function parseRule(rule: string, matchers: MatcherSet = HTTP_MATCHERS): RuleNode {
+  return new Parser(rule, matchers).parseWhole();
 }
 
 /** Names Traefik v2 had and v3 dropped, so the error can say what to write instead. */
@@ -26,7 +53,10 @@ class Parser {
   private readonly tokens: Token[];
   private index = 0;
 
-  constructor(private readonly rule: string) {
+  constructor(
+    private readonly rule: string,
+    private readonly matchers: MatcherSet,
+  ) {
     this.tokens = tokenize(rule);
   }
 
@@ -101,7 +131,7 @@ class Parser {
 
   private parseMatcher(): MatcherNode {
     const nameToken = this.next();
-    const definition = findMatcher(nameToken.value);
+    const definition = this.matchers.find(nameToken.value);
     if (definition === undefined) {
       throw new RuleSyntaxError(this.unknownMatcherMessage(nameToken.value), this.rule, nameToken.start);
     }
@@ -145,7 +175,7 @@ class Parser {
     const lower = name.toLowerCase();
     const v2 = V2_NAMES[lower];
     if (v2 !== undefined) return `unknown matcher ${name} (a Traefik v2 name; v3 uses ${v2})`;
-    const canonical = [...MATCHERS.keys()].find((known) => known.toLowerCase() === lower);
+    const canonical = [...this.matchers.names].find((known) => known.toLowerCase() === lower);
     if (canonical === undefined) return `unknown matcher ${name}`;
     const title = lower[0]!.toUpperCase() + lower.slice(1);
     return `unknown matcher ${name}; accepted spellings are ${canonical}, ${lower}, ${lower.toUpperCase()} and ${title}`;

@@ -14,6 +14,7 @@ import { FORWARDED_HEADERS, plainAddress } from '../proxy/request-headers.js';
 import { sendError } from '../proxy/responses.js';
 import { compileRuleMatcher, type MatchInput, normalizeHost, type RuleMatcher, routingPath } from '../rules/index.js';
 import { refusedEscape, sanitizePath } from '../rules/sanitize-path.js';
+import { TcpRoutingTable } from '../tcp/table.js';
 import { MAX_RECORD_BYTES, recordComplete } from '../tls/client-hello.js';
 import { connectionFacts } from './listener/connection-facts.js';
 import { createH2cStage } from './listener/h2c-stage.js';
@@ -21,6 +22,8 @@ import { createHttp1Server } from './listener/http1-server.js';
 import { createHttp2Server, type EdgeHttp2Response, type Http2Server } from './listener/http2-server.js';
 import { type ConnectionHandler, Listener } from './listener/listener.js';
 import { readPrefix } from './listener/peek.js';
+import { type ProxyProtocolOptions, proxyProtocolStage } from './listener/proxy-protocol.js';
+import { type TlsTerminator, tcpDispatchStage } from './listener/tcp-dispatch.js';
 import { createTlsStage, type TlsStage } from './listener/tls-stage.js';
 import { asksForH2c, isHttp2Request, requestProblem } from './request-checks.js';
 import type { RoutingTable } from './routing-table.js';
@@ -31,6 +34,10 @@ export interface EntryPointOptions {
   /** Interface to bind; undefined binds all interfaces. */
   host: string | undefined;
   port: number;
+  /** `udp` for an address ending in `/udp` (served by a UdpEntryPoint, not this class). */
+  protocol: 'tcp' | 'udp';
+  /** UDP entry points: a session's idle timeout (`udp.timeout`, ms). */
+  udpTimeout: number;
   /** Peers whose X-Forwarded-* headers are kept (IPs or CIDRs). */
   trustedIPs: readonly string[];
   /** Trust every peer's X-Forwarded-* headers. */
@@ -53,6 +60,16 @@ export interface EntryPointOptions {
   handshakeTimeout?: number;
   /** HTTP/2 settings (`entryPoints.<name>.http2`). */
   http2: EntryPointHttp2Options;
+  /** `proxyProtocol` (trusted peers' PROXY headers give the client address); undefined: none read. */
+  proxyProtocol?: ProxyProtocolOptions;
+}
+
+/** Where the TCP router stage hands TLS it does not pass through (wired by the assembly). */
+export interface EntryPointTls {
+  /** The HTTPS path: a peeked socket starting with a ClientHello no TCP router took. */
+  https?: ConnectionHandler;
+  /** TLS termination for TCP routers with `tls` and no passthrough. */
+  terminator?: TlsTerminator | null;
 }
 
 /** The HTTP/2 side of an entry point (Traefik's `http2` section, plus Switchyard's `h2c`). */
@@ -100,6 +117,7 @@ export class EntryPoint {
   private readonly plaintext: ConnectionHandler;
   private readonly peekTimeout: number;
   private table: RoutingTable;
+  private tcpTable = TcpRoutingTable.empty();
   private readonly trusted: RuleMatcher | null;
   private readonly sockets = new Set<Socket>();
   /** Requests being handled now (for graceful shutdown). */
@@ -114,6 +132,7 @@ export class EntryPoint {
     table: RoutingTable,
     private readonly logger: Logger,
     private readonly observer: RequestObserver | null = null,
+    tls: EntryPointTls = {},
   ) {
     this.table = table;
     this.trusted =
@@ -168,7 +187,22 @@ export class EntryPoint {
       h2: this.http2.serve,
       logger,
     });
-    this.listener = new Listener(options, (socket) => this.accept(socket));
+    // Stages: PROXY header (if configured), then TCP routers (only while the entry point has
+    // some: otherwise straight to HTTP/1.1, without a peek).
+    const dispatch = tcpDispatchStage({
+      entryPoint: options.name,
+      table: () => this.tcpTable,
+      hasHttpRoutes: () =>
+        this.table.routesOf(options.name, false).length > 0 || this.table.routesOf(options.name, true).length > 0,
+      // No TCP router took it: TLS termination for HTTPS routers or plaintext HTTP (accept()).
+      http: (socket) => this.accept(socket),
+      https: tls.https ?? ((socket) => this.accept(socket)),
+      terminator: tls.terminator,
+      peekTimeoutMs: options.readTimeout,
+      logger,
+      track,
+    });
+    this.listener = new Listener(options, proxyProtocolStage(options.proxyProtocol, dispatch, logger, options.name));
   }
 
   /**
@@ -218,8 +252,9 @@ export class EntryPoint {
   }
 
   /** Replaces the routing table; requests already running keep the one they started with. */
-  swap(table: RoutingTable): void {
+  swap(table: RoutingTable, tcpTable?: TcpRoutingTable): void {
     this.table = table;
+    if (tcpTable !== undefined) this.tcpTable = tcpTable;
   }
 
   /** Starts listening; rejects with a ListenError naming the address when the port is taken. */

@@ -2,8 +2,8 @@
  * The runtime configuration: every router, service and middleware from every provider, with
  * its qualified name, status and errors. This is what the API shows and what `switchyard
  * check` prints; the routing table is built from it. TCP, UDP and TLS objects have their place
- * here too, qualified like the rest, so the API and `check` show them while their protocols are
- * not implemented yet (server/unimplemented.ts reports them); nothing routes them.
+ * here too, qualified like the rest and kept as written: the TCP and UDP builders validate them
+ * (build-tcp.ts, build-udp.ts); TLS is reported as not implemented (unimplemented.ts).
  */
 import type {
   MiddlewareConfig,
@@ -60,7 +60,7 @@ export interface ProviderFailure {
   since: string;
 }
 
-/** A TCP or UDP object, or a TLS option or store, as written (its fields are not read yet). */
+/** A TCP or UDP object, or a TLS option or store, as written (validated when its table is built). */
 export type PendingObject = RuntimeObject<PendingObjectConfig>;
 
 /** The `tcp` section's objects by qualified name. */

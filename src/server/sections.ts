@@ -32,9 +32,6 @@ export interface NamedSection {
   objects: (runtime: RuntimeConfiguration) => Map<string, RuntimeObject<unknown>>;
 }
 
-const notServed = 'this router is not served';
-const nothingSent = 'nothing is sent to this service';
-
 export const NAMED_SECTIONS: readonly NamedSection[] = [
   { root: 'http', section: 'routers', field: 'router', label: 'router', listed: true, objects: (r) => r.routers },
   { root: 'http', section: 'services', field: 'service', label: 'service', listed: true, objects: (r) => r.services },
@@ -61,7 +58,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'TCP router',
     listed: true,
     pendingKind: 'router',
-    pending: { what: 'TCP routing is', consequence: notServed },
     objects: (r) => r.tcp.routers,
   },
   {
@@ -71,7 +67,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'TCP service',
     listed: true,
     pendingKind: 'service',
-    pending: { what: 'TCP services are', consequence: nothingSent },
     objects: (r) => r.tcp.services,
   },
   {
@@ -81,7 +76,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'TCP middleware',
     listed: true,
     pendingKind: 'middleware',
-    pending: { what: 'TCP middlewares are', consequence: 'ignored' },
     objects: (r) => r.tcp.middlewares,
   },
   {
@@ -90,7 +84,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     field: 'tcpServersTransport',
     label: 'TCP servers transport',
     listed: true,
-    pending: { what: 'TCP servers transports are', consequence: 'ignored' },
     objects: (r) => r.tcp.serversTransports,
   },
   {
@@ -100,7 +93,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'UDP router',
     listed: true,
     pendingKind: 'router',
-    pending: { what: 'UDP routing is', consequence: notServed },
     objects: (r) => r.udp.routers,
   },
   {
@@ -110,7 +102,6 @@ export const NAMED_SECTIONS: readonly NamedSection[] = [
     label: 'UDP service',
     listed: true,
     pendingKind: 'service',
-    pending: { what: 'UDP services are', consequence: nothingSent },
     objects: (r) => r.udp.services,
   },
   {

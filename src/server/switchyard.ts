@@ -12,10 +12,16 @@ import type { Handler } from '../core/request-context.js';
 import { closeSharedBuckets } from '../middlewares/shared-buckets.js';
 import type { Provider, ProviderSnapshot } from '../provider/provider.js';
 import { type TransportOptions, TransportPool } from '../proxy/transport.js';
+import { TcpStats } from '../tcp/stats.js';
+import { TcpRoutingTable } from '../tcp/table.js';
+import { TcpUpstreams } from '../tcp/upstreams.js';
 import { CertificateStore } from '../tls/certificate-store.js';
 import { generateDefaultCertificate } from '../tls/default-certificate.js';
+import { UdpEntryPoint } from '../udp/proxy.js';
 import { buildRoutingTable, type EntryPointModel } from './build-table.js';
-import { EntryPoint, type EntryPointOptions, type RequestObserver } from './entry-point.js';
+import { buildTcpTable } from './build-tcp.js';
+import { buildUdpRoutes } from './build-udp.js';
+import { EntryPoint, type EntryPointOptions, type EntryPointTls, type RequestObserver } from './entry-point.js';
 import { mergeSnapshots } from './merge.js';
 import { RoutingTable } from './routing-table.js';
 import type { RuntimeConfiguration } from './runtime.js';
@@ -50,6 +56,11 @@ export interface SwitchyardOptions {
   logConfigurationErrors?: boolean;
   /** What entry points give their routers (`entryPoints.<ep>.http.tls`, `.http.middlewares`). */
   entryPointModels?: ReadonlyMap<string, EntryPointModel>;
+  /**
+   * Where TCP routing hands TLS it does not pass through: the HTTPS path for a ClientHello no TCP
+   * router takes, and TLS termination for TCP routers (the TLS stage, wired at assembly).
+   */
+  tls?: EntryPointTls;
 }
 
 /** A running Switchyard: entry points, providers and the configuration loop. */
@@ -63,6 +74,13 @@ export class Switchyard {
   readonly entryPoints = new Map<string, EntryPoint>();
   /** Every certificate served (configuration, ACME via `setSource`, the default), alive across reloads. */
   readonly certificates = new CertificateStore();
+  /** UDP entry points (`address: ":53/udp"`). */
+  readonly udpEntryPoints = new Map<string, UdpEntryPoint>();
+  /** Statistics of TCP routers and services (and UDP routers), by name; they survive reloads. */
+  readonly tcpStats = new TcpStats();
+  /** Forwarded TCP connections per server: what draining closes when a grace period ends. */
+  readonly tcpConnections = new TcpUpstreams();
+  tcpTable: TcpRoutingTable = TcpRoutingTable.empty();
   readonly watcher: ConfigurationWatcher;
   /** The latest runtime configuration (what the API shows). */
   runtime: RuntimeConfiguration = mergeSnapshots([]);
@@ -77,10 +95,24 @@ export class Switchyard {
   constructor(readonly options: SwitchyardOptions) {
     this.watcher = new ConfigurationWatcher(() => this.rebuild(), options.throttleMs ?? 50, options.logger);
     this.health = new HealthChecker(this.upstreams, options.logger);
-    this.drainer = new Drainer(this.upstreams, () => this.transports.values(), options.graceMs ?? 10_000);
+    this.drainer = new Drainer(
+      this.upstreams,
+      () => [...this.transports.values(), this.tcpConnections],
+      options.graceMs ?? 10_000,
+    );
     for (const provider of options.providers) provider.useDrains?.(this.drainer);
     for (const entry of options.entryPoints) {
-      this.entryPoints.set(entry.name, new EntryPoint(entry, this.table, options.logger, options.observer ?? null));
+      if (entry.protocol === 'udp') {
+        this.udpEntryPoints.set(
+          entry.name,
+          new UdpEntryPoint(entry.name, entry.host, entry.port, entry.udpTimeout, options.logger),
+        );
+        continue;
+      }
+      this.entryPoints.set(
+        entry.name,
+        new EntryPoint(entry, this.table, options.logger, options.observer ?? null, options.tls),
+      );
     }
   }
 
@@ -94,8 +126,13 @@ export class Switchyard {
         await entryPoint.listen();
         log.info({ entryPoint: entryPoint.options.name, port: entryPoint.port }, 'entry point listening');
       }
+      for (const entryPoint of this.udpEntryPoints.values()) {
+        await entryPoint.listen();
+        log.info({ entryPoint: entryPoint.name, port: entryPoint.port, protocol: 'udp' }, 'entry point listening');
+      }
     } catch (error) {
       await Promise.all([...this.entryPoints.values()].map((e) => e.close(0).catch(() => undefined)));
+      await Promise.all([...this.udpEntryPoints.values()].map((e) => e.close().catch(() => undefined)));
       throw error;
     }
     if (this.options.internalSnapshot) this.watcher.sinkFor('internal').publish(this.options.internalSnapshot);
@@ -113,6 +150,7 @@ export class Switchyard {
     if (this.stopped) return;
     this.watcher.cancelPending();
     const runtime = mergeSnapshots(this.watcher.current());
+    // HTTP and TCP routers attach to TCP entry points only; UDP routers to UDP ones.
     const names = [...this.entryPoints.keys(), ...(this.options.remoteEntryPoints ?? [])];
     const built = buildRoutingTable(runtime, {
       entryPoints: names,
@@ -128,14 +166,31 @@ export class Switchyard {
     // Before the swap, so a new server with a health check is DOWN until its first passing probe.
     if (this.options.activeHealthChecks !== false)
       this.health.sync(built.services.healthChecks, built.services.usedUrls);
+    const tcp = buildTcpTable(runtime, {
+      entryPoints: names,
+      defaultEntryPoints: this.options.defaultEntryPoints ?? names,
+      upstreams: this.upstreams,
+      connections: this.tcpConnections,
+      stats: this.tcpStats,
+      logger: this.options.logger,
+      canTerminateTls: (this.options.tls?.terminator ?? null) !== null,
+    });
+    const udp = buildUdpRoutes(runtime, {
+      entryPoints: [...this.udpEntryPoints.keys()],
+      upstreams: this.upstreams,
+      stats: this.tcpStats,
+    });
     this.runtime = runtime;
     this.table = built.table;
-    for (const entryPoint of this.entryPoints.values()) entryPoint.swap(built.table);
+    this.tcpTable = tcp.table;
+    for (const entryPoint of this.entryPoints.values()) entryPoint.swap(built.table, tcp.table);
+    for (const [name, entryPoint] of this.udpEntryPoints) entryPoint.swap(udp.routes.get(name) ?? null);
     this.transports.retain(built.services.usedTransports);
-    this.drainer.update(built.services.usedUrls);
+    const usedUrls = new Set([...built.services.usedUrls, ...tcp.usedUrls, ...udp.usedUrls]);
+    this.drainer.update(usedUrls);
     // Servers that left (a container's old address, a restarted replica's old port) do not keep
     // their state forever; one with requests still in flight goes at a later reload.
-    this.upstreams.prune(built.services.usedUrls);
+    this.upstreams.prune(usedUrls);
     this.reloads++;
     this.lastReloadAt = new Date();
     if (this.options.logConfigurationErrors !== false) this.logConfigurationErrors(runtime);
@@ -165,7 +220,11 @@ export class Switchyard {
     this.watcher.cancelPending();
     this.health.stop();
     await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
-    await Promise.all([...this.entryPoints.values()].map((e) => e.close(graceMs)));
+    await Promise.all([
+      ...[...this.entryPoints.values()].map((e) => e.close(graceMs)),
+      ...[...this.udpEntryPoints.values()].map((e) => e.close()),
+    ]);
+    this.tcpConnections.destroyAll();
     this.drainer.stop();
     this.transports.destroyAll();
     closeSharedBuckets();

@@ -26,7 +26,7 @@ function build(raw: unknown) {
 const service = { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1' }] } };
 
 describe('configuration that is not implemented yet', () => {
-  it('qualifies TCP and UDP objects into the runtime configuration, each a warning naming its key', () => {
+  it('qualifies TCP and UDP objects into the runtime configuration, linked to their users, without a "not implemented" warning (issue 16 implements them)', () => {
     const { runtime } = build({
       tcp: {
         routers: { db: { rule: 'HostSNI(`*`)', service: 'db' } },
@@ -37,16 +37,13 @@ describe('configuration that is not implemented yet', () => {
       udp: { routers: { dns: { service: 'dns' } }, services: { dns: { loadBalancer: {} } } },
     });
     const db = runtime.tcp.routers.get('db@file');
-    assert.equal(db?.status, 'warning');
-    assert.deepEqual(db?.errors, ['tcp.routers.db: TCP routing is not implemented yet; this router is not served']);
+    assert.equal(db?.status, 'enabled');
+    assert.deepEqual(db?.errors, []);
     assert.deepEqual(runtime.tcp.services.get('db@file')?.usedBy, ['db@file']);
-    assert.equal(runtime.tcp.middlewares.get('allow@file')?.status, 'warning');
-    assert.equal(runtime.tcp.serversTransports.get('t@file')?.status, 'warning');
-    assert.match(
-      runtime.udp.routers.get('dns@file')?.errors[0] ?? '',
-      /^udp\.routers\.dns: UDP routing is not implemented/,
-    );
-    assert.match(runtime.udp.services.get('dns@file')?.errors[0] ?? '', /^udp\.services\.dns: /);
+    assert.equal(runtime.tcp.middlewares.get('allow@file')?.status, 'enabled');
+    assert.equal(runtime.tcp.serversTransports.get('t@file')?.status, 'enabled');
+    assert.deepEqual(runtime.udp.routers.get('dns@file')?.errors, []);
+    assert.deepEqual(runtime.udp.services.get('dns@file')?.usedBy, ['dns@file']);
   });
 
   it('reports an unknown HTTP router key and an unknown section as warnings naming the key', () => {

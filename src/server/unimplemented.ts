@@ -1,11 +1,9 @@
 /**
- * Reports what a configuration asks for that Switchyard does not implement yet (issue 12): TCP
- * and UDP objects. Every table build calls it (the running process, workers, `check`,
- * `explain`), whatever the provider, so none of it is silently ignored.
- *
- * Statuses, as a Traefik user reads them: a TCP or UDP object is a `warning` (it is shown and
- * counted, nothing is served in its place, and the HTTP routers keep working). TLS is
- * implemented (build-tls.ts).
+ * Reports what a configuration asks for that Switchyard does not implement yet. TCP and UDP
+ * objects are built since issue 16 (what they still lack is reported by build-tcp.ts), TLS since
+ * issue 14 (build-tls.ts). Every table build calls it (the running process, workers, `check`,
+ * `explain`), whatever the provider, so none of it is silently ignored. It also links TCP and
+ * UDP services and middlewares to the routers that use them (`usedBy`).
  */
 
 import { localName, qualify } from '../core/names.js';

@@ -97,8 +97,6 @@ describe('the switchyard command', () => {
         'entryPoints:',
         '  web:',
         '    address: ":0"',
-        '    proxyProtocol:',
-        '      insecure: true',
         '    http:',
         '      redirections:',
         '        entryPoint: { to: websecure }',
@@ -129,10 +127,12 @@ describe('the switchyard command', () => {
         '  routers:',
         '    db: { rule: "HostSNI(`*`)", service: db }',
         '  services:',
-        '    db: { loadBalancer: { servers: [{ address: "127.0.0.1:5432" }] } }',
+        '    db: { loadBalancer: { servers: [{ address: "127.0.0.1:5432" }], healthCheck: { interval: 5s } } }',
         'udp:',
         '  routers:',
         '    dns: { service: dns }',
+        '  services:',
+        '    dns: { loadBalancer: { servers: [{ address: "127.0.0.1:53" }] } }',
         'tls:',
         '  options:',
         '    modern: { minVersion: VersionTLS13 }',
@@ -142,14 +142,11 @@ describe('the switchyard command', () => {
     const plain = await runCli(['check', '--configFile', staticFile], { cwd: dir });
     assert.equal(plain.code, 0, plain.stdout + plain.stderr);
     for (const key of [
-      'entryPoints.web.proxyProtocol',
       'certificatesResolvers',
       'providers.consul',
       'api.basePath',
       'http.routers.app.observability',
-      'tcp.routers.db',
-      'tcp.services.db',
-      'udp.routers.dns',
+      'tcp.services.db.loadBalancer.healthCheck',
     ]) {
       assert.ok(plain.stdout.includes(key), `check does not name ${key}:\n${plain.stdout}`);
     }

@@ -1,7 +1,7 @@
 /**
  * What Switchyard does not implement yet is reported, never silently served: a router with
  * `tls` naming a certificate resolver that does not exist is disabled (and a TLS router is never
- * answered over plain HTTP), TCP routers are shown but take no connection, and the logs name
+ * answered over plain HTTP), a broken TCP router is disabled with its error, and the logs name
  * each key.
  */
 import assert from 'node:assert/strict';
@@ -54,23 +54,24 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
     );
   });
 
-  test('a TCP router with a catch-all rule takes no HTTP request and is listed as a warning', async () => {
+  test('a TCP router naming an HTTP service is disabled with its error, and HTTP keeps being served', async () => {
     assert.equal((await send(`${proxy.url}/`, { headers: { host: 'other.test' } })).status, 404);
     const port = proxy.app.entryPoints.get('traefik')?.port;
-    const { json } = await sendJson<Array<{ name: string; status: string }>>(
+    const { json } = await sendJson<Array<{ name: string; status: string; error: string[] }>>(
       `http://127.0.0.1:${port}/api/tcp/routers`,
     );
     assert.deepEqual(
       json.map((r) => [r.name, r.status]),
-      [['catchAll@file', 'warning']],
+      [['catchAll@file', 'disabled']],
     );
+    assert.match(json[0]?.error[0] ?? '', /^tcp\.routers\.catchAll\.service: TCP service "app@file" does not exist/);
   });
 
   test('the logs name each key that is not implemented', () => {
     const { lines } = proxy.app.options.logger as ReturnType<typeof memoryLogger>;
     const text = lines.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.obj)}`).join('\n');
     assert.match(text, /error router has errors .*http\.routers\.secure\.tls/);
-    assert.match(text, /warn tcpRouter has warnings .*tcp\.routers\.catchAll/);
+    assert.match(text, /error tcpRouter has errors .*tcp\.routers\.catchAll/);
     assert.match(text, /warn tcpServersTransport has warnings .*tcp\.serversTransports\.slow/);
     assert.match(text, /error tls\.certificates\[0\]: cannot read \/nope\.crt/);
   });

@@ -9,6 +9,7 @@ import { middlewareView, routerView, serviceView } from './views/details.js';
 import { listView } from './views/lists.js';
 import { overviewView } from './views/overview.js';
 import { stackView } from './views/stack.js';
+import { streamsView } from './views/streams.js';
 import { trafficView } from './views/traffic.js';
 
 const main = document.getElementById('view') as HTMLElement;
@@ -54,6 +55,8 @@ function viewFor(parts: string[], params: URLSearchParams): View {
       return trafficView();
     case 'certificates':
       return certificatesView();
+    case 'tcp':
+      return streamsView();
     case 'stack':
       return stackView();
     default: {

@@ -38,20 +38,22 @@ export function createH2cStage(
   return (socket: Socket) => {
     // Until a stage owns the socket, an error (a reset mid-peek) must not go unhandled.
     socket.on('error', destroySocket);
-    readPrefix(socket, prefaceDecided, timeoutMs, H2_PREFACE.length).then(
-      (bytes) => {
-        socket.removeListener('error', destroySocket);
-        if (socket.destroyed) return;
-        if (isH2Preface(bytes)) http2(socket);
-        else {
-          http1(socket);
-          // The HTTP/1.1 server reads through 'data' listeners, which do not restart a stream
-          // paused by the peek.
-          socket.resume();
-        }
-      },
-      () => socket.destroy(),
-    );
+    readPrefix(socket, prefaceDecided, timeoutMs, H2_PREFACE.length).then((bytes) => {
+      socket.removeListener('error', destroySocket);
+      if (socket.destroyed) return;
+      // readPrefix never rejects: silence until the timeout, or a close mid-preface, ends here.
+      if (!prefaceDecided(bytes)) {
+        socket.destroy();
+        return;
+      }
+      if (isH2Preface(bytes)) http2(socket);
+      else {
+        http1(socket);
+        // The HTTP/1.1 server reads through 'data' listeners, which do not restart a stream
+        // paused by the peek.
+        socket.resume();
+      }
+    });
   };
 }
 

@@ -42,5 +42,19 @@ export function readPrefix(
     socket.once('end', finish);
     socket.once('error', finish);
     socket.once('close', finish);
+    // A socket an earlier stage peeked at is paused with its bytes put back: flow again.
+    socket.resume();
   });
+}
+
+/**
+ * Adapts a handler for fresh sockets to one for a peeked socket (paused, its first bytes put
+ * back): Node's HTTP server reads the socket's handle directly once given the connection, and
+ * only sees what was put back when the stream flows again.
+ */
+export function afterPeek(handler: (socket: Socket) => void): (socket: Socket) => void {
+  return (socket) => {
+    handler(socket);
+    socket.resume();
+  };
 }

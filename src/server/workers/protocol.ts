@@ -5,6 +5,7 @@
  * down as the set of server URLs that active checks found DOWN, statistics come up once a second.
  */
 import { availableParallelism } from 'node:os';
+import { parseAddress } from '../../config/address.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import type { StatsSnapshot } from '../../metrics/stats-snapshot.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
@@ -88,13 +89,18 @@ export interface EntryPointPlacement {
 
 /**
  * The primary keeps `traefik` and every entry point an internal router (API, dashboard, ping,
- * metrics) uses, because those handlers read control-plane state; the workers take the rest.
+ * metrics) uses, because those handlers read control-plane state, and the UDP entry points; the
+ * workers take the rest.
  */
 export function placeEntryPoints(config: StaticConfiguration): EntryPointPlacement {
   const primary = new Set<string>();
   if (config.entryPoints.traefik !== undefined) primary.add('traefik');
   for (const router of Object.values(internalSnapshot(config).config.http?.routers ?? {})) {
     for (const name of router.entryPoints ?? []) if (config.entryPoints[name] !== undefined) primary.add(name);
+  }
+  // UDP sessions are per client address: one process holds them all.
+  for (const [name, entry] of Object.entries(config.entryPoints)) {
+    if (parseAddress(entry.address).protocol === 'udp') primary.add(name);
   }
   const names = Object.keys(config.entryPoints);
   return { primary: names.filter((n) => primary.has(n)), workers: names.filter((n) => !primary.has(n)) };

@@ -1,0 +1,368 @@
+/**
+ * Builds the TCP routing table from the runtime configuration's `tcp` section: each router,
+ * service, middleware and servers transport is validated (src/config/tcp-schema.ts) and compiled
+ * once; a bad one is disabled with its error (the API, `check`, logs) and the rest keeps routing.
+ * Keys Switchyard does not act on are warnings naming them.
+ */
+import { readFileSync } from 'node:fs';
+import type { UpstreamRegistry } from '../balancer/upstream-state.js';
+import { parseAddress } from '../config/address.js';
+import {
+  firstIssue,
+  type TcpMiddlewareConfig,
+  type TcpRouterConfig,
+  type TcpServersTransportConfig,
+  type TcpServiceConfig,
+  tcpMiddlewareSchema,
+  tcpRouterSchema,
+  tcpServersTransportSchema,
+  tcpServiceSchema,
+} from '../config/tcp-schema.js';
+import type { Logger } from '../core/logger.js';
+import { localName, qualify } from '../core/names.js';
+import type { TcpHandler, TcpMiddleware } from '../tcp/connection.js';
+import { forwardConnection } from '../tcp/forward.js';
+import { inFlightConn, ipAllowList } from '../tcp/middlewares.js';
+import { compileTcpRule } from '../tcp/rule.js';
+import {
+  type TcpClientTls,
+  TcpLoadBalancer,
+  type TcpServer,
+  TcpServerCandidate,
+  type TcpService,
+  type TcpTransport,
+  TcpWeightedService,
+} from '../tcp/service.js';
+import type { TcpStats } from '../tcp/stats.js';
+import { type TcpRoute, TcpRoutingTable, type TcpTlsMode } from '../tcp/table.js';
+import type { TcpUpstreams } from '../tcp/upstreams.js';
+import { BuildOnce } from './build-once.js';
+import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
+
+/** Traefik's TCP servers transport defaults (`tcpServersTransport`). */
+export const DEFAULT_TCP_TRANSPORT: TcpTransport = Object.freeze({
+  dialTimeout: 30_000,
+  terminationDelay: 100,
+  proxyProtocol: null,
+  tls: null,
+});
+
+/** What building the TCP table needs. */
+export interface TcpBuildDeps {
+  /** TCP entry points that exist (UDP ones excluded). */
+  entryPoints: readonly string[];
+  defaultEntryPoints: readonly string[];
+  upstreams: UpstreamRegistry;
+  connections: TcpUpstreams;
+  stats: TcpStats;
+  logger: Logger;
+  /**
+   * Whether TLS can be terminated for TCP routers (`tls` without `passthrough`): false until the
+   * certificate store is wired (src/server/listener/tcp-dispatch.ts, `TlsTerminator`); such
+   * routers are then a warning and take no connection.
+   */
+  canTerminateTls: boolean;
+}
+
+/** The TCP table and the server keys it uses (`tcp://host:port`, kept out of draining). */
+export interface BuiltTcpTable {
+  table: TcpRoutingTable;
+  usedUrls: Set<string>;
+}
+
+/** Builds the TCP routing table, recording errors on the runtime objects. */
+export function buildTcpTable(runtime: RuntimeConfiguration, deps: TcpBuildDeps): BuiltTcpTable {
+  const builder = new TcpBuilder(runtime, deps);
+  const routes = new Map<string, TcpRoute[]>();
+  for (const name of deps.entryPoints) routes.set(name, []);
+  for (const router of runtime.tcp.routers.values()) {
+    const built = builder.route(router);
+    if (built === undefined) continue;
+    for (const entryPoint of built.entryPoints) routes.get(entryPoint)?.push(built.route);
+  }
+  for (const name of runtime.tcp.services.keys()) builder.tryService(name);
+  for (const name of runtime.tcp.middlewares.keys()) builder.tryMiddleware(name);
+  for (const name of runtime.tcp.serversTransports.keys()) builder.tryTransport(name);
+  return { table: new TcpRoutingTable(routes), usedUrls: builder.usedUrls };
+}
+
+/** Whether a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); `false` does not. */
+function tlsMode(tls: TcpRouterConfig['tls'], raw: unknown): TcpTlsMode {
+  if (raw === undefined || tls === false) return 'none';
+  if (tls !== null && typeof tls === 'object' && tls.passthrough === true) return 'passthrough';
+  return 'terminate';
+}
+
+class TcpBuilder {
+  readonly usedUrls = new Set<string>();
+  private readonly services = new BuildOnce<TcpService>((name) => this.buildService(name));
+  private readonly middlewares = new BuildOnce<TcpMiddleware>((name) => this.buildMiddleware(name));
+  private readonly transports = new BuildOnce<TcpTransport>((name) => this.buildTransport(name));
+  private readonly building = new Set<string>();
+
+  constructor(
+    private readonly runtime: RuntimeConfiguration,
+    private readonly deps: TcpBuildDeps,
+  ) {}
+
+  route(router: PendingObject): { route: TcpRoute; entryPoints: string[] } | undefined {
+    const key = `tcp.routers.${localName(router.name)}`;
+    const parsed = tcpRouterSchema.safeParse(router.config ?? {});
+    if (!parsed.success) {
+      addError(router, firstIssue(key, parsed.error));
+      return undefined;
+    }
+    const config = parsed.data;
+    const entryPoints: string[] = [];
+    for (const entryPoint of config.entryPoints ?? this.deps.defaultEntryPoints) {
+      if (this.deps.entryPoints.includes(entryPoint)) entryPoints.push(entryPoint);
+      else addError(router, `${key}.entryPoints: entryPoint "${entryPoint}" doesn't exist`, 'warning');
+    }
+    if (entryPoints.length === 0) {
+      addError(router, `${key}: no valid entryPoint for this router`);
+      return undefined;
+    }
+    if (config.ruleSyntax !== undefined && config.ruleSyntax !== 'v3')
+      addError(router, `${key}.ruleSyntax: only the v3 rule syntax is implemented; the rule is read as v3`, 'warning');
+    if (config.rule === undefined || config.rule.trim() === '') {
+      addError(router, `${key}.rule: the router has no rule`);
+      return undefined;
+    }
+    let rule: ReturnType<typeof compileTcpRule>;
+    try {
+      rule = compileTcpRule(config.rule);
+    } catch (error) {
+      addError(router, `${key}.rule: ${(error as Error).message}`);
+      return undefined;
+    }
+    const tls = tlsMode(config.tls, router.config?.tls);
+    if (tls === 'none' && rule.needsTls) {
+      addError(
+        router,
+        `${key}.rule: HostSNI with a name, HostSNIRegexp and ALPN need TLS: add a tls section (passthrough: true to forward it untouched)`,
+      );
+      return undefined;
+    }
+    if (tls === 'terminate' && !this.deps.canTerminateTls) {
+      addError(
+        router,
+        `${key}.tls: TLS termination for TCP routers is not implemented yet (only tls.passthrough: true); this router is not served`,
+        'warning',
+      );
+      return undefined;
+    }
+    if (typeof config.tls === 'object' && config.tls !== null) {
+      for (const unread of ['certResolver', 'domains'] as const) {
+        if (config.tls[unread] !== undefined)
+          addError(router, `${key}.tls.${unread}: not implemented for TCP routers yet, ignored`, 'warning');
+      }
+    }
+    if (config.service === undefined) {
+      addError(router, `${key}: the router has no service`);
+      return undefined;
+    }
+    let handler: TcpHandler;
+    try {
+      const service = this.services.get(qualify(config.service, router.provider));
+      const deps = { stats: this.deps.stats, upstreams: this.deps.connections, logger: this.deps.logger };
+      handler = (connection) => forwardConnection(connection, service, deps);
+    } catch (error) {
+      addError(router, `${key}.service: ${(error as Error).message}`);
+      return undefined;
+    }
+    const wrappers: TcpMiddleware[] = [];
+    for (const reference of config.middlewares ?? []) {
+      try {
+        wrappers.push(this.middlewares.get(qualify(reference, router.provider)));
+      } catch (error) {
+        addError(router, `${key}.middlewares: ${(error as Error).message}`);
+        return undefined;
+      }
+    }
+    for (let i = wrappers.length - 1; i >= 0; i--) handler = (wrappers[i] as TcpMiddleware)(handler);
+    const priority = config.priority !== undefined && config.priority !== 0 ? config.priority : config.rule.length;
+    const options = typeof config.tls === 'object' && config.tls !== null ? config.tls.options : undefined;
+    return {
+      route: {
+        name: router.name,
+        priority,
+        rule,
+        tls,
+        tlsOptions: options === undefined ? null : qualify(options, router.provider),
+        handler,
+      },
+      entryPoints,
+    };
+  }
+
+  tryService(name: string): void {
+    try {
+      this.services.get(name);
+    } catch {
+      // Recorded on the service.
+    }
+  }
+
+  tryMiddleware(name: string): void {
+    try {
+      this.middlewares.get(name);
+    } catch {
+      // Recorded on the middleware.
+    }
+  }
+
+  tryTransport(name: string): void {
+    try {
+      this.transports.get(name);
+    } catch {
+      // Recorded on the transport.
+    }
+  }
+
+  private buildService(name: string): TcpService | Error {
+    const object = this.runtime.tcp.services.get(name);
+    if (object === undefined) return new Error(`TCP service "${name}" does not exist`);
+    const key = `tcp.services.${localName(name)}`;
+    if (this.building.has(name)) return new Error(`TCP service reference cycle through "${name}"`);
+    const parsed = tcpServiceSchema.safeParse(object.config ?? {});
+    if (!parsed.success) return this.fail(object, firstIssue(key, parsed.error), name);
+    this.building.add(name);
+    try {
+      return this.serviceOf(object, name, key, parsed.data);
+    } catch (error) {
+      return this.fail(object, (error as Error).message, name);
+    } finally {
+      this.building.delete(name);
+    }
+  }
+
+  private serviceOf(object: PendingObject, name: string, key: string, config: TcpServiceConfig): TcpService {
+    if (config.weighted !== undefined) {
+      const children = (config.weighted.services ?? []).map((child, index) => {
+        try {
+          return { service: this.services.get(qualify(child.name, object.provider)), weight: child.weight ?? 1 };
+        } catch (error) {
+          throw new Error(`${key}.weighted.services.${index}: ${(error as Error).message}`);
+        }
+      });
+      if (children.length === 0) throw new Error(`${key}.weighted.services: no service`);
+      return new TcpWeightedService(name, children);
+    }
+    const lb = config.loadBalancer ?? {};
+    let transport = DEFAULT_TCP_TRANSPORT;
+    if (lb.serversTransport !== undefined) {
+      try {
+        transport = this.transports.get(qualify(lb.serversTransport, object.provider));
+      } catch (error) {
+        throw new Error(`${key}.loadBalancer.serversTransport: ${(error as Error).message}`);
+      }
+    }
+    // Traefik 3.0–3.2 keys on the load balancer itself override the transport's.
+    if (lb.proxyProtocol !== undefined)
+      transport = { ...transport, proxyProtocol: (lb.proxyProtocol.version ?? 2) as 1 | 2 };
+    if (lb.terminationDelay !== undefined) transport = { ...transport, terminationDelay: lb.terminationDelay };
+    if (
+      object.config?.loadBalancer !== undefined &&
+      (object.config.loadBalancer as Record<string, unknown>).healthCheck !== undefined
+    )
+      addError(
+        object,
+        `${key}.loadBalancer.healthCheck: TCP health checks are not implemented yet, ignored`,
+        'warning',
+      );
+    const servers: TcpServer[] = (lb.servers ?? []).map((server, index) => {
+      let address: { host?: string; port: number };
+      try {
+        address = parseAddress(server.address);
+      } catch (error) {
+        throw new Error(`${key}.loadBalancer.servers.${index}.address: ${(error as Error).message}`);
+      }
+      if (address.host === undefined)
+        throw new Error(
+          `${key}.loadBalancer.servers.${index}.address: a server address needs a host ("${server.address}")`,
+        );
+      const url = `tcp://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+      this.usedUrls.add(url);
+      return new TcpServerCandidate(
+        url,
+        address.host,
+        address.port,
+        server.weight ?? 1,
+        server.tls === true,
+        this.deps.upstreams.get(url),
+      );
+    });
+    if (servers.length === 0)
+      addError(object, `${key}.loadBalancer.servers: no server, connections are closed`, 'warning');
+    return new TcpLoadBalancer(name, servers, transport);
+  }
+
+  private buildMiddleware(name: string): TcpMiddleware | Error {
+    const object = this.runtime.tcp.middlewares.get(name);
+    if (object === undefined) return new Error(`TCP middleware "${name}" does not exist`);
+    const key = `tcp.middlewares.${localName(name)}`;
+    const parsed = tcpMiddlewareSchema.safeParse(object.config ?? {});
+    if (!parsed.success) return this.fail(object, firstIssue(key, parsed.error), name, 'middleware');
+    const config: TcpMiddlewareConfig = parsed.data;
+    const log = this.deps.logger;
+    try {
+      if (config.ipAllowList !== undefined) {
+        return ipAllowList(config.ipAllowList.sourceRange, (client) =>
+          log.debug({ middleware: name, client }, 'TCP connection refused by ipAllowList'),
+        );
+      }
+      if (config.inFlightConn !== undefined) {
+        return inFlightConn(config.inFlightConn.amount, (client) =>
+          log.debug({ middleware: name, client }, 'TCP connection refused by inFlightConn'),
+        );
+      }
+    } catch (error) {
+      return this.fail(object, `${key}.${(error as Error).message}`, name, 'middleware');
+    }
+    const type = Object.keys(object.config ?? {})[0] ?? '';
+    return this.fail(
+      object,
+      `${key}.${type}: unknown TCP middleware type (supported: ipAllowList, inFlightConn)`,
+      name,
+      'middleware',
+    );
+  }
+
+  private buildTransport(name: string): TcpTransport | Error {
+    const object = this.runtime.tcp.serversTransports.get(name);
+    if (object === undefined) return new Error(`TCP servers transport "${name}" does not exist`);
+    const key = `tcp.serversTransports.${localName(name)}`;
+    const parsed = tcpServersTransportSchema.safeParse(object.config ?? {});
+    if (!parsed.success) return this.fail(object, firstIssue(key, parsed.error), name, 'servers transport');
+    const config: TcpServersTransportConfig = parsed.data;
+    const raw = (object.config ?? {}) as Record<string, unknown>;
+    let tls: TcpClientTls | null = null;
+    if (raw.tls !== undefined) {
+      const rawTls = (raw.tls ?? {}) as Record<string, unknown>;
+      for (const unread of ['certificates', 'peerCertSANs', 'spiffe', 'peerCertURI'])
+        if (rawTls[unread] !== undefined)
+          addError(object, `${key}.tls.${unread}: not implemented for TCP yet, ignored`, 'warning');
+      let ca: string[] | undefined;
+      try {
+        ca = config.tls?.rootCAs?.map((entry) => (entry.includes('-----BEGIN') ? entry : readFileSync(entry, 'utf8')));
+      } catch (error) {
+        return this.fail(object, `${key}.tls.rootCAs: ${(error as Error).message}`, name, 'servers transport');
+      }
+      tls = { serverName: config.tls?.serverName, insecureSkipVerify: config.tls?.insecureSkipVerify === true, ca };
+    }
+    if (raw.spiffe !== undefined) addError(object, `${key}.spiffe: not implemented, ignored`, 'warning');
+    if (raw.dialKeepAlive !== undefined)
+      addError(object, `${key}.dialKeepAlive: not implemented yet, ignored (no TCP keep-alive probes)`, 'warning');
+    return {
+      dialTimeout: config.dialTimeout ?? DEFAULT_TCP_TRANSPORT.dialTimeout,
+      terminationDelay: config.terminationDelay ?? DEFAULT_TCP_TRANSPORT.terminationDelay,
+      proxyProtocol: raw.proxyProtocol === undefined ? null : ((config.proxyProtocol?.version ?? 2) as 1 | 2),
+      tls,
+    };
+  }
+
+  private fail(object: PendingObject, message: string, name: string, kind = 'service'): Error {
+    addError(object, message);
+    return new Error(`TCP ${kind} "${name}" is disabled: ${message}`);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The TCP router stage of an entry point, in Traefik's model (docs/architecture.md): on an entry
+ * point that has TCP routers, peek at the first bytes. A TLS ClientHello is matched against the
+ * TLS TCP routers (SNI, ALPN, client IP, by priority): a passthrough router forwards the raw TLS
+ * stream untouched, a terminating one hands the socket to the TLS terminator first; a ClientHello
+ * no TCP router takes goes to the HTTPS path. Plaintext goes to a plaintext TCP router
+ * (`HostSNI(`*`)`, `ClientIP`) if one matches, else to HTTP. An entry point without TCP routers
+ * does not peek at all: `tcpDispatchStage` returns the HTTP handler untouched for it (checked per
+ * connection against the current table, one map lookup).
+ */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { caughtAtBoundary } from '../../core/last-resort.js';
+import type { Logger } from '../../core/logger.js';
+import { plainAddress } from '../../proxy/request-headers.js';
+import type { TcpRoute, TcpRoutingTable } from '../../tcp/table.js';
+import { type ClientHelloVerdict, inspectClientHello, MAX_CLIENT_HELLO_PEEK } from './client-hello.js';
+import { setConnectionFacts } from './connection-facts.js';
+import type { ConnectionHandler } from './listener.js';
+import { afterPeek, readPrefix } from './peek.js';
+
+/** The ClientHello as peeked, for the terminator (it chooses the certificate by SNI). */
+export interface PeekedHello {
+  readonly serverName: string;
+  readonly alpn: readonly string[];
+}
+
+/**
+ * Terminates TLS on a peeked socket for a TCP router with `tls` (no passthrough), with the
+ * certificate store and the router's TLS options (`tlsOptions`, qualified, or null for the
+ * default); calls `next` with the decrypted socket once the handshake is done, or destroys the
+ * socket on failure. The lead wires this to the TLS stage (src/tls/); until then it is null and
+ * such routers are a warning (build-tcp.ts).
+ */
+export type TlsTerminator = (
+  socket: Socket,
+  hello: PeekedHello,
+  tlsOptions: string | null,
+  next: (decrypted: TLSSocket) => void,
+) => void;
+
+/** What the stage needs; the handlers receive sockets whose first bytes were peeked (paused). */
+export interface TcpDispatchOptions {
+  readonly entryPoint: string;
+  /** The current TCP table (swapped at each configuration change). */
+  readonly table: () => TcpRoutingTable;
+  /** Whether the entry point has HTTP routers now (a lone plaintext catch-all then needs no peek). */
+  readonly hasHttpRoutes: () => boolean;
+  /** Plaintext HTTP for a fresh (never peeked) socket: the entry point's HTTP/1.1 server. */
+  readonly http: ConnectionHandler;
+  /**
+   * The HTTPS path for a peeked socket starting with a ClientHello no TCP router took. Wired by
+   * the lead to the TLS stage; by default the HTTP server (which answers 400 to TLS bytes).
+   */
+  readonly https?: ConnectionHandler;
+  readonly terminator?: TlsTerminator | null;
+  /** Longest wait for the first bytes (ms; `respondingTimeouts.readTimeout`, 0 = 60 s). */
+  readonly peekTimeoutMs: number;
+  readonly logger: Logger;
+  /** Called with each connection that goes through TCP routing (the entry point closes them on shutdown). */
+  readonly track?: (socket: Socket) => void;
+}
+
+/** Builds the stage's connection handler. */
+export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler {
+  const { entryPoint, table, hasHttpRoutes, http, logger } = options;
+  const httpPeeked = afterPeek(http);
+  const https = options.https ?? httpPeeked;
+  const terminator = options.terminator ?? null;
+  const timeout = options.peekTimeoutMs > 0 ? options.peekTimeoutMs : 60_000;
+  const start = (route: TcpRoute, socket: Socket, serverName: string) => {
+    route.handler({
+      socket,
+      entryPoint,
+      router: route.name,
+      clientAddress: plainAddress(socket.remoteAddress),
+      serverName,
+      startedAt: performance.now(),
+    });
+  };
+  return (socket) => {
+    const current = table();
+    if (!current.has(entryPoint)) {
+      http(socket);
+      // A socket the PROXY stage peeked at is paused with its bytes put back.
+      if (socket.isPaused()) socket.resume();
+      return;
+    }
+    options.track?.(socket);
+    const routes = current.of(entryPoint);
+    const clientAddress = plainAddress(socket.remoteAddress);
+    // Server-speaks-first protocols (SMTP, MySQL) behind a lone plaintext router: nothing to
+    // peek for, and waiting for the client's first byte would hang them (as Traefik does).
+    if (routes.tls.length === 0 && !hasHttpRoutes()) {
+      const route = current.match(entryPoint, { tls: false, serverName: '', alpn: [], remoteAddress: clientAddress });
+      if (route === undefined) socket.destroy();
+      else guarded(() => start(route, socket, ''), socket);
+      return;
+    }
+    let verdict: ClientHelloVerdict = { kind: 'partial' };
+    const decided = (bytes: Buffer) => {
+      verdict = inspectClientHello(bytes);
+      return verdict.kind !== 'partial';
+    };
+    // readPrefix never rejects: a timeout or an early close leaves the verdict `partial`.
+    readPrefix(socket, decided, timeout, MAX_CLIENT_HELLO_PEEK).then(() =>
+      guarded(() => dispatch(socket, verdict as ClientHelloVerdict), socket),
+    );
+    const dispatch = (peeked: Socket, hello: ClientHelloVerdict) => {
+      // Read the table again: a swap may have happened while the first bytes were awaited.
+      const now = table();
+      if (hello.kind === 'invalid' || hello.kind === 'partial') {
+        logger.debug(
+          { entryPoint, client: clientAddress, reason: hello.kind === 'invalid' ? hello.reason : 'closed early' },
+          'bad ClientHello',
+        );
+        peeked.destroy();
+        return;
+      }
+      if (hello.kind === 'plaintext') {
+        const route = now.match(entryPoint, { tls: false, serverName: '', alpn: [], remoteAddress: clientAddress });
+        if (route === undefined) httpPeeked(peeked);
+        else start(route, peeked, '');
+        return;
+      }
+      const input = { tls: true, serverName: hello.serverName, alpn: hello.alpn, remoteAddress: clientAddress };
+      const route = now.match(entryPoint, input);
+      if (route === undefined) {
+        https(peeked);
+        return;
+      }
+      if (route.tls === 'passthrough') {
+        setConnectionFacts(peeked, { secure: true, serverName: hello.serverName || null, alpn: null });
+        start(route, peeked, hello.serverName);
+        return;
+      }
+      if (terminator === null) {
+        // build-tcp.ts keeps such routers out of the table until a terminator is wired.
+        peeked.destroy();
+        return;
+      }
+      terminator(peeked, hello, route.tlsOptions, (decrypted) =>
+        guarded(() => start(route, decrypted, hello.serverName), decrypted),
+      );
+    };
+  };
+}
+
+/** Runs a step of a connection's routing; nothing thrown escapes the socket's callbacks. */
+function guarded(step: () => void, socket: Socket): void {
+  try {
+    step();
+  } catch (thrown) {
+    caughtAtBoundary(thrown, 'TCP routing');
+    socket.destroy();
+  }
+}
