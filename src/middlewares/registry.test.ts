@@ -20,6 +20,7 @@ describe('middleware registry', () => {
       'addPrefix',
       'chain',
       'circuitBreaker',
+      'compress',
       'headers',
       'inFlightReq',
       'rateLimit',

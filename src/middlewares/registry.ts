@@ -9,6 +9,7 @@ import { MiddlewareError } from '../errors.js';
 import { addPrefix } from './add-prefix.js';
 import { chain } from './chain.js';
 import { circuitBreaker } from './circuit-breaker.js';
+import { compress } from './compress.js';
 import { headers } from './headers.js';
 import { inFlightReq } from './in-flight-req.js';
 import { OptionError, optionPath } from './options.js';
@@ -36,6 +37,7 @@ for (const definition of [
   addPrefix,
   chain,
   circuitBreaker,
+  compress,
   headers,
   inFlightReq,
   rateLimit,

@@ -17,6 +17,8 @@ export interface MiddlewareBuildContext {
   name: string;
   /** Builds another middleware by (possibly unqualified) name, for `chain`. Throws if unknown. */
   resolve(name: string): MiddlewareWrapper;
+  /** Reports a remark about the options that does not stop the middleware (a warning on it). */
+  warn?(message: string): void;
 }
 
 /** A middleware type in the registry: validate → build (→ close). */

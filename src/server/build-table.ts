@@ -160,6 +160,7 @@ class MiddlewareBuilder {
           if (childObject !== undefined && !childObject.usedBy.includes(name)) childObject.usedBy.push(name);
           return this.get(child);
         },
+        warn: (message) => addError(middleware, `http.middlewares.${name}.${middleware.type}.${message}`, 'warning'),
       });
     } catch (error) {
       addError(middleware, (error as Error).message);
