@@ -7,6 +7,7 @@
  */
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
+import { loadLocalPlugins } from '../middlewares/index.js';
 import type { RuntimeObject } from '../server/runtime.js';
 import { OBJECT_SECTIONS } from '../server/sections.js';
 import { collectConfiguration } from './collect.js';
@@ -37,6 +38,15 @@ export async function checkCommand(argv: string[]): Promise<number> {
   };
   for (const warning of warnings) report(false, warning);
 
+  // Plugin middlewares are checked against their modules, as the proxy would build them; a
+  // module that fails to load shows as the error of each middleware using it.
+  const quiet = () => undefined;
+  await loadLocalPlugins(config.experimental.localPlugins, process.cwd(), {
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+    debug: quiet,
+  });
   const collected = await collectConfiguration(config, rest);
   for (const failure of collected.failures) report(true, `${failure.location ?? failure.file}: ${failure.message}`);
   const { runtime } = collected;

@@ -23,6 +23,7 @@ describe('middleware registry', () => {
       'compress',
       'headers',
       'inFlightReq',
+      'plugin',
       'rateLimit',
       'redirectRegex',
       'redirectScheme',

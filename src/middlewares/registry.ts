@@ -13,6 +13,7 @@ import { compress } from './compress.js';
 import { headers } from './headers.js';
 import { inFlightReq } from './in-flight-req.js';
 import { OptionError, optionPath } from './options.js';
+import { plugin } from './plugin.js';
 import { rateLimit } from './rate-limit.js';
 import { redirectRegex } from './redirect-regex.js';
 import { redirectScheme } from './redirect-scheme.js';
@@ -40,6 +41,7 @@ for (const definition of [
   compress,
   headers,
   inFlightReq,
+  plugin,
   rateLimit,
   redirectRegex,
   redirectScheme,
