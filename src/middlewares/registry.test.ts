@@ -18,6 +18,7 @@ describe('middleware registry', () => {
   it('lists every built-in type in Traefik spelling', () => {
     assert.deepEqual(middlewareTypes(), [
       'addPrefix',
+      'buffering',
       'chain',
       'circuitBreaker',
       'compress',

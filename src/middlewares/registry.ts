@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { canonicalizeKeys } from '../config/canonicalize.js';
 import { MiddlewareError } from '../errors.js';
 import { addPrefix } from './add-prefix.js';
+import { buffering } from './buffering.js';
 import { chain } from './chain.js';
 import { circuitBreaker } from './circuit-breaker.js';
 import { compress } from './compress.js';
@@ -36,6 +37,7 @@ export function registerMiddleware(definition: MiddlewareDefinition): void {
 
 for (const definition of [
   addPrefix,
+  buffering,
   chain,
   circuitBreaker,
   compress,
