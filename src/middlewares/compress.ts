@@ -288,7 +288,16 @@ function onClientClose(this: Patched): void {
   if (state?.stream != null && !state.stream.destroyed) state.stream.destroy();
 }
 
-/** Streaming responses (server-sent events, long polls) are flushed once per turn of the loop. */
+/**
+ * Streaming responses (server-sent events, long polls) are flushed once per turn of the event
+ * loop: what arrived in one read goes out compressed at once, whatever follows later.
+ */
+function queueFlush(state: Compression): void {
+  if (state.flushQueued) return;
+  state.flushQueued = true;
+  setImmediate(flush, state);
+}
+
 function flush(state: Compression): void {
   state.flushQueued = false;
   const stream = state.stream;
@@ -315,15 +324,15 @@ function patchedWrite(this: Patched, chunk: unknown, encoding?: unknown, callbac
   }
   switch (state.phase) {
     case Phase.Deciding:
-      if (state.hold(data)) state.startCompressing();
+      if (state.hold(data)) {
+        state.startCompressing();
+        queueFlush(state);
+      }
       if (cb !== undefined) process.nextTick(cb);
       return true;
     case Phase.Compressing: {
       const ok = state.stream!.write(data, cb);
-      if (!state.flushQueued) {
-        state.flushQueued = true;
-        setImmediate(flush, state);
-      }
+      queueFlush(state);
       return ok;
     }
     default:
