@@ -74,11 +74,12 @@ describe('compress', () => {
   });
   after(() => server.close());
 
-  it('gzips a response for a client that accepts gzip, without Content-Length, with Vary', async () => {
+  it('gzips a response for a client that accepts gzip, with the compressed length and Vary', async () => {
     const r = await send(`${base}/?x`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-encoding'], 'gzip');
-    assert.equal(r.headers['content-length'], undefined);
+    // Whole in one end(): compressed at once, so its length is known.
+    assert.equal(r.headers['content-length'], String(r.body.length));
     assert.equal(r.headers['accept-ranges'], undefined);
     assert.equal(r.headers.vary, 'Accept-Encoding');
     assert.equal(zlib.gunzipSync(r.body).toString(), TEXT);
@@ -94,6 +95,7 @@ describe('compress', () => {
   it('compresses a streamed response once minResponseBodyBytes arrived', async () => {
     const r = await send(`${base}/?chunked`, { headers: { 'accept-encoding': 'gzip' } });
     assert.equal(r.headers['content-encoding'], 'gzip');
+    assert.equal(r.headers['transfer-encoding'], 'chunked');
     assert.equal(zlib.gunzipSync(r.body).toString(), TEXT);
   });
 

@@ -37,7 +37,9 @@ describe('hostile peers of compress and buffering', () => {
         socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${declared}\r\n\r\n`);
         socket.end(Buffer.alloc(1500, 'b'));
       } else if (path === '/fake-gzip') {
-        socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: 1500\r\n\r\n');
+        socket.write(
+          'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\nContent-Length: 1500\r\n\r\n',
+        );
         socket.write(Buffer.alloc(1500, 'z'));
       } else if (path === '/trickle') {
         // A response buffered in a file that never finishes: the client gives up first.
@@ -89,18 +91,28 @@ describe('hostile peers of compress and buffering', () => {
 
   it('cuts the client when the server sends less than declared (no complete gzip stream)', async () => {
     await freshIfCrashed(proxy);
-    const exchange = await rawExchange(proxy.port, 'GET /c/shorter HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\n\r\n');
+    const exchange = await rawExchange(
+      proxy.port,
+      'GET /c/shorter HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\n\r\n',
+    );
     assert.equal(exchange.closed, true);
     const response = exchange.finals[0];
-    assert.ok(response === undefined || !response.complete, `a truncated answer must look truncated: ${describeExchange(exchange)}`);
+    assert.ok(
+      response === undefined || !response.complete,
+      `a truncated answer must look truncated: ${describeExchange(exchange)}`,
+    );
     await assertProxyHealthy(proxy);
   });
 
   it('passes an already encoded body through untouched, whatever it holds', async () => {
     await freshIfCrashed(proxy);
-    const exchange = await rawExchange(proxy.port, 'GET /c/fake-gzip HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\n\r\n', {
-      stopAfter: 1,
-    });
+    const exchange = await rawExchange(
+      proxy.port,
+      'GET /c/fake-gzip HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip\r\n\r\n',
+      {
+        stopAfter: 1,
+      },
+    );
     const response = exchange.finals[0];
     assert.equal(response?.status, 200, describeExchange(exchange));
     assert.equal(headerOf(response!, 'content-length'), '1500');
@@ -116,7 +128,9 @@ describe('hostile peers of compress and buffering', () => {
     socket.write('POST /b/upload HTTP/1.1\r\nHost: h\r\nContent-Length: 1000000\r\n\r\n');
     socket.write(Buffer.alloc(200 * 1024, 'u'));
     // The body went past memRequestBodyBytes: a file exists while the client is still sending.
-    await waitFor(async () => [...(await spilled())].some((name) => !before.has(name)), { what: 'a spilled request file' });
+    await waitFor(async () => [...(await spilled())].some((name) => !before.has(name)), {
+      what: 'a spilled request file',
+    });
     socket.destroy();
     await waitFor(async () => [...(await spilled())].every((name) => before.has(name)), {
       what: 'the spilled request file to be removed',
@@ -131,7 +145,9 @@ describe('hostile peers of compress and buffering', () => {
     const socket = connect(proxy.port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('GET /b/trickle HTTP/1.1\r\nHost: h\r\n\r\n');
-    await waitFor(async () => [...(await spilled())].some((name) => !before.has(name)), { what: 'a spilled response file' });
+    await waitFor(async () => [...(await spilled())].some((name) => !before.has(name)), {
+      what: 'a spilled response file',
+    });
     socket.destroy();
     await waitFor(async () => [...(await spilled())].every((name) => before.has(name)), {
       what: 'the spilled response file to be removed',
