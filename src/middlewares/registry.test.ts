@@ -60,6 +60,17 @@ describe('middleware registry', () => {
     assert.match(error.message, /stripPrefix/);
   });
 
+  it('names a Traefik type that is not implemented yet, and why', () => {
+    assert.match(
+      buildError('g', { grpcWeb: { allowOrigins: ['*'] } }).message,
+      /^http\.middlewares\.g\.grpcWeb: grpcWeb is not implemented yet: .*HTTP\/2/,
+    );
+    assert.match(
+      buildError('c', { passtlsclientcert: {} }).message,
+      /passTLSClientCert is not implemented yet: it needs TLS/,
+    );
+  });
+
   it('rejects a middleware with no type or with two types', () => {
     assert.match(buildError('m', {}).message, /^http\.middlewares\.m: a middleware needs exactly one type/);
     assert.match(
