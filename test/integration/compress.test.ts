@@ -11,8 +11,10 @@ import { startProxy, type TestProxy } from '../helpers/proxy.js';
 const PAGE = Buffer.from('<p>Switchyard routes trains of requests to the right platform.</p>\n'.repeat(16 * 1024));
 
 const NOISE = randomBytes(64 * 1024);
-const BIG_CHUNKS = 256; // 16 MiB
+// 64 MiB: more than the kernel's loopback buffers on both hops can hold (up to ~20 MiB).
+const BIG_CHUNKS = 1024;
 let bigWritten = 0;
+let bigClosed: import('node:http').ServerResponse | null = null;
 
 describe('compress through the proxy', () => {
   let backend: Backend;
@@ -24,6 +26,7 @@ describe('compress through the proxy', () => {
       if (req.url === '/big') {
         // Incompressible and larger than every buffer between here and the client.
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        bigClosed = res;
         let chunk = 0;
         const pump = () => {
           while (chunk < BIG_CHUNKS) {
@@ -107,14 +110,20 @@ describe('compress through the proxy', () => {
       bigWritten < BIG_CHUNKS * NOISE.length,
       `the server wrote everything (${bigWritten} bytes) while the client read nothing`,
     );
+    // What did arrive is a valid gzip stream so far; then the client leaves, and the proxy lets
+    // the server go (its connection is closed, not drained into memory).
     const gunzip = zlib.createGunzip();
     let size = 0;
     gunzip.on('data', (chunk: Buffer) => {
       size += chunk.length;
     });
     res.pipe(gunzip);
-    await once(gunzip, 'end');
-    assert.equal(size, BIG_CHUNKS * NOISE.length);
+    await new Promise<void>((resolve) => {
+      const check = () => (size > 1024 * 1024 ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    req.destroy();
+    await once(bigClosed!, 'close');
   });
 
   it('flushes a streamed response as it goes', async () => {
