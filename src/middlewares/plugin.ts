@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import { sendError } from '../proxy/responses.js';
 import { declaredPlugins, findPlugin, type PluginHandler, pluginLog } from './plugin-host.js';
+import { captureHead, type WriteHead, writeCapturedHead } from './response-head.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 const schema = z
@@ -86,6 +87,7 @@ class PluginInstance {
     const ctx = call.ctx;
     if (ctx.res.writableEnded) return;
     if (ctx.req.url !== call.url) followUrl(ctx, ctx.req.url ?? '/');
+    if (ctx.res.getHeaderNames().length > 0) keepHeadWhole(ctx.res);
     try {
       call.next(ctx);
     } catch (thrown) {
@@ -120,6 +122,28 @@ class PluginInstance {
     );
     sendError(ctx.res, 500);
   }
+}
+
+const WHOLE_HEAD = Symbol('switchyard.pluginWholeHead');
+type WithWholeHead = ServerResponse & { [WHOLE_HEAD]?: WriteHead };
+
+/**
+ * The plugin set response headers before going on: the server's head is then written merged with
+ * them (response-head.ts). Left to Node, a head given as a raw list on a response that has
+ * headers set makes each of the server's headers replace the one before of the same name, and
+ * of repeated Set-Cookie lines only the last would survive. Both values of a header set on both
+ * sides are kept, as a Go plugin sees them in Traefik.
+ */
+function keepHeadWhole(res: ServerResponse): void {
+  const patched = res as WithWholeHead;
+  if (patched[WHOLE_HEAD] !== undefined) return;
+  patched[WHOLE_HEAD] = res.writeHead as WriteHead;
+  res.writeHead = wholeWriteHead as ServerResponse['writeHead'];
+}
+
+function wholeWriteHead(this: WithWholeHead, status: number, reason?: unknown, headers?: unknown): ServerResponse {
+  writeCapturedHead(this, this[WHOLE_HEAD]!, captureHead(this, status, reason, headers));
+  return this;
 }
 
 /** The plugin changed `req.url`: the path and query the rest of the chain sees follow it. */

@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Backend, startBackend } from '../helpers/backends.js';
+import { type Backend, echo, startBackend } from '../helpers/backends.js';
 import { send, sendJson } from '../helpers/http.js';
 import { memoryLogger, startProxy, type TestProxy } from '../helpers/proxy.js';
 import { rawExchange } from '../helpers/raw-socket.js';
@@ -44,7 +44,12 @@ describe('JavaScript local plugins through the proxy', () => {
       await mkdir(join(src, name), { recursive: true });
       await writeFile(join(src, name, 'index.js'), code);
     }
-    backend = await startBackend('app');
+    backend = await startBackend('app', (req, res, self) => {
+      if (req.url === '/s/cookies') {
+        res.writeHead(200, { 'set-cookie': ['a=1', 'b=2'], 'x-stamped-by': 'server', 'content-length': '2' });
+        res.end('ok');
+      } else echo(req, res, self);
+    });
     proxy = await startProxy(
       {
         http: {
@@ -88,6 +93,12 @@ describe('JavaScript local plugins through the proxy', () => {
     const { json, response } = await sendJson(`${proxy.url}/s/page`);
     assert.equal((json.headers as Record<string, string>)['x-stamp'], 'switchyard');
     assert.equal(response.headers['x-stamped-by'], 'stamp-it@file');
+  });
+
+  it('keeps every Set-Cookie of the server beside headers the plugin set (both values of a header set on both sides)', async () => {
+    const r = await send(`${proxy.url}/s/cookies`);
+    assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2']);
+    assert.equal(r.headers['x-stamped-by'], 'stamp-it@file, server');
   });
 
   it('answers a blocked path itself: the server never sees it', async () => {

@@ -51,7 +51,7 @@ export function create(next, config, name) {
       return;
     }
     for (const [key, value] of headers) req.headers[key] = value;
-    // Set before next: it is kept on the server's answer (unless the server sets the same header).
+    // Set before next: it goes out with the server's answer.
     if (config.responseHeader) res.setHeader(config.responseHeader, name);
     next(req, res);
   };
