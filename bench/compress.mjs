@@ -211,7 +211,10 @@ for (let round = 1; round <= rounds; round++) {
         encoded,
         errors: run.non2xx + Object.values(run.socketErrors).reduce((a, b) => a + b, 0),
       });
-      process.stderr.write(`round ${round} ${system.name}: ${Math.round(run.rps)} req/s\n`);
+      const socket = Object.entries(run.socketErrors).filter(([, n]) => n > 0);
+      process.stderr.write(
+        `round ${round} ${system.name}: ${Math.round(run.rps)} req/s${run.non2xx ? `, ${run.non2xx} non-2xx` : ''}${socket.length ? `, socket errors ${socket.map(([k, n]) => `${k} ${n}`).join(' ')}` : ''}\n`,
+      );
     } finally {
       await stopProcess(handle);
     }

@@ -217,6 +217,7 @@ class Compression {
     const length = head.get('content-length');
     this.sizeHint = length === undefined ? 0 : Number(length);
     head.delete('content-length');
+    head.delete('transfer-encoding');
     // A range of the compressed form would not be the range the client asks for.
     head.delete('accept-ranges');
     head.set('Content-Encoding', this.encoding);
