@@ -12,6 +12,7 @@ import zlib from 'node:zlib';
 import { z } from 'zod';
 import { integerValue } from '../config/value-schemas.js';
 import { chooseEncoding, type EncodingPreferences, IDENTITY } from './accept-encoding.js';
+import { compressSync, createStream, createZstd, WHOLE_BODY_LIMIT } from './compress-codecs.js';
 import { stringList } from './options.js';
 import {
   captureHead,
@@ -26,15 +27,6 @@ import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 /** Encodings Traefik knows, in its default order. */
 const KNOWN_ENCODINGS = ['gzip', 'br', 'zstd'] as const;
-
-/** Whether this Node has zstd (22.15 and later; Node 20 does not). */
-const createZstd = (zlib as unknown as { createZstdCompress?: () => zlib.Gzip }).createZstdCompress;
-
-const zstdSync = (zlib as unknown as { zstdCompressSync?: (body: Buffer) => Buffer }).zstdCompressSync;
-
-/** gzip level (zlib's default) and brotli quality (Traefik's brotli writer's default). */
-const GZIP_LEVEL = 6;
-const BROTLI_QUALITY = 6;
 
 const mediaTypeList = stringList.transform((items, ctx) =>
   items.map((item, index) => {
@@ -281,37 +273,8 @@ class Compression {
   }
 }
 
-/**
- * Largest body compressed in one synchronous call when it arrives whole (about 3 ms of CPU at
- * gzip level 6 on a slow core): larger ones stream, off the event loop.
- */
-const WHOLE_BODY_LIMIT = 128 * 1024;
-
-function compressSync(encoding: string, body: Buffer): Buffer {
-  if (encoding === 'br') {
-    return zlib.brotliCompressSync(body, {
-      params: {
-        [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY,
-        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-      },
-    });
-  }
-  if (encoding === 'zstd' && zstdSync !== undefined) return zstdSync(body);
-  return zlib.gzipSync(body, { level: GZIP_LEVEL });
-}
-
 const OWNER = Symbol('switchyard.compressOwner');
 type StreamWithOwner = (zlib.Gzip | zlib.BrotliCompress) & { [OWNER]?: Compression };
-
-function createStream(encoding: string, sizeHint: number): zlib.Gzip | zlib.BrotliCompress {
-  if (encoding === 'br') {
-    const params: Record<number, number> = { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY };
-    if (sizeHint > 0) params[zlib.constants.BROTLI_PARAM_SIZE_HINT] = sizeHint;
-    return zlib.createBrotliCompress({ params });
-  }
-  if (encoding === 'zstd' && createZstd !== undefined) return createZstd();
-  return zlib.createGzip({ level: GZIP_LEVEL });
-}
 
 function onCompressedData(this: StreamWithOwner, chunk: Buffer): void {
   const state = this[OWNER]!;
