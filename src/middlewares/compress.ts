@@ -315,6 +315,23 @@ function queueFlush(state: Compression): void {
   setImmediate(flush, state);
 }
 
+/**
+ * A streamed answer stopped short of `minResponseBodyBytes` for now (a server-sent event, a long
+ * poll): compression starts with what is there and it is flushed, rather than holding it back
+ * until more comes — as Traefik does when its proxy flushes a streamed response. An answer that
+ * ended within the same turn was sent whole, uncompressed, before this runs.
+ */
+function decideLate(state: Compression): void {
+  state.flushQueued = false;
+  if (state.res.destroyed) return;
+  if (state.phase === Phase.Deciding) {
+    state.startCompressing();
+    state.ensureStream();
+  }
+  // Also when minResponseBodyBytes was reached since (this call stood for that turn's flush).
+  if (state.phase === Phase.Compressing) flush(state);
+}
+
 function flush(state: Compression): void {
   state.flushQueued = false;
   const stream = state.stream;
@@ -345,6 +362,9 @@ function patchedWrite(this: Patched, chunk: unknown, encoding?: unknown, callbac
         state.startCompressing();
         state.ensureStream();
         queueFlush(state);
+      } else if (!state.flushQueued) {
+        state.flushQueued = true;
+        setImmediate(decideLate, state);
       }
       if (cb !== undefined) process.nextTick(cb);
       return true;
