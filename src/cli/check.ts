@@ -7,6 +7,7 @@
  */
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
+import { loadLocalPlugins } from '../middlewares/index.js';
 import type { RuntimeConfiguration, RuntimeObject } from '../server/runtime.js';
 import { OBJECT_SECTIONS } from '../server/sections.js';
 import { collectConfiguration, type FileFailure } from './collect.js';
@@ -71,6 +72,15 @@ export async function checkCommand(argv: string[]): Promise<number> {
   out(
     `${pc.green('✔')} static configuration (${source.path ?? source.kind}): ${Object.keys(config.entryPoints).length} entry points`,
   );
+  // Plugin middlewares are checked against their modules, as the proxy would build them; a
+  // module that fails to load shows as the error of each middleware using it.
+  const quiet = () => undefined;
+  await loadLocalPlugins(config.experimental.localPlugins, process.cwd(), {
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+    debug: quiet,
+  });
   const collected = await collectConfiguration(config, rest, source.path);
   const findings = checkFindings(warnings, collected.failures, collected.runtime);
   let errors = 0;

@@ -298,6 +298,36 @@ export const serversTransportStaticSchema = z
   })
   .prefault({});
 
+/**
+ * Traefik's `experimental` section: local plugins run (in JavaScript, docs/plugins.md); remote
+ * (Go) plugins are parsed so they can be named in a warning. Other experimental keys are
+ * reported as unknown nested keys (warnings) by the loader.
+ */
+export const experimentalSchema = z
+  .object({
+    localPlugins: z
+      .record(
+        z.string(),
+        z.object({
+          moduleName: stringValue,
+          /** Yaegi's settings (envs, mounts, useUnsafe): meaningless for JavaScript, reported. */
+          settings: z.unknown().optional(),
+        }),
+      )
+      .default({}),
+    plugins: z
+      .record(
+        z.string(),
+        z.object({
+          moduleName: stringValue.optional(),
+          version: stringValue.optional(),
+          settings: z.unknown().optional(),
+        }),
+      )
+      .default({}),
+  })
+  .prefault({});
+
 const workersValue = z.unknown().transform((value, ctx): number | 'auto' => {
   if (typeof value === 'string' && value.trim().toLowerCase() === 'auto') return 'auto';
   const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
@@ -318,6 +348,7 @@ export const staticConfigurationSchema = z.object({
   serversTransport: serversTransportStaticSchema,
   /** Switchyard's own: data-plane worker processes (`auto` = one per CPU). */
   workers: workersValue.default(1),
+  experimental: experimentalSchema,
 });
 
 /**
@@ -329,7 +360,6 @@ export const IGNORED_TRAEFIK_KEYS: readonly string[] = [
   'tracing',
   'hostResolver',
   'certificatesResolvers',
-  'experimental',
   'core',
   'spiffe',
   'ocsp',
@@ -343,5 +373,6 @@ export type LogConfig = z.output<typeof logSchema>;
 export type AccessLogConfig = z.output<typeof accessLogSchema>;
 export type PrometheusConfig = z.output<typeof prometheusSchema>;
 export type PingConfig = z.output<typeof pingSchema>;
+export type ExperimentalConfig = z.output<typeof experimentalSchema>;
 /** A validated static configuration, defaults applied and Traefik's implicit entry points added. */
 export type StaticConfiguration = z.output<typeof staticConfigurationSchema>;

@@ -66,4 +66,22 @@ describe('static keys Switchyard does not implement', () => {
     const { warnings } = await load(['--api.basePath=/', '--api.insecure=true']);
     assert.deepEqual(warnings, []);
   });
+
+  it('local plugins load; remote plugins, Yaegi settings and other experimental keys are warnings naming them', async () => {
+    const { config, warnings } = await load([
+      '--experimental.localPlugins.stamp.moduleName=request-stamp',
+      '--experimental.localPlugins.stamp.settings.useUnsafe=true',
+      '--experimental.plugins.demo.moduleName=github.com/traefik/plugindemo',
+      '--experimental.plugins.demo.version=v0.2.1',
+      '--experimental.http3=true',
+    ]);
+    assert.equal(config.experimental.localPlugins.stamp?.moduleName, 'request-stamp');
+    for (const key of ['experimental.plugins.demo', 'experimental.localPlugins.stamp.settings', 'experimental.http3']) {
+      assert.ok(
+        warnings.some((w) => w.startsWith(`${key}: `)),
+        `no warning names ${key}: ${warnings.join('\n')}`,
+      );
+    }
+    assert.ok(warnings.some((w) => /remote plugins .* cannot run in Switchyard/.test(w)));
+  });
 });

@@ -52,5 +52,20 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
       });
     }
   }
+  for (const name of Object.keys(config.experimental.plugins)) {
+    out.push({
+      path: ['experimental', 'plugins', name],
+      message:
+        'remote plugins (Go, from the plugin catalogue) cannot run in Switchyard, ignored: write the middleware in JavaScript as a local plugin (experimental.localPlugins, docs/plugins.md)',
+    });
+  }
+  for (const [name, plugin] of Object.entries(config.experimental.localPlugins)) {
+    if (plugin.settings !== undefined) {
+      out.push({
+        path: ['experimental', 'localPlugins', name, 'settings'],
+        message: 'Yaegi settings (envs, mounts, useUnsafe) mean nothing to a JavaScript plugin, ignored',
+      });
+    }
+  }
   return out;
 }

@@ -4,6 +4,7 @@
  * layer imports a type from a layer above it (docs/architecture.md).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 
 /** The per-request state shared by middlewares and the proxy. One object per request. */
 export interface RequestContext {
@@ -48,6 +49,11 @@ export interface RequestContext {
   user?: string;
   /** The request body read into memory (retry, mirroring), sent instead of streaming `req`. */
   bufferedBody?: Buffer | null;
+  /**
+   * The request body streamed from elsewhere than `req` (the buffering middleware's temporary
+   * file); `req.headers` then describe it (Content-Length, no Transfer-Encoding).
+   */
+  bodySource?: Readable | null;
 }
 
 /**

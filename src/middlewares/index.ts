@@ -1,5 +1,6 @@
 /** The middlewares: registry, builder, and the types a chain is made of. */
 export { compileGoRegexp, compileGoTemplate } from './go-regexp.js';
+export { loadLocalPlugins } from './plugin-host.js';
 export {
   buildMiddleware,
   findMiddlewareType,

@@ -19,8 +19,10 @@ describe('middleware registry', () => {
     assert.deepEqual(middlewareTypes(), [
       'addPrefix',
       'basicAuth',
+      'buffering',
       'chain',
       'circuitBreaker',
+      'compress',
       'contentType',
       'digestAuth',
       'errors',
@@ -29,6 +31,7 @@ describe('middleware registry', () => {
       'inFlightReq',
       'ipAllowList',
       'ipWhiteList',
+      'plugin',
       'rateLimit',
       'redirectRegex',
       'redirectScheme',
@@ -62,6 +65,17 @@ describe('middleware registry', () => {
     assert.equal(error.location, 'http.middlewares.web.stripPrefixx');
     assert.match(error.message, /http\.middlewares\.web\.stripPrefixx: unknown middleware type/);
     assert.match(error.message, /stripPrefix/);
+  });
+
+  it('names a Traefik type that is not implemented yet, and why', () => {
+    assert.match(
+      buildError('g', { grpcWeb: { allowOrigins: ['*'] } }).message,
+      /^http\.middlewares\.g\.grpcWeb: grpcWeb is not implemented yet: .*HTTP\/2/,
+    );
+    assert.match(
+      buildError('c', { passtlsclientcert: {} }).message,
+      /passTLSClientCert is not implemented yet: it needs TLS/,
+    );
   });
 
   it('rejects a middleware with no type or with two types', () => {

@@ -9,7 +9,8 @@
  * syscall. Listeners are module-level functions that find their per-request state through a
  * symbol on the emitter, so forwarding a request creates no closures.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { PassiveHealthPolicy } from '../balancer/passive-health.js';
 import { STALE_SOCKET, STREAMED_BODY, TIMED_OUT } from '../balancer/retry-facts.js';
 import type { RetryDecision } from '../balancer/retry-policy.js';
@@ -164,7 +165,7 @@ class Exchange implements ConnectionUser {
   }
 
   onConnectionDrain(): void {
-    if (!this.bodySent) this.ctx.req.resume();
+    if (!this.bodySent) (this.ctx.bodySource ?? this.ctx.req).resume();
   }
 
   /**
@@ -275,7 +276,7 @@ function send(exchange: Exchange, fresh: boolean): void {
   } else if (streams) {
     exchange.bodySent = false;
     upstream.write(head, 'latin1');
-    const incoming = req as WithExchange<IncomingMessage>;
+    const incoming = (ctx.bodySource ?? req) as WithExchange<Readable>;
     incoming[EXCHANGE] = exchange;
     incoming.on('data', onRequestData);
     incoming.on('end', onRequestEnd);
@@ -284,7 +285,7 @@ function send(exchange: Exchange, fresh: boolean): void {
   }
 }
 
-function onRequestData(this: WithExchange<IncomingMessage>, chunk: Buffer): void {
+function onRequestData(this: WithExchange<Readable>, chunk: Buffer): void {
   const exchange = this[EXCHANGE];
   const connection = exchange?.connection;
   if (exchange === undefined || connection == null) return;
@@ -303,7 +304,7 @@ function onRequestData(this: WithExchange<IncomingMessage>, chunk: Buffer): void
   if (!flowing) this.pause();
 }
 
-function onRequestEnd(this: WithExchange<IncomingMessage>): void {
+function onRequestEnd(this: WithExchange<Readable>): void {
   const exchange = this[EXCHANGE];
   if (exchange === undefined) return;
   stopReadingBody(exchange);
@@ -315,7 +316,7 @@ function onRequestEnd(this: WithExchange<IncomingMessage>): void {
 
 /** Detaches the body listeners of the client's request (done, or no longer wanted). */
 function stopReadingBody(exchange: Exchange): void {
-  const req = exchange.ctx.req as WithExchange<IncomingMessage>;
+  const req = (exchange.ctx.bodySource ?? exchange.ctx.req) as WithExchange<Readable>;
   if (req[EXCHANGE] !== exchange) return;
   req[EXCHANGE] = undefined;
   req.removeListener('data', onRequestData);

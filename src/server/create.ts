@@ -9,6 +9,7 @@ import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Logger } from '../core/logger.js';
 import { createDashboardHandler } from '../dashboard/serve.js';
 import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
+import { loadLocalPlugins } from '../middlewares/index.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
 import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from './settings.js';
@@ -38,6 +39,8 @@ export interface AssemblyOptions {
   staticWarnings?: readonly StaticWarning[];
   /** The static configuration's file, which the file provider may read too (a combined file). */
   staticFile?: string;
+  /** Where `plugins-local/` is looked for (the working directory unless a test says otherwise). */
+  workingDirectory?: string;
 }
 
 /** Creates (but does not start) a Switchyard for this configuration, with its internal API. */
@@ -46,7 +49,9 @@ export async function assembleSwitchyard(
   logger: Logger,
   options: AssemblyOptions = {},
 ): Promise<Assembly> {
-  const { providers = [], split, staticWarnings = [], staticFile } = options;
+  const { providers = [], split, staticWarnings = [], staticFile, workingDirectory = process.cwd() } = options;
+  // Before any table is built: the plugin middleware finds its module already loaded.
+  await loadLocalPlugins(config.experimental.localPlugins, workingDirectory, logger);
   const internalServices = new Map();
   const telemetry = new Telemetry(config, logger);
   if (split !== undefined) telemetry.addRemote(split.remoteStatistics);

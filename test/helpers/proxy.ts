@@ -33,7 +33,11 @@ export interface TestProxy {
 }
 
 /** Starts Switchyard with entry point `web` on an ephemeral port and a watched dynamic file. */
-export async function startProxy(dynamic: object, extraFlags: string[] = []): Promise<TestProxy> {
+export async function startProxy(
+  dynamic: object,
+  extraFlags: string[] = [],
+  options: { workingDirectory?: string; logger?: Logger } = {},
+): Promise<TestProxy> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-test-'));
   const file = join(dir, 'dynamic.yml');
   let written = stringify(dynamic);
@@ -44,7 +48,10 @@ export async function startProxy(dynamic: object, extraFlags: string[] = []): Pr
     cwd: dir,
     searchDirs: [],
   });
-  const { app, api } = await assembleSwitchyard(config, memoryLogger(), { staticWarnings: remarks });
+  const { app, api } = await assembleSwitchyard(config, options.logger ?? memoryLogger(), {
+    staticWarnings: remarks,
+    workingDirectory: options.workingDirectory,
+  });
   await app.start();
   const port = app.entryPoints.get('web')?.port ?? 0;
   return {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,49 @@ describe('the switchyard command', () => {
     const result = await runCli(['check', '--configFile', file], { cwd: dir });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /1 routers, 1 services, 0 middlewares — 0 errors, 0 warning\(s\)/);
+  });
+
+  it('check builds plugin middlewares against their modules in ./plugins-local', async () => {
+    const plugins = join(dir, 'plugins-local', 'src');
+    await mkdir(join(plugins, 'fine'), { recursive: true });
+    await writeFile(
+      join(plugins, 'fine', 'index.js'),
+      'export function create(next) { return (req, res) => next(req, res); }\n',
+    );
+    await mkdir(join(plugins, 'picky'), { recursive: true });
+    await writeFile(
+      join(plugins, 'picky', 'index.js'),
+      'export function create(next, config) { if (!config.key) throw new Error("key is required"); return (req, res) => next(req, res); }\n',
+    );
+    const file = join(dir, 'plugins.yml');
+    await writeFile(
+      file,
+      [
+        'http:',
+        '  routers:',
+        '    r:',
+        '      rule: "Host(`a.test`)"',
+        '      service: s',
+        '      middlewares: [ok, bad]',
+        '  middlewares:',
+        '    ok: { plugin: { fine: {} } }',
+        '    bad: { plugin: { picky: {} } }',
+        '  services:',
+        '    s:',
+        '      loadBalancer:',
+        '        servers:',
+        '          - url: http://127.0.0.1:1',
+        '',
+      ].join('\n'),
+    );
+    const flags = [
+      '--experimental.localPlugins.fine.moduleName=fine',
+      '--experimental.localPlugins.picky.moduleName=picky',
+    ];
+    const result = await runCli(['check', '--entryPoints.web.address=:0', ...flags, file], { cwd: dir });
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /bad@file.*plugin "picky": key is required/);
+    assert.doesNotMatch(result.stdout, /"ok@file"/);
   });
 
   it('check exits 0 on a valid configuration', async () => {

@@ -12,6 +12,7 @@ import type { Logger } from '../../core/logger.js';
 import { createLogger } from '../../logger.js';
 import { namesInUse } from '../../metrics/live-stats.js';
 import { Telemetry } from '../../metrics/telemetry.js';
+import { loadLocalPlugins } from '../../middlewares/index.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
 import { NOOP_SERVICE, noopHandler } from '../services/noop.js';
 import { defaultTransport, entryPointModels, entryPointOptions } from '../settings.js';
@@ -98,6 +99,7 @@ export async function runWorker(): Promise<void> {
   const logger = createLogger(init.config.log).child({ worker: init.id });
   installLastResort(logger);
   const telemetry = new Telemetry(init.config, logger);
+  await loadLocalPlugins(init.config.experimental.localPlugins, process.cwd(), logger);
   const app = createWorkerApp(init, logger, telemetry);
   app.onReload(() => telemetry.recorder.prune(namesInUse(app)));
   let timer: NodeJS.Timeout | null = null;
