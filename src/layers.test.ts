@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   proxy: 4,
   middlewares: 5,
   provider: 5,
+  acme: 5,
   server: 6,
   metrics: 7,
   api: 8,

@@ -7,6 +7,7 @@
  * defaults below apply. Durations are in milliseconds.
  */
 import { z } from 'zod';
+import { certificatesResolversSchema } from './acme-schema.js';
 import { parseAddress } from './address.js';
 import { boolValue, countValue, durationMs, numberList, stringList, stringValue, wordValue } from './value-schemas.js';
 
@@ -192,6 +193,8 @@ export const staticConfigurationSchema = z.object({
   serversTransport: serversTransportStaticSchema,
   /** Switchyard's own: data-plane worker processes (`auto` = one per CPU). */
   workers: workersValue.default(1),
+  /** ACME resolvers by name (acme-schema.ts; acme/ issues and renews their certificates). */
+  certificatesResolvers: certificatesResolversSchema.default({}),
 });
 
 /**
@@ -203,7 +206,6 @@ export const IGNORED_TRAEFIK_KEYS: readonly string[] = [
   'tcpServersTransport',
   'tracing',
   'hostResolver',
-  'certificatesResolvers',
   'experimental',
   'core',
   'spiffe',

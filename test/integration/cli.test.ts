@@ -83,7 +83,7 @@ describe('the switchyard command', () => {
         '      redirections:',
         '        entryPoint: { to: websecure }',
         'certificatesResolvers:',
-        '  le: { acme: { email: a@b.test } }',
+        '  le: { acme: { email: a@b.test, tlsChallenge: {} } }',
         'providers:',
         `  file: { filename: ${JSON.stringify(dynamicFile)} }`,
         '  swarm: { endpoint: "tcp://127.0.0.1:2377" }',
