@@ -6,6 +6,7 @@
 //   fuzz         dist/test/hostile/*-fuzz.test.js only (`npm run fuzz` runs them long with FUZZ_RUNS)
 //   docker       dist/test/e2e/docker/**/*.test.js (a real Docker engine)
 //   browser      dist/test/e2e/browser/**/*.test.js (a real headless Chromium)
+//   acme         dist/test/e2e/acme/**/*.test.js (a real ACME server: Debian's pebble and pebble-challtestsrv)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ const SUITES = {
   fuzz: ['dist/test/hostile/reader-fuzz.test.js', 'dist/test/hostile/routing-fuzz.test.js'],
   docker: ['dist/test/e2e/docker'],
   browser: ['dist/test/e2e/browser'],
+  acme: ['dist/test/e2e/acme'],
 };
 
 function collect(dir, out) {

@@ -3,11 +3,13 @@
  * default: all of them, in `acme.json`). Writes are whole and atomic: the new text goes to a
  * temporary file with mode 0600 in the same directory, then replaces the file by rename, so a
  * crash never leaves half a file. Writes are serialised in this process; before each write the
- * file is read again and what another instance stored meanwhile is kept (for the same names,
- * the certificate that expires last wins), so two instances sharing a file lose nothing.
+ * file is read again, under a lock file (`acme.json.lock`) shared with other instances, and what
+ * another instance stored meanwhile is kept (for the same names, the certificate that expires last
+ * wins), so two instances sharing a file lose nothing.
  * A file that does not parse is reported and kept: before the first write it is copied aside
  * (`acme.json.corrupt-<time>`) rather than overwritten blindly.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../core/logger.js';
@@ -21,6 +23,11 @@ import {
   type StoredCertificate,
 } from './acme-json.js';
 import { domainKey, domainNames } from './domains.js';
+
+/** A writer holds the lock for milliseconds; one this old crashed. */
+const LOCK_STALE_MS = 10_000;
+/** Longest wait for another writer before taking its lock over. */
+const LOCK_WAIT_MS = 15_000;
 
 export class AcmeStore {
   private data = new Map<string, ResolverData>();
@@ -114,9 +121,45 @@ export class AcmeStore {
   }
 
   private async writeNow(): Promise<void> {
+    const release = await this.lock();
+    try {
+      await this.mergeAndWrite();
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * Takes `<file>.lock` (created exclusively) so that another instance's read-merge-write does not
+   * interleave with ours; a lock older than LOCK_STALE_MS is a crashed writer's and is taken over.
+   */
+  private async lock(): Promise<() => Promise<void>> {
+    const lockPath = `${this.path}.lock`;
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        const handle = await open(lockPath, 'wx', 0o600);
+        await handle.close();
+        return () => unlink(lockPath).catch(() => undefined);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = await stat(lockPath).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
+        if (age > LOCK_STALE_MS || Date.now() > deadline) await unlink(lockPath).catch(() => undefined);
+        else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
+      }
+    }
+  }
+
+  private async mergeAndWrite(): Promise<void> {
     await this.mergeFromDisk();
     const text = formatAcmeJson(this.data);
-    const temporary = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${Date.now()}.tmp`);
+    const temporary = join(
+      dirname(this.path),
+      `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+    );
     const handle = await open(temporary, 'wx', 0o600);
     try {
       await handle.writeFile(text, 'utf8');

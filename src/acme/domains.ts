@@ -194,7 +194,8 @@ export function wantedCertificates(
       }
       const fromDomains = setsFromDomains(request.domains);
       for (const message of fromDomains.errors) issues.push({ router: router.name, message });
-      if (fromDomains.sets.length > 0) {
+      if (listOf(request.domains).length > 0) {
+        // Written domains replace the rule's names, even when none of them was usable.
         for (const names of fromDomains.sets) add(request.resolver, names, router.name);
         continue;
       }

@@ -7,16 +7,13 @@
  * 5 % of nonces rejected and authorizations reused half the time, as a real client must cope.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import { makeCertificate } from './acme-certs.js';
 import { freePort } from './ports.js';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 /** A running pebble and challtestsrv. */
 export interface Pebble {
@@ -36,56 +33,6 @@ export interface Pebble {
   /** Calls challtestsrv's management API. */
   manage(path: string, body: object): Promise<void>;
   stop(): Promise<void>;
-}
-
-function pem(label: string, der: ArrayBuffer): string {
-  const base64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${base64}${base64.endsWith('\n') ? '' : '\n'}-----END ${label}-----\n`;
-}
-
-/** A CA and a certificate for `localhost` / 127.0.0.1 signed by it, made in process. */
-export async function makeServerCertificate(): Promise<{ caPem: string; certPem: string; keyPem: string }> {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const subtle = webcrypto.subtle;
-  const caKeys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const leafKeys = (await subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const notBefore = new Date(Date.now() - 60_000);
-  const notAfter = new Date(Date.now() + 24 * 3_600_000);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=Switchyard test CA for pebble',
-    notBefore,
-    notAfter,
-    keys: caKeys,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-    ],
-  });
-  const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: '02',
-    subject: 'CN=localhost',
-    issuer: ca.subject,
-    notBefore,
-    notAfter,
-    signingKey: caKeys.privateKey,
-    publicKey: leafKeys.publicKey,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(false),
-      new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.1']),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'dns', value: 'localhost' },
-        { type: 'ip', value: '127.0.0.1' },
-      ]),
-    ],
-  });
-  return {
-    caPem: ca.toString('pem'),
-    certPem: leaf.toString('pem'),
-    keyPem: pem('PRIVATE KEY', await subtle.exportKey('pkcs8', leafKeys.privateKey)),
-  };
 }
 
 function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 15_000): Promise<void> {
@@ -125,7 +72,7 @@ export async function startPebble(
   options: { httpPort?: number; tlsPort?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Pebble> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-pebble-'));
-  const { caPem, certPem, keyPem } = await makeServerCertificate();
+  const { caPem, certPem, keyPem } = await makeCertificate({ names: ['localhost'], ips: ['127.0.0.1'] });
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, caPem);
   await writeFile(join(dir, 'cert.pem'), certPem);
