@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { labelsToTree } from '../config/labels.js';
 import { canonicalDomain, domainCovers, hostNamesOfRule, type RouterForAcme, wantedCertificates } from './domains.js';
 
 const resolvers = new Set(['le', 'staging']);
@@ -118,6 +119,27 @@ describe('wanted certificates', () => {
     assert.deepEqual(
       sets(result).map((s) => s.names),
       [['e.test']],
+    );
+  });
+
+  it('Docker labels traefik.http.routers.<r>.tls.certresolver and tls.domains[n].main/sans, as the label tree gives them', () => {
+    const tree = labelsToTree(
+      {
+        'traefik.http.routers.web.rule': 'Host(`web.test`)',
+        'traefik.http.routers.web.tls.certresolver': 'le',
+        'traefik.http.routers.api.rule': 'Host(`api.test`)',
+        'traefik.http.routers.api.tls.certresolver': 'le',
+        'traefik.http.routers.api.tls.domains[0].main': 'api.test',
+        'traefik.http.routers.api.tls.domains[0].sans': 'v1.api.test,v2.api.test',
+      },
+      'traefik',
+    ) as { http: { routers: Record<string, RouterForAcme['config']> } };
+    const routers = Object.entries(tree.http.routers).map(([name, config]) => ({ name: `${name}@docker`, config }));
+    assert.deepEqual(
+      sets(wantedCertificates(routers, {}, resolvers))
+        .map((s) => s.names)
+        .sort(),
+      [['api.test', 'v1.api.test', 'v2.api.test'], ['web.test']],
     );
   });
 
