@@ -94,6 +94,7 @@ describe('ACME rate limits', () => {
       `next try ${failed.nextRenewal} waits for Retry-After`,
     );
     const logged = logger.lines.find((l) => /cannot obtain an ACME certificate/.test(l.msg ?? ''));
-    assert.equal((logged?.obj as { retryInMs?: number }).retryInMs, 3_600_000);
+    assert.ok(logged, 'the refusal is logged');
+    assert.equal((logged.obj as { retryInMs?: number }).retryInMs, 3_600_000);
   });
 });
