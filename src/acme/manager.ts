@@ -44,6 +44,8 @@ export interface AcmeManagerOptions {
   retryBaseMs?: number;
   /** How often due certificates are looked for: Traefik's interval for `certificatesDuration`. */
   renewalCheckMs?: number;
+  /** Size of new RSA account keys: 4096 as Traefik's (tests use less: 4096 bits take seconds). */
+  accountKeyBits?: number;
   /** Polling of a pending challenge or order: 1 s to 10 s. */
   pollMinMs?: number;
   pollMaxMs?: number;
@@ -118,6 +120,7 @@ export class AcmeManager {
           now: options.now ?? Date.now,
           retryBaseMs: options.retryBaseMs ?? 5 * 60_000,
           renewalCheckMs: options.renewalCheckMs ?? schedule.intervalMs,
+          accountKeyBits: options.accountKeyBits ?? 4096,
           onCertificates: options.onCertificates,
         }),
       );

@@ -75,9 +75,12 @@ export async function generateCertificateKey(keyType: string): Promise<{ pkcs8: 
   };
 }
 
-/** A new account key: RSA 4096 as Traefik makes them, PKCS#8 PEM for acme-client. */
-export async function generateAccountKey(): Promise<string> {
-  const { privateKey } = await generateKeyPair('rsa', { modulusLength: 4096 });
+/**
+ * A new account key: RSA as Traefik makes them (4096 bits; Traefik reads the key back as PKCS#1
+ * RSA, so an EC account key would strand a user moving back), PKCS#8 PEM for acme-client.
+ */
+export async function generateAccountKey(bits = 4096): Promise<string> {
+  const { privateKey } = await generateKeyPair('rsa', { modulusLength: bits });
   return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
@@ -114,7 +117,17 @@ function pickChallenge(settings: OrderSettings, authz: Authorization): Challenge
   return (authz.challenges as Challenge[]).find((c) => enabled.has(c.type));
 }
 
-async function answerAuthorization(run: OrderRun, authz: Authorization): Promise<void> {
+/**
+ * Answers one authorization's challenge and waits for it to be valid. What it published is
+ * added to `cleanups` and removed only once every authorization of the order is done: the two
+ * authorizations of `example.com` and `*.example.com` share one TXT name, and a provider's
+ * cleanup may remove every value of it (lego cleans up after all, too).
+ */
+async function answerAuthorization(
+  run: OrderRun,
+  authz: Authorization,
+  cleanups: (() => Promise<void>)[],
+): Promise<void> {
   if (authz.status === 'valid') return;
   const domain = authz.identifier.value;
   const challenge = pickChallenge(run.settings, authz);
@@ -124,40 +137,36 @@ async function answerAuthorization(run: OrderRun, authz: Authorization): Promise
   }
   const keyAuthorization = await run.client.getChallengeKeyAuthorization(challenge as never);
   const { settings, answers } = run;
-  let cleanup: () => Promise<void> = async () => undefined;
-  try {
-    if (challenge.type === 'http-01') {
-      answers.addHttp(domain, challenge.token, keyAuthorization);
-      cleanup = async () => answers.removeHttp(domain, challenge.token);
-      await sleep(settings.http?.delayMs ?? 0);
-    } else if (challenge.type === 'tls-alpn-01') {
-      const key = await generateCertificateKey('EC256');
-      const [, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization, key.pkcs8);
-      answers.addTls(domain, cert.toString(), key.pkcs8);
-      cleanup = async () => answers.removeTls(domain);
-      await sleep(settings.tls?.delayMs ?? 0);
-    } else {
-      const dns = settings.dns!;
-      const bare = domain.replace(/^\*\./, '');
-      // acme-client hands dns-01 the TXT value (the digest); RAW mode providers want token.thumbprint.
-      const record: DnsChallengeRecord = {
-        domain: bare,
-        fqdn: `_acme-challenge.${bare}.`,
-        value: keyAuthorization,
-        token: challenge.token,
-        keyAuthorization: await rawKeyAuthorization(run.client, challenge),
-      };
-      await dns.provider.present(record);
-      cleanup = () => dns.provider.cleanup(record);
-      await sleep(dns.delayMs);
-      if (dns.checks)
-        await waitForTxt(record, dns.resolvers, dns.provider.propagationTimeoutMs, dns.provider.pollingIntervalMs);
-    }
-    await run.client.completeChallenge(challenge as never);
-    await run.client.waitForValidStatus(challenge as never);
-  } finally {
-    await cleanup().catch(() => undefined);
+  const cleanup = (undo: () => Promise<void>) => cleanups.push(undo);
+  if (challenge.type === 'http-01') {
+    answers.addHttp(domain, challenge.token, keyAuthorization);
+    cleanup(async () => answers.removeHttp(domain, challenge.token));
+    await sleep(settings.http?.delayMs ?? 0);
+  } else if (challenge.type === 'tls-alpn-01') {
+    const key = await generateCertificateKey('EC256');
+    const [, cert] = await acme.crypto.createAlpnCertificate(authz, keyAuthorization, key.pkcs8);
+    answers.addTls(domain, cert.toString(), key.pkcs8);
+    cleanup(async () => answers.removeTls(domain));
+    await sleep(settings.tls?.delayMs ?? 0);
+  } else {
+    const dns = settings.dns!;
+    const bare = domain.replace(/^\*\./, '');
+    // acme-client hands dns-01 the TXT value (the digest); RAW mode providers want token.thumbprint.
+    const record: DnsChallengeRecord = {
+      domain: bare,
+      fqdn: `_acme-challenge.${bare}.`,
+      value: keyAuthorization,
+      token: challenge.token,
+      keyAuthorization: await rawKeyAuthorization(run.client, challenge),
+    };
+    cleanup(() => dns.provider.cleanup(record));
+    await dns.provider.present(record);
+    await sleep(dns.delayMs);
+    if (dns.checks)
+      await waitForTxt(record, dns.resolvers, dns.provider.propagationTimeoutMs, dns.provider.pollingIntervalMs);
   }
+  await run.client.completeChallenge(challenge as never);
+  await run.client.waitForValidStatus(challenge as never);
 }
 
 /** token.thumbprint, which acme-client only returns hashed for dns-01. */
@@ -199,7 +208,11 @@ export async function orderCertificate(
       const order = await client.createOrder({ identifiers: names.map((value) => ({ type: 'dns', value })) });
       const authorizations = await client.getAuthorizations(order);
       const run: OrderRun = { settings, answers, client };
-      const results = await Promise.allSettled(authorizations.map((authz) => answerAuthorization(run, authz)));
+      const cleanups: (() => Promise<void>)[] = [];
+      const results = await Promise.allSettled(
+        authorizations.map((authz) => answerAuthorization(run, authz, cleanups)),
+      );
+      for (const undo of cleanups) await undo().catch(() => undefined);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const key = await generateCertificateKey(settings.keyType);

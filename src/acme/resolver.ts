@@ -61,6 +61,7 @@ export interface ResolverDeps {
   now: () => number;
   retryBaseMs: number;
   renewalCheckMs: number;
+  accountKeyBits: number;
   onCertificates: (resolver: string, entries: { certPem: string; keyPem: string }[]) => void;
 }
 
@@ -247,7 +248,7 @@ export class AcmeResolver {
         }
         return {
           email: this.deps.settings.email ?? '',
-          privateKeyPem: await generateAccountKey(),
+          privateKeyPem: await generateAccountKey(this.deps.accountKeyBits),
           keyType: LEGO_KEY_TYPES[this.deps.settings.keyType],
         };
       })();

@@ -74,6 +74,7 @@ describe('ACME rate limits', () => {
       env: {},
       cwd: dir,
       retryBaseMs: 50,
+      accountKeyBits: 2048,
     });
     await manager.start();
     const routers = [

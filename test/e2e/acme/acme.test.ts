@@ -93,6 +93,7 @@ function manager(
     pollMinMs: 100,
     pollMaxMs: 500,
     retryBaseMs: 60_000,
+    accountKeyBits: 2048,
     ...extra,
   });
   managers.unshift(m);

@@ -43,6 +43,7 @@ const manager = new AcmeManager({
   env: { ...env, HTTPREQ_ENDPOINT: `http://127.0.0.1:${port}`, HTTPREQ_POLLING_INTERVAL: '0.2' },
   pollMinMs: 100,
   pollMaxMs: 500,
+  accountKeyBits: 2048,
 });
 await manager.start();
 const routers = [
