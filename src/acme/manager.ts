@@ -56,6 +56,8 @@ export class AcmeManager {
   private readonly stores = new Map<string, AcmeStore>();
   private readonly answers = new ChallengeAnswers();
   private readonly challengeEntryPoints = new Set<string>();
+  private started = false;
+  private pending: readonly WantedCertificate[] | undefined;
 
   /** Validates every resolver; throws ConfigError naming the key path of the first fault. */
   constructor(options: AcmeManagerOptions) {
@@ -141,10 +143,21 @@ export class AcmeManager {
   async start(): Promise<void> {
     await Promise.all([...this.stores.values()].map((store) => store.load()));
     for (const resolver of this.resolvers.values()) resolver.start();
+    this.started = true;
+    if (this.pending) this.update(this.pending);
   }
 
-  /** The certificates the current configuration wants (`wantedCertificates(…).certificates`). */
+  /**
+   * The certificates the current configuration wants (`wantedCertificates(…).certificates`).
+   * Before `start()` has read the storage, the latest call is kept and applied then, so that a
+   * first build never orders what the file already holds.
+   */
   update(wanted: readonly WantedCertificate[]): void {
+    if (!this.started) {
+      this.pending = wanted;
+      return;
+    }
+    this.pending = undefined;
     for (const [name, resolver] of this.resolvers) resolver.setWanted(wanted.filter((w) => w.resolver === name));
   }
 

@@ -259,12 +259,19 @@ export class AcmeResolver {
     return this.account;
   }
 
-  /** Hands every held certificate to the TLS store. */
+  /** Hands every held certificate to the TLS store; a failure there is logged, never thrown into an order. */
   private publish(): void {
     const entries = [...this.tracked.values()]
       .filter((t) => t.stored)
       .map((t) => ({ certPem: t.stored!.certPem, keyPem: t.stored!.keyPem }));
-    this.deps.onCertificates(this.name, entries);
+    try {
+      this.deps.onCertificates(this.name, entries);
+    } catch (error) {
+      this.deps.logger.error(
+        { resolver: this.name, err: (error as Error).message },
+        'the TLS store refused the ACME certificates',
+      );
+    }
   }
 
   /** Waits for the orders running now (tests, shutdown). */
