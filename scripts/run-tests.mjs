@@ -12,6 +12,7 @@
 //   tls          dist/test/e2e/tls/**/*.test.js (curl and the openssl CLI against HTTPS entry points)
 
 //   tcp          dist/test/e2e/tcp/**/*.test.js (Debian's dig, redis-server/redis-cli, haproxy)
+//   acme         dist/test/e2e/acme/**/*.test.js (a real ACME server: Debian's pebble and pebble-challtestsrv)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +31,7 @@ const SUITES = {
   http2: ['dist/test/e2e/http2'],
 
   tcp: ['dist/test/e2e/tcp'],
+  acme: ['dist/test/e2e/acme'],
 };
 
 function collect(dir, out) {

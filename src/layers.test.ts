@@ -24,6 +24,7 @@ const LAYERS: Record<string, number> = {
   provider: 5,
   tcp: 5,
   udp: 5,
+  acme: 5,
   server: 6,
   metrics: 7,
   api: 8,

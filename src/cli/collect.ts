@@ -79,6 +79,7 @@ export function buildFromSnapshots(
     defaultTransport: defaultTransport(config),
     internalServices,
     models: entryPointModels(config),
+    certResolvers: new Set(Object.keys(config.certificatesResolvers)),
   });
   transports.destroyAll();
   const upstreams = new UpstreamRegistry();

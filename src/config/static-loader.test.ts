@@ -135,7 +135,7 @@ describe('static configuration sources', () => {
     const file = join(dir, 'traefik.toml');
     await writeFile(
       file,
-      '[entryPoints.web]\naddress = ":8000"\n[entryPoints.web.http.redirections.entryPoint]\nto = "websecure"\n[certificatesResolvers.le.acme]\nemail = "a@b.c"\n[accessLog]\nformat = "json"\n[accessLog.filters]\nstatusCodes = ["400-499"]\n',
+      '[entryPoints.web]\naddress = ":8000"\n[entryPoints.web.http.redirections.entryPoint]\nto = "websecure"\n[certificatesResolvers.le.acme]\nemail = "a@b.c"\nprofile = "tlsserver"\n[certificatesResolvers.le.acme.tlsChallenge]\n[accessLog]\nformat = "json"\n[accessLog.filters]\nstatusCodes = ["400-499"]\n',
     );
     const { config, source, warnings, rest } = await load(['--configFile', file, 'run']);
     assert.equal(source.kind, 'file');
@@ -143,8 +143,7 @@ describe('static configuration sources', () => {
     assert.equal(config.entryPoints.web?.address, ':8000');
     assert.equal(config.accessLog?.format, 'json');
     assert.deepEqual(config.accessLog?.filters.statusCodes, ['400-499']);
-    assert.match(warnings.join('\n'), /certificatesResolvers: not supported/);
-    assert.match(warnings.join('\n'), /certificatesResolvers: not supported/);
+    assert.match(warnings.join('\n'), /certificatesResolvers\.le\.acme\.profile: not supported/);
     assert.equal(config.entryPoints.web?.http.redirections?.entryPoint?.to, 'websecure');
   });
 

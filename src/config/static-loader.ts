@@ -271,6 +271,10 @@ function withImplicitEntryPoints(config: StaticConfiguration, locate?: Locator):
   const references: [string[], string | undefined][] = [
     [['ping', 'entryPoint'], ping?.manualRouting ? undefined : ping?.entryPoint],
     [['metrics', 'prometheus', 'entryPoint'], prometheus?.manualRouting ? undefined : prometheus?.entryPoint],
+    ...Object.entries(config.certificatesResolvers).map(([name, { acme }]): [string[], string | undefined] => [
+      ['certificatesResolvers', name, 'acme', 'httpChallenge', 'entryPoint'],
+      acme.httpChallenge?.entryPoint,
+    ]),
   ];
   for (const [path, name] of references) {
     if (name !== undefined && entryPoints[name] === undefined) {

@@ -7,6 +7,7 @@
  * defaults below apply. Durations are in milliseconds.
  */
 import { z } from 'zod';
+import { certificatesResolversSchema } from './acme-schema.js';
 import { parseAddress } from './address.js';
 import {
   boolValue,
@@ -349,6 +350,8 @@ export const staticConfigurationSchema = z.object({
   /** Switchyard's own: data-plane worker processes (`auto` = one per CPU). */
   workers: workersValue.default(1),
   experimental: experimentalSchema,
+  /** ACME resolvers by name (acme-schema.ts; acme/ issues and renews their certificates). */
+  certificatesResolvers: certificatesResolversSchema.default({}),
 });
 
 /**
@@ -359,7 +362,6 @@ export const IGNORED_TRAEFIK_KEYS: readonly string[] = [
   'tcpServersTransport',
   'tracing',
   'hostResolver',
-  'certificatesResolvers',
   'core',
   'spiffe',
   'ocsp',

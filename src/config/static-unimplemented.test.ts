@@ -13,12 +13,14 @@ describe('static keys Switchyard does not implement', () => {
       'certificatesResolvers.le.acme.email=a@b.test',
       'providers.consul.endpoints=127.0.0.1:8500',
       'providers.zooKeeper.endpoints=127.0.0.1:2181',
+      'certificatesResolvers.le.acme.tlsChallenge=true',
+      'certificatesResolvers.le.acme.profile=tlsserver',
       'providers.kubernetesCRD=true',
     ];
     const { warnings, remarks } = await load(['--entryPoints.web.address=:8000', ...keys.map((k) => `--${k}`)]);
     const named = [
       'entryPoints.web.transport.lifeCycle',
-      'certificatesResolvers',
+      'certificatesResolvers.le.acme.profile',
       'providers.consul',
       'providers.zooKeeper',
       'providers.kubernetesCRD',

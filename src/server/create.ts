@@ -67,6 +67,7 @@ export async function assembleSwitchyard(
     internalServices,
     observer: telemetry.observer,
     entryPointModels: entryPointModels(config),
+    certResolvers: new Set(Object.keys(config.certificatesResolvers)),
   });
   const api = new InternalApi(config.api !== undefined);
   for (const [name, handler] of createInternalServices(app, config, telemetry, api, staticWarnings)) {

@@ -57,6 +57,11 @@ export interface SwitchyardOptions {
   /** What entry points give their routers (`entryPoints.<ep>.http.tls`, `.http.middlewares`). */
   entryPointModels?: ReadonlyMap<string, EntryPointModel>;
   /**
+   * The configured certificate resolvers (`certificatesResolvers.<name>`): a router naming one is
+   * served (with the default certificate until ACME delivers); naming another is an error.
+   */
+  certResolvers?: ReadonlySet<string>;
+  /**
    * Where TCP routing hands TLS it does not pass through: the HTTPS path for a ClientHello no TCP
    * router takes, and TLS termination for TCP routers (the TLS stage, wired at assembly).
    */
@@ -162,6 +167,7 @@ export class Switchyard {
       logger: this.options.logger,
       models: this.options.entryPointModels,
       certificates: this.certificates,
+      ...(this.options.certResolvers === undefined ? {} : { certResolvers: this.options.certResolvers }),
     });
     // Before the swap, so a new server with a health check is DOWN until its first passing probe.
     if (this.options.activeHealthChecks !== false)

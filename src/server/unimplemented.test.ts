@@ -76,29 +76,6 @@ describe('configuration that is not implemented yet', () => {
   });
 });
 
-describe('positions of what is not implemented', () => {
-  it("names each object's file:line:column (from the file provider) in the message logs, the API and check show", async () => {
-    const { parseConfigText } = await import('../config/config-file.js');
-    const { mergeConfigFiles } = await import('../provider/file/load-files.js');
-    const text = ['tcp:', '  routers:', '    db:', '      rule: HostSNI(`*`)', '      service: db', ''].join('\n');
-    const parsed = parseConfigText(text, 'dyn.yml');
-    const { config, issues } = validateDynamicConfiguration(parsed.value, { locate: parsed.locate });
-    const snapshot = mergeConfigFiles([{ file: 'dyn.yml', config, issues, locate: parsed.locate }]);
-    const runtime = mergeSnapshots([snapshot]);
-    const transports = new TransportPool();
-    buildRoutingTable(runtime, {
-      entryPoints: ['web'],
-      defaultEntryPoints: ['web'],
-      upstreams: new UpstreamRegistry(),
-      transports,
-      defaultTransport: DEFAULT_TRANSPORT,
-      internalServices: new Map(),
-    });
-    transports.destroyAll();
-    assert.match(runtime.tcp.routers.get('db@file')?.errors[0] ?? '', /not served \(dyn\.yml:3:5\)$/);
-  });
-});
-
 describe('rule syntax', () => {
   it('names ruleSyntax v2 as not implemented, the rule read as v3; v3 is silent', () => {
     const { runtime } = build({

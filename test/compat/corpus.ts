@@ -106,8 +106,20 @@ export function listCases(dir = CASES_DIR): CompatCase[] {
 /** The static configuration dynamic-only cases run under: the entry points Traefik's examples name. */
 function exampleStatic(): StaticConfiguration {
   return buildStaticConfiguration({
-    entryPoints: { web: { address: ':80' }, websecure: { address: ':443' } },
+    // The entry points the documentation's dynamic examples name (`postgres`, `dns` for TCP/UDP).
+    entryPoints: {
+      web: { address: ':80' },
+      websecure: { address: ':443' },
+      postgres: { address: ':5432' },
+      dns: { address: ':53/udp' },
+    },
     api: { insecure: true },
+    // What the documentation's dynamic examples assume the static configuration defines.
+    providers: { rest: { insecure: true } },
+    certificatesResolvers: {
+      myresolver: { acme: { email: 'ops@example.test', storage: 'acme.json', tlsChallenge: {} } },
+      le: { acme: { email: 'ops@example.test', storage: 'acme.json', tlsChallenge: {} } },
+    },
   });
 }
 

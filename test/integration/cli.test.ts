@@ -146,7 +146,7 @@ describe('the switchyard command', () => {
         '  websecure:',
         '    address: ":0"',
         'certificatesResolvers:',
-        '  le: { acme: { email: a@b.test } }',
+        '  le: { acme: { email: a@b.test, tlsChallenge: {} } }',
         'providers:',
         `  file: { filename: ${JSON.stringify(dynamicFile)} }`,
         '  consul: { endpoints: ["127.0.0.1:8500"] }',

@@ -72,7 +72,6 @@ describe('configuration that is not implemented yet, on a running proxy', () => 
     const text = lines.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.obj)}`).join('\n');
     assert.match(text, /error router has errors .*http\.routers\.secure\.tls/);
     assert.match(text, /error tcpRouter has errors .*tcp\.routers\.catchAll/);
-    assert.match(text, /warn tcpServersTransport has warnings .*tcp\.serversTransports\.slow/);
     assert.match(text, /error tls\.certificates\[0\]: cannot read \/nope\.crt/);
   });
 });

@@ -85,6 +85,7 @@ function createWorkerApp(init: InitMessage, logger: Logger, telemetry: Telemetry
     // The one internal service that needs no control-plane state; the others stay with the primary.
     internalServices: new Map([[NOOP_SERVICE, noopHandler]]),
     entryPointModels: entryPointModels(config),
+    certResolvers: new Set(Object.keys(config.certificatesResolvers)),
   });
 }
 
