@@ -72,7 +72,8 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
   for (const name of Object.keys(config.certificatesResolvers)) {
     out.push({
       path: ['certificatesResolvers', name],
-      message: 'ACME resolvers are not started by the proxy yet (issue #15: the resolver code is tested, the wiring into the running proxy is not done), ignored',
+      message:
+        'ACME resolvers are not started by the proxy yet (issue #15: the resolver code is tested, the wiring into the running proxy is not done), ignored',
     });
   }
   return out;
