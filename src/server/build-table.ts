@@ -326,10 +326,16 @@ class MiddlewareBuilder {
           if (service !== undefined && !service.usedBy.includes(name)) service.usedBy.push(name);
           return this.services.get(serviceName).handler;
         },
-        // Messages name their key; those that do not get the middleware's own path in front.
+        // Messages carry their key path, whole (`http.middlewares.…`), as an option (`retryExpression:
+        // …`, which gets the middleware's path in front), or none (the middleware's path then).
         warn: (message) => {
           const path = optionPath(name, middleware.type ?? '');
-          addError(middleware, message.startsWith(path) ? message : `${path}: ${message}`, 'warning');
+          const text = message.startsWith('http.middlewares.')
+            ? message
+            : /^[A-Za-z][\w.[\]]*: /.test(message)
+              ? `${path}.${message}`
+              : `${path}: ${message}`;
+          addError(middleware, text, 'warning');
         },
         logger: this.logger,
       });

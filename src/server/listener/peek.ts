@@ -43,7 +43,7 @@ export function readPrefix(
     socket.once('error', finish);
     socket.once('close', finish);
     // A socket an earlier stage peeked at is paused with its bytes put back: flow again.
-    socket.resume();
+    if (socket.isPaused()) socket.resume();
   });
 }
 
