@@ -60,8 +60,11 @@ else
     say "starting dockerd (log: $log_file)"
     # setsid: the daemon must outlive this script and the shell that ran it.
     live_restore=(--live-restore)
-    # Swarm mode refuses a daemon with live-restore: ensure-swarm.sh asks for one without.
+    # Swarm mode refuses a daemon with live-restore: ensure-swarm.sh asks for one without, and a
+    # node that joined a swarm in an earlier run (its state stays in /var/lib/docker/swarm) would
+    # not start at all with it ("incompatible with swarm mode").
     [ "${SWITCHYARD_DOCKERD_LIVE_RESTORE:-1}" = 0 ] && live_restore=()
+    [ -s /var/lib/docker/swarm/docker-state.json ] && live_restore=()
     setsid dockerd --iptables=false --storage-driver=vfs "${live_restore[@]}" \
       >>"$log_file" 2>&1 </dev/null &
     echo $! >"$pid_file"
