@@ -19,7 +19,7 @@ export interface KvServer {
   port: number;
   /** Stops the process (SIGTERM, then waits for its exit). */
   stop(): Promise<void>;
-  /** Starts it again on the same port (Redis keeps no data: the test writes its keys again). */
+  /** Starts it again on the same port, with the keys it had. */
   start(): Promise<void>;
   /** Stops it and removes its directory. */
   dispose(): Promise<void>;
@@ -98,7 +98,7 @@ async function managed(
   };
 }
 
-/** Starts `redis-server` with no persistence; `notifications` turns keyspace notifications on. */
+/** Starts `redis-server` (keys kept across a restart); `notifications` turns keyspace notifications on. */
 export async function startRedis(options: { notifications: boolean }): Promise<KvServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
@@ -109,8 +109,9 @@ export async function startRedis(options: { notifications: boolean }): Promise<K
     '127.0.0.1',
     '--save',
     '',
+    // An append-only file in its directory: a restart keeps the keys, as a production Redis would.
     '--appendonly',
-    'no',
+    'yes',
     '--dir',
     dir,
     ...(options.notifications ? ['--notify-keyspace-events', 'KA'] : []),

@@ -180,9 +180,8 @@ for (const store of ['redis', 'etcd'] as const) {
       assert.match(String(failure?.message), new RegExp(store), 'the failure names the store');
       assert.ok(await converged(instances, ['a']), 'the last configuration keeps serving');
       await server.start();
-      // Redis ran without persistence: the test writes the keys again, with a change.
-      if (store === 'redis') await writeRoute(writer, [b]);
-      else await writer.set('traefik/http/services/app/loadbalancer/servers/0/url', b.url);
+      // The store comes back with its keys (a Redis emptied by a restart would rightly empty the routes).
+      await writer.set('traefik/http/services/app/loadbalancer/servers/0/url', b.url);
       await waitFor(() => converged(instances, ['b']), {
         timeout: 40_000,
         interval: 200,
