@@ -184,9 +184,7 @@ export class EntryPoint {
       policy: () => this.table.tlsFor(options.name),
       handshakeTimeout: this.peekTimeout,
       http1: http.serve,
-      // HTTP/2 over TLS (ALPN h2) is not offered yet: handed a TLSSocket made over a peeked
-      // socket, the HTTP/2 session opens but never receives the client's frames (issue #14,
-      // test/integration/https-h2.test.ts). Clients fall back to HTTP/1.1 over TLS; h2c works.
+      h2: this.http2.serve,
       logger,
     });
     // Stages: PROXY header (if configured), then TCP routers (only while the entry point has

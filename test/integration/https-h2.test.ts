@@ -63,9 +63,7 @@ describe('HTTP/2 over TLS (ALPN h2) on an HTTPS entry point', () => {
     await backend.close();
   });
 
-  it('negotiates h2 and routes the request to the TLS router, forwarded as https', {
-    todo: 'HTTP/2 over TLS is not offered yet: the HTTP/2 session on the TLS stage socket never receives frames (issue #14)',
-  }, async () => {
+  it('negotiates h2 and routes the request to the TLS router, forwarded as https', async () => {
     const response = await h2Get(port, 'h2.test', ca.certPem, '/over-h2');
     assert.equal(response.alpn, 'h2');
     assert.equal(response.status, 200);

@@ -160,9 +160,11 @@ describe('HTTPS: TLS termination, certificates and options', () => {
     assert.ok(plain.json.entryPoints[0]?.otherConnection.includes('secure@file'));
   });
 
-  it('negotiates http/1.1 by ALPN and never h2 without an HTTP/2 server', async () => {
-    const result = await handshake(tlsPort, { servername: 'a.test', ALPNProtocols: ['h2', 'http/1.1'] });
-    assert.equal(result.alpn, 'http/1.1');
+  it('prefers h2 by ALPN, and gives http/1.1 to a client that offers only it', async () => {
+    const both = await handshake(tlsPort, { servername: 'a.test', ALPNProtocols: ['http/1.1', 'h2'] });
+    assert.equal(both.alpn, 'h2');
+    const h1 = await handshake(tlsPort, { servername: 'a.test', ALPNProtocols: ['http/1.1'] });
+    assert.equal(h1.alpn, 'http/1.1');
   });
 
   it('reports a certificate that does not load, naming it, and keeps serving the others', async () => {

@@ -210,6 +210,10 @@ function onSecure(this: StatefulSocket): void {
     cipher: cipher?.standardName ?? cipher?.name,
     ...(peer !== null && peer.subject !== undefined ? { clientSubject: subjectLine(peer.subject) } : {}),
   });
+  // Node clears `secureConnecting` only on the sockets its own tls.Server made; an HTTP/2 session
+  // given a socket still marked so waits for a 'secureConnect' that a server socket never emits,
+  // and would never read the client's frames.
+  (this as unknown as { secureConnecting: boolean }).secureConnecting = false;
   if (alpn === 'h2' && stage.h2 !== undefined) stage.h2(this);
   else stage.http1(this);
 }

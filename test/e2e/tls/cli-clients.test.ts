@@ -2,7 +2,7 @@
  * HTTPS against Debian's clients (the `tls` suite, run by .ci/run): curl verifying the served
  * certificate against its CA with SNI, curl following the entry point redirection to https, and
  * `openssl s_client` seeing the default certificate, a TLS 1.2 refusal under
- * `minVersion: VersionTLS13`, and the sniStrict alert. Certificates are made in process.
+ * `minVersion: VersionTLS13`, and the sniStrict alert; `curl --http2` and `h2load` get HTTP/2 by ALPN. Certificates are made in process.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { startProxy, type TestProxy } from '../../helpers/proxy.js';
 
 const missing = ['curl', 'openssl'].filter((tool) => spawnSync(tool, ['--version']).error !== undefined);
 const skip = missing.length > 0 ? `needs ${missing.join(' and ')}` : false;
+const h2loadMissing = spawnSync('h2load', ['--version']).error !== undefined ? 'needs h2load (nghttp2-client)' : false;
 
 /** Runs a client without blocking the event loop (the proxy runs in this process). */
 function run(cmd: string, args: string[], input = ''): Promise<{ code: number; out: string }> {
@@ -89,6 +90,44 @@ describe('HTTPS with curl and openssl s_client', { skip }, () => {
     ]);
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /"x-forwarded-proto":"https"/);
+  });
+
+  it('curl --http2 gets HTTP/2 by ALPN, and HTTP/1.1 when it asks for it, on the same entry point', async () => {
+    const ask = (flag: string) =>
+      run('curl', [
+        '-sS',
+        flag,
+        '--cacert',
+        caFile,
+        '--resolve',
+        `site.test:${securePort}:127.0.0.1`,
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code} %{http_version}',
+        `https://site.test:${securePort}/v`,
+      ]);
+    const h2 = await ask('--http2');
+    assert.equal(h2.code, 0, h2.out);
+    assert.equal(h2.out, '200 2');
+    const h1 = await ask('--http1.1');
+    assert.equal(h1.code, 0, h1.out);
+    assert.equal(h1.out, '200 1.1');
+  });
+
+  it('h2load over TLS completes every request (-c10 -m10 -n2000)', { skip: h2loadMissing }, async () => {
+    // h2load cannot verify a private CA: it negotiates h2 and counts answers, the certificate
+    // check is the curl case's.
+    const r = await run('h2load', [
+      '-c10',
+      '-m10',
+      '-n2000',
+      `--connect-to=127.0.0.1:${securePort}`,
+      `https://site.test:${securePort}/load`,
+    ]);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /Application protocol: h2/);
+    assert.match(r.out, /requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed/);
   });
 
   it('curl follows the plaintext entry point to https', async () => {
