@@ -149,7 +149,7 @@ class Exchange implements ConnectionUser {
     }
   }
 
-  onResponseEnd(): void {
+  onResponseEnd(trailers: string[] | null): void {
     const connection = this.connection;
     this.connection = null;
     const bodySent = this.bodySent;
@@ -160,6 +160,7 @@ class Exchange implements ConnectionUser {
     }
     if (!this.ended) {
       this.ended = true;
+      if (trailers !== null) addTrailers(this.ctx.res, trailers);
       this.ctx.res.end();
     }
   }
@@ -355,4 +356,25 @@ function release(exchange: Exchange): void {
   exchange.finished = true;
   if (exchange.headerTimer !== null) clearTimeout(exchange.headerTimer);
   exchange.target.state.inFlight--;
+}
+
+/**
+ * Relays a chunked response's trailers (Node sends them after the last chunk to an HTTP/1.1
+ * client, as a HEADERS frame to an HTTP/2 one). The reader validated them as header fields, so
+ * Node's own check never throws here; if it did, the answer ends without them.
+ */
+function addTrailers(res: ServerResponse, trailers: string[]): void {
+  // An object, not a pair list: HTTP/2's compatibility response takes only that form.
+  const fields: Record<string, string | string[]> = {};
+  for (let i = 0; i < trailers.length; i += 2) {
+    const name = (trailers[i] as string).toLowerCase();
+    const value = trailers[i + 1] as string;
+    const seen = fields[name];
+    fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  try {
+    res.addTrailers(fields);
+  } catch (thrown) {
+    caughtAtBoundary(thrown, 'response trailers');
+  }
 }

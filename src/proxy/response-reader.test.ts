@@ -8,6 +8,7 @@ class Recorder implements ResponseSink {
   body: Buffer[] = [];
   lastFlags: boolean[] = [];
   ends = 0;
+  trailers: string[] | null = null;
   onResponseHead(status: number, message: string, headers: string[]): void {
     this.heads.push({ status, message, headers });
   }
@@ -15,8 +16,9 @@ class Recorder implements ResponseSink {
     this.body.push(Buffer.from(chunk));
     this.lastFlags.push(last);
   }
-  onResponseEnd(): void {
+  onResponseEnd(trailers: string[] | null): void {
     this.ends++;
+    this.trailers = trailers;
   }
   get text(): string {
     return Buffer.concat(this.body).toString('latin1');
@@ -58,7 +60,7 @@ describe('upstream response reader', () => {
     assert.ok(reader.done && reader.keepAlive);
   });
 
-  it('decodes a chunked body split anywhere, drops trailers and the framing headers', () => {
+  it('decodes a chunked body split anywhere, hands on its trailers and drops the framing headers', () => {
     const wire =
       'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive, X-Private\r\nX-Private: 1\r\nKeep-Alive: timeout=5\r\n\r\n' +
       '5;ext=1\r\nhello\r\nA\r\n, world!!!\r\n0\r\nX-Trailer: t\r\n\r\n';
@@ -67,8 +69,23 @@ describe('upstream response reader', () => {
       assert.deepEqual(sink.heads[0]?.headers, [], `step ${step}`);
       assert.equal(sink.text, 'hello, world!!!', `step ${step}`);
       assert.equal(sink.ends, 1);
+      assert.deepEqual(sink.trailers, ['X-Trailer', 't'], `step ${step}`);
       assert.ok(reader.done && reader.keepAlive);
     }
+  });
+
+  it('keeps trailer fields but those that frame, route or authenticate, and refuses malformed ones', () => {
+    const head = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n';
+    const { sink } = read(
+      `${head}Grpc-Status: 0\r\nContent-Length: 9\r\nHost: x\r\nConnection: close\r\nX-Sum:  abc \r\n\r\n`,
+    );
+    assert.deepEqual(sink.trailers, ['Grpc-Status', '0', 'X-Sum', 'abc']);
+    const none = read(`${head}\r\n`);
+    assert.equal(none.sink.trailers, null);
+    assert.throws(() => read(`${head}No colon here\r\n\r\n`), /invalid trailer line/);
+    assert.throws(() => read(`${head}Bad Name: 1\r\n\r\n`), /invalid trailer line/);
+    assert.throws(() => read(`${head}X-A: a\x01b\r\n\r\n`), /invalid trailer value/);
+    assert.throws(() => read(`${head}${'X-Big: 0123456789abcdef\r\n'.repeat(700)}\r\n`), /trailer overflow/);
   });
 
   it('skips 1xx informational answers and reads the final one', () => {

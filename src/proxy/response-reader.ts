@@ -20,8 +20,12 @@ export interface ResponseSink {
    * lent read buffer: pass `lease.release` as the write's callback, and keep no reference.
    */
   onResponseBody(chunk: Buffer, last: boolean, lease: ReadLease | null): void;
-  /** The message ended (after the last body chunk, or with no body at all). */
-  onResponseEnd(): void;
+  /**
+   * The message ended (after the last body chunk, or with no body at all). `trailers`: the
+   * trailer fields of a chunked body as a raw name/value list (validated like header fields,
+   * framing and hop-by-hop fields removed), or null when it had none.
+   */
+  onResponseEnd(trailers: string[] | null): void;
   /**
    * The server switched protocols (101, only when `begin` allowed an upgrade): its headers
    * (hop-by-hop removed), the protocol it named in `Upgrade`, and the first tunnel bytes that
@@ -76,6 +80,26 @@ function isToken(text: string, start: number, end: number): boolean {
 }
 const CRLFCRLF = '\r\n\r\n';
 
+/**
+ * Fields a trailer may not carry (RFC 9110 §6.5.1: framing, routing, authentication, content
+ * description); the list Go's HTTP client drops, so Traefik forwards the same trailers.
+ */
+const NOT_TRAILERS = new Set([
+  'authorization',
+  'cache-control',
+  'content-encoding',
+  'content-length',
+  'content-range',
+  'content-type',
+  'expect',
+  'host',
+  'max-forwards',
+  'pragma',
+  'range',
+  'realm',
+  'www-authenticate',
+]);
+
 /** A protocol error in the upstream's answer (answered with 502 like any transport error). */
 export function protocolError(message: string, code = 'SY_UPSTREAM_PROTOCOL'): NodeJS.ErrnoException {
   return Object.assign(new Error(`upstream protocol error: ${message}`), { code });
@@ -92,6 +116,9 @@ export class ResponseReader {
   private informational = 0;
   /** Whether a 101 Switching Protocols may end this exchange (an upgrade request). */
   private upgrade = false;
+  /** Trailer fields of the chunked body being read (name/value list), and their size in bytes. */
+  private trailers: string[] | null = null;
+  private trailerBytes = 0;
   /** Whether the connection can carry another request once this message is complete. */
   keepAlive = true;
 
@@ -107,6 +134,8 @@ export class ResponseReader {
     this.expectBody = expectBody;
     this.keepAlive = true;
     this.informational = 0;
+    this.trailers = null;
+    this.trailerBytes = 0;
   }
 
   /** Whether the response has started (some of its bytes arrived). */
@@ -157,7 +186,7 @@ export class ResponseReader {
           if ((this.mode as Mode) === Mode.Switched) return null;
           if ((this.mode as Mode) === Mode.Done) {
             if (offset < chunk.length) this.keepAlive = false;
-            sink.onResponseEnd();
+            sink.onResponseEnd(null);
             return null;
           }
           break;
@@ -171,7 +200,7 @@ export class ResponseReader {
             this.mode = Mode.Done;
             if (offset < chunk.length) this.keepAlive = false;
             emitBody(sink, chunk, start, offset, true, shared);
-            sink.onResponseEnd();
+            sink.onResponseEnd(null);
             return null;
           }
           this.remaining -= available;
@@ -202,9 +231,13 @@ export class ResponseReader {
             if (line === '') {
               this.mode = Mode.Done;
               if (offset < chunk.length) this.keepAlive = false;
-              sink.onResponseEnd();
+              const trailers = this.trailers;
+              this.trailers = null;
+              sink.onResponseEnd(trailers);
               return null;
             }
+            const error = this.addTrailer(line);
+            if (error !== null) return error;
             break;
           }
           const size = chunkSize(line);
@@ -255,7 +288,7 @@ export class ResponseReader {
     if (this.mode === Mode.UntilClose) {
       this.mode = Mode.Done;
       this.keepAlive = false;
-      sink.onResponseEnd();
+      sink.onResponseEnd(null);
       return true;
     }
     return this.mode === Mode.Done;
@@ -264,6 +297,28 @@ export class ResponseReader {
   /** Whether the server switched protocols (the connection is a tunnel now). */
   get switched(): boolean {
     return this.mode === Mode.Switched;
+  }
+
+  /**
+   * Keeps one trailer field (RFC 9112 §7.1.2), validated as a header field is; NOT_TRAILERS and
+   * hop-by-hop fields are dropped. The whole section is bounded like a head.
+   */
+  private addTrailer(line: string): NodeJS.ErrnoException | null {
+    this.trailerBytes += line.length + 2;
+    if (this.trailerBytes > MAX_HEAD_BYTES) return protocolError('trailer overflow', 'HPE_HEADER_OVERFLOW');
+    const colon = line.indexOf(':');
+    if (colon <= 0 || !isToken(line, 0, colon)) return protocolError('invalid trailer line');
+    let valueStart = colon + 1;
+    let valueEnd = line.length;
+    while (valueStart < valueEnd && isOws(line.charCodeAt(valueStart))) valueStart++;
+    while (valueEnd > valueStart && isOws(line.charCodeAt(valueEnd - 1))) valueEnd--;
+    if (!isFieldText(line, valueStart, valueEnd)) return protocolError('invalid trailer value');
+    const name = line.slice(0, colon);
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || NOT_TRAILERS.has(lower)) return null;
+    this.trailers ??= [];
+    this.trailers.push(name, line.slice(valueStart, valueEnd));
+    return null;
   }
 
   /** Parses a head; `chunk` from `rest` on is what followed it (tunnel bytes after a 101). */

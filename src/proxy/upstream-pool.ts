@@ -155,8 +155,8 @@ export class UpstreamConnection {
     this.user?.onResponseBody(chunk, last, lease);
   }
 
-  onResponseEnd(): void {
-    this.user?.onResponseEnd();
+  onResponseEnd(trailers: string[] | null): void {
+    this.user?.onResponseEnd(trailers);
   }
 
   onSwitchingProtocols(message: string, headers: string[], protocol: string, rest: Buffer): void {

@@ -1,0 +1,118 @@
+/**
+ * Response trailers from an HTTP/1.1 server (a chunked body's trailer section) reach HTTP/1.1
+ * clients after the last chunk and HTTP/2 clients as a trailing HEADERS frame; fields that may
+ * not be trailers are dropped, and a server whose trailer section is malformed costs its client
+ * that answer only.
+ */
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { connect } from 'node:http2';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { type Backend, startBackend } from '../helpers/backends.js';
+import { startProxy, type TestProxy } from '../helpers/proxy.js';
+
+function http1Get(
+  port: number,
+  path: string,
+): Promise<{ status: number; body: string; trailers: NodeJS.Dict<string> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, trailers: res.trailers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function http2Get(port: number, path: string): Promise<{ body: string; trailers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const session = connect(`http://127.0.0.1:${port}`);
+    session.on('error', reject);
+    const stream = session.request({ ':path': path });
+    let body = '';
+    let trailers: Record<string, unknown> = {};
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      body += chunk;
+    });
+    stream.on('trailers', (fields) => {
+      trailers = fields;
+    });
+    stream.on('end', () => {
+      session.close();
+      resolve({ body, trailers });
+    });
+    stream.on('error', reject);
+  });
+}
+
+describe('response trailers from an HTTP/1.1 server', () => {
+  let backend: Backend;
+  let broken: Server;
+  let proxy: TestProxy;
+
+  before(async () => {
+    backend = await startBackend('trailers', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum, grpc-status' });
+      res.write('part one, ');
+      res.write('part two');
+      res.addTrailers({ 'x-checksum': 'sha256=abc', 'grpc-status': '0', 'content-type': 'text/evil' });
+      res.end();
+    });
+    // A server whose trailer line has no colon.
+    broken = createServer((socket) => {
+      socket.once('data', () => {
+        socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nno colon\r\n\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const brokenPort = (broken.address() as { port: number }).port;
+    proxy = await startProxy({
+      http: {
+        routers: {
+          good: { rule: 'Path(`/t`)', service: 'good' },
+          bad: { rule: 'Path(`/bad`)', service: 'bad' },
+        },
+        services: {
+          good: { loadBalancer: { servers: [{ url: backend.url }] } },
+          bad: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${brokenPort}` }] } },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await proxy.stop();
+    await backend.close();
+    await new Promise<void>((resolve) => broken.close(() => resolve()));
+  });
+
+  it('relays them to an HTTP/1.1 client after the body, without the fields a trailer may not carry', async () => {
+    const answer = await http1Get(proxy.port, '/t');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, 'part one, part two');
+    assert.equal(answer.trailers['x-checksum'], 'sha256=abc');
+    assert.equal(answer.trailers['grpc-status'], '0');
+    assert.equal(answer.trailers['content-type'], undefined);
+  });
+
+  it('relays them to an HTTP/2 client as trailers', async () => {
+    const answer = await http2Get(proxy.port, '/t');
+    assert.equal(answer.body, 'part one, part two');
+    assert.equal(answer.trailers['x-checksum'], 'sha256=abc');
+    assert.equal(answer.trailers['grpc-status'], '0');
+  });
+
+  it('cuts the answer of a server with a malformed trailer section and keeps serving', async () => {
+    await assert.rejects(http1Get(proxy.port, '/bad'));
+    const again = await http1Get(proxy.port, '/t');
+    assert.equal(again.body, 'part one, part two');
+  });
+});
