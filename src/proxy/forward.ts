@@ -20,6 +20,7 @@ import { hasRequestBody } from './buffered-body.js';
 import type { ReadLease } from './read-lease.js';
 import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';
 import { withOverrides } from './response-overrides.js';
+import { isForwardableTrailer } from './response-reader.js';
 import { sendError } from './responses.js';
 import type { Transport } from './transport.js';
 import { transportFacts } from './transport-errors.js';
@@ -311,7 +312,7 @@ function onRequestEnd(this: WithExchange<Readable>): void {
   stopReadingBody(exchange);
   const connection = exchange.connection;
   if (connection === null) return;
-  if (exchange.chunkedBody) connection.socket.write('0\r\n\r\n', 'latin1');
+  if (exchange.chunkedBody) connection.socket.write(`0\r\n${trailerSection(exchange.ctx.req.trailers)}\r\n`, 'latin1');
   exchange.bodySent = true;
 }
 
@@ -377,4 +378,21 @@ function addTrailers(res: ServerResponse, trailers: string[]): void {
   } catch (thrown) {
     caughtAtBoundary(thrown, 'response trailers');
   }
+}
+
+/**
+ * The client's request trailers as the lines of a last chunk (empty when there are none, the
+ * usual case). Node's parsers (llhttp, nghttp2) validated them as header fields; fields that may
+ * not be trailers and hop-by-hop ones stay behind.
+ */
+function trailerSection(trailers: NodeJS.Dict<string | string[]> | undefined): string {
+  let lines = '';
+  if (trailers === undefined) return lines;
+  for (const name in trailers) {
+    const value = trailers[name];
+    if (value === undefined || !isForwardableTrailer(name)) continue;
+    if (Array.isArray(value)) for (const item of value) lines += `${name}: ${item}\r\n`;
+    else lines += `${name}: ${value}\r\n`;
+  }
+  return lines;
 }

@@ -105,6 +105,11 @@ export function protocolError(message: string, code = 'SY_UPSTREAM_PROTOCOL'): N
   return Object.assign(new Error(`upstream protocol error: ${message}`), { code });
 }
 
+/** Whether a trailer field (lower-case name) crosses the proxy: not NOT_TRAILERS, not hop-by-hop. */
+export function isForwardableTrailer(lower: string): boolean {
+  return !HOP_BY_HOP.has(lower) && !NOT_TRAILERS.has(lower);
+}
+
 /** Reads the responses of one connection, one at a time. */
 export class ResponseReader {
   private mode = Mode.Done;
@@ -315,7 +320,7 @@ export class ResponseReader {
     if (!isFieldText(line, valueStart, valueEnd)) return protocolError('invalid trailer value');
     const name = line.slice(0, colon);
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || NOT_TRAILERS.has(lower)) return null;
+    if (!isForwardableTrailer(lower)) return null;
     this.trailers ??= [];
     this.trailers.push(name, line.slice(valueStart, valueEnd));
     return null;

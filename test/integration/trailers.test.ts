@@ -1,5 +1,6 @@
 /**
- * Response trailers from an HTTP/1.1 server (a chunked body's trailer section) reach HTTP/1.1
+ * Request trailers from HTTP/1.1 and HTTP/2 clients reach an HTTP/1.1 server after the chunked
+ * body; response trailers from an HTTP/1.1 server (a chunked body's trailer section) reach HTTP/1.1
  * clients after the last chunk and HTTP/2 clients as a trailing HEADERS frame; fields that may
  * not be trailers are dropped, and a server whose trailer section is malformed costs its client
  * that answer only.
@@ -59,7 +60,12 @@ describe('response trailers from an HTTP/1.1 server', () => {
   let proxy: TestProxy;
 
   before(async () => {
-    backend = await startBackend('trailers', (_req, res) => {
+    backend = await startBackend('trailers', (req, res) => {
+      if (req.url === '/echo-trailers') {
+        req.resume();
+        req.on('end', () => res.end(JSON.stringify(req.trailers)));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/plain', trailer: 'x-checksum, grpc-status' });
       res.write('part one, ');
       res.write('part two');
@@ -77,7 +83,7 @@ describe('response trailers from an HTTP/1.1 server', () => {
     proxy = await startProxy({
       http: {
         routers: {
-          good: { rule: 'Path(`/t`)', service: 'good' },
+          good: { rule: 'Path(`/t`) || Path(`/echo-trailers`)', service: 'good' },
           bad: { rule: 'Path(`/bad`)', service: 'bad' },
         },
         services: {
@@ -114,5 +120,53 @@ describe('response trailers from an HTTP/1.1 server', () => {
     await assert.rejects(http1Get(proxy.port, '/bad'));
     const again = await http1Get(proxy.port, '/t');
     assert.equal(again.body, 'part one, part two');
+  });
+
+  it("sends an HTTP/1.1 client's request trailers to the server after the chunked body", async () => {
+    const seen = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: proxy.port,
+          path: '/echo-trailers',
+          method: 'POST',
+          headers: { trailer: 'x-digest' },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve(body));
+        },
+      );
+      req.on('error', reject);
+      req.write('some body');
+      req.addTrailers({ 'x-digest': 'crc=1', host: 'not-a-trailer' });
+      req.end();
+    });
+    assert.deepEqual(JSON.parse(seen), { 'x-digest': 'crc=1' });
+  });
+
+  it("sends an HTTP/2 client's request trailers to the HTTP/1.1 server", async () => {
+    const seen = await new Promise<string>((resolve, reject) => {
+      const session = connect(`http://127.0.0.1:${proxy.port}`);
+      session.on('error', reject);
+      const stream = session.request({ ':path': '/echo-trailers', ':method': 'POST' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'x-digest': 'crc=2' }));
+      let body = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      stream.on('end', () => {
+        session.close();
+        resolve(body);
+      });
+      stream.on('error', reject);
+      stream.end('an h2 body');
+    });
+    assert.deepEqual(JSON.parse(seen), { 'x-digest': 'crc=2' });
   });
 });
