@@ -305,19 +305,21 @@ export class ResponseReader {
   }
 
   /**
-   * Keeps one trailer field (RFC 9112 §7.1.2), validated as a header field is; NOT_TRAILERS and
-   * hop-by-hop fields are dropped. The whole section is bounded like a head.
+   * Keeps one trailer field (RFC 9112 §7.1.2) if it is valid as a header field, and neither in
+   * NOT_TRAILERS nor hop-by-hop. The whole section is bounded like a head.
    */
   private addTrailer(line: string): NodeJS.ErrnoException | null {
     this.trailerBytes += line.length + 2;
     if (this.trailerBytes > MAX_HEAD_BYTES) return protocolError('trailer overflow', 'HPE_HEADER_OVERFLOW');
+    // A malformed field is dropped, not the answer: its body has arrived whole, and trailers are
+    // metadata a client may do without (Node's own reader is as lenient with them).
     const colon = line.indexOf(':');
-    if (colon <= 0 || !isToken(line, 0, colon)) return protocolError('invalid trailer line');
+    if (colon <= 0 || !isToken(line, 0, colon)) return null;
     let valueStart = colon + 1;
     let valueEnd = line.length;
     while (valueStart < valueEnd && isOws(line.charCodeAt(valueStart))) valueStart++;
     while (valueEnd > valueStart && isOws(line.charCodeAt(valueEnd - 1))) valueEnd--;
-    if (!isFieldText(line, valueStart, valueEnd)) return protocolError('invalid trailer value');
+    if (!isFieldText(line, valueStart, valueEnd)) return null;
     const name = line.slice(0, colon);
     const lower = name.toLowerCase();
     if (!isForwardableTrailer(lower)) return null;

@@ -2,8 +2,7 @@
  * Request trailers from HTTP/1.1 and HTTP/2 clients reach an HTTP/1.1 server after the chunked
  * body; response trailers from an HTTP/1.1 server (a chunked body's trailer section) reach HTTP/1.1
  * clients after the last chunk and HTTP/2 clients as a trailing HEADERS frame; fields that may
- * not be trailers are dropped, and a server whose trailer section is malformed costs its client
- * that answer only.
+ * not be trailers and malformed ones are dropped.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -116,10 +115,11 @@ describe('response trailers from an HTTP/1.1 server', () => {
     assert.equal(answer.trailers['grpc-status'], '0');
   });
 
-  it('cuts the answer of a server with a malformed trailer section and keeps serving', async () => {
-    await assert.rejects(http1Get(proxy.port, '/bad'));
-    const again = await http1Get(proxy.port, '/t');
-    assert.equal(again.body, 'part one, part two');
+  it('drops a malformed trailer field and delivers the answer', async () => {
+    const answer = await http1Get(proxy.port, '/bad');
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, 'abc');
+    assert.deepEqual(answer.trailers, {});
   });
 
   it("sends an HTTP/1.1 client's request trailers to the server after the chunked body", async () => {
