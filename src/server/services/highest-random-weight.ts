@@ -6,47 +6,29 @@
  * only its clients move. The `hrw` strategy does the same with servers inside one load balancer.
  */
 import { HighestRandomWeight } from '../../balancer/hrw.js';
-import type { Candidate } from '../../balancer/strategy.js';
 import type { RequestContext } from '../../core/request-context.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import { sendError } from '../../proxy/responses.js';
+import { anyChildAvailable, type ChildService, childServices } from './child.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
-
-/** A child service with its weight, as the strategy sees it. */
-class HashedChild implements Candidate {
-  constructor(
-    readonly handle: ServiceHandle,
-    readonly weight: number,
-  ) {}
-  get key(): string {
-    return this.handle.name;
-  }
-  available(now: number): boolean {
-    return this.handle.available(now);
-  }
-  load(): number {
-    return 0;
-  }
-}
 
 /** A highest-random-weight service over child services. */
 export class HighestRandomWeightService implements ServiceHandle {
   readonly handler: (ctx: RequestContext) => void;
-  private readonly children: HashedChild[];
-  private readonly strategy: HighestRandomWeight<HashedChild>;
+  private readonly children: ChildService[];
+  private readonly strategy: HighestRandomWeight<ChildService>;
 
   constructor(
     readonly name: string,
     children: Array<{ handle: ServiceHandle; weight: number }>,
   ) {
-    this.children = children.map((c) => new HashedChild(c.handle, c.weight));
+    this.children = childServices(children);
     this.strategy = new HighestRandomWeight(this.children);
     this.handler = (ctx) => this.handle(ctx);
   }
 
   available(now: number): boolean {
-    for (const child of this.children) if (child.weight > 0 && child.available(now)) return true;
-    return false;
+    return anyChildAvailable(this.children, now);
   }
 
   private handle(ctx: RequestContext): void {
