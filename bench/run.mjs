@@ -411,14 +411,16 @@ async function main() {
   const { table: md, notes } = table(rows);
   const h2Table = opts.h2 ? http2Table(opts.systems, turns) : '';
   const date = new Date().toISOString();
-  console.log(
-    `\nSwitchyard benchmark — ${date}; median of ${opts.rounds} round(s); wrk -t1 -c${opts.connections} -d${opts.duration}s; ${machine.cpus} CPU(s)\n`,
-  );
-  console.log(md);
-  if (notes) console.log(`\n${notes}`);
+  if (opts.tls !== 'only') {
+    console.log(
+      `\nSwitchyard benchmark — ${date}; median of ${opts.rounds} round(s); wrk -t1 -c${opts.connections} -d${opts.duration}s; ${machine.cpus} CPU(s)\n`,
+    );
+    console.log(md);
+    if (notes) console.log(`\n${notes}`);
+  }
   if (tls !== null) {
     console.log(
-      `\nHTTPS (same certificate, P-256; handshakes: 2 × openssl s_time -new -tls1_3 for ${opts.handshakeSeconds} s)\n`,
+      `\nHTTPS (same certificate, P-256; HTTP/2 over TLS: h2load -c50 -m10 by ALPN; handshakes: 2 × openssl s_time -new -tls1_3 for ${opts.handshakeSeconds} s)\n`,
     );
     console.log(tls.table);
   }

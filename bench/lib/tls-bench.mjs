@@ -2,6 +2,7 @@
 // P-256 certificate, in turns, each started fresh:
 //   - HTTPS keep-alive: wrk -t1 -cN over TLS to /api (connections kept, so this is the record
 //     layer and the proxying, not handshakes);
+//   - HTTP/2 over TLS (ALPN h2): h2load -c50 -m10 to /api, when h2load is installed;
 //   - new TLS 1.3 handshakes: `openssl s_time -new -tls1_3` (each connection a full handshake, no
 //     resumption, no request), two clients in parallel for the run's time. One client process
 //     can be the bottleneck on a small machine, so the figure that measures the proxy is its CPU
@@ -10,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { runH2load } from './h2load.mjs';
 import { cpuSecondsBetween, cpuTicks, freePort, startProcess, stopProcess, tail } from './procs.mjs';
 import { switchyardCommand } from './systems.mjs';
 import { errorCount, runWrk } from './wrk.mjs';
@@ -116,7 +118,7 @@ ${ctx.backends.map((u) => `    server ${new URL(u).host};`).join('\n')}
     keepalive_requests 100000;
   }
   server {
-    listen 127.0.0.1:${ctx.port} ssl;
+    listen 127.0.0.1:${ctx.port} ssl http2;
     ssl_certificate ${ctx.certificate.cert};
     ssl_certificate_key ${ctx.certificate.key};
     ssl_protocols TLSv1.2 TLSv1.3;
@@ -220,6 +222,17 @@ async function runTlsTurn(system, round, opts, ctx) {
       errors: errorCount(api),
       cpuUsPerReq: api.requests ? (cpuSecondsBetween(before, after) * 1e6) / api.requests : null,
     });
+    if (ctx.bin.h2load) {
+      before = cpuTicks(handle.pid);
+      const h2 = await runH2load(`${base}/api`, { seconds: opts.duration, warmup: 1, track: ctx.track });
+      after = cpuTicks(handle.pid);
+      Object.assign(result, {
+        h2Rps: h2.rps,
+        h2Errors: (h2.failed ?? 0) + (h2.errored ?? 0) + h2.non2xx,
+        // The CPU window includes the warm-up: per request over everything h2load sent.
+        h2CpuUsPerReq: h2.requests ? (cpuSecondsBetween(before, after) * 1e6) / h2.requests : null,
+      });
+    }
     before = cpuTicks(handle.pid);
     const hs = await handshakeRate(port, opts.handshakeSeconds);
     after = cpuTicks(handle.pid);
@@ -253,7 +266,7 @@ export async function runTlsBench(opts, ctx, log) {
       const r = await runTlsTurn(system, round, opts, { ...ctx, certificate });
       log(
         r.status === 'ok'
-          ? `#   ${Math.round(r.rps)} req/s keep-alive (${r.cpuUsPerReq?.toFixed(1)} µs/req CPU), ${Math.round(r.handshakesPerSec)} handshakes/s (${r.cpuUsPerHandshake?.toFixed(0)} µs CPU each)`
+          ? `#   ${Math.round(r.rps)} req/s keep-alive (${r.cpuUsPerReq?.toFixed(1)} µs/req CPU), ${r.h2Rps ? `${Math.round(r.h2Rps)} req/s HTTP/2 (${r.h2CpuUsPerReq?.toFixed(1)} µs/req), ` : ''}${Math.round(r.handshakesPerSec)} handshakes/s (${r.cpuUsPerHandshake?.toFixed(0)} µs CPU each)`
           : `#   ${r.status}: ${r.reason ?? ''}`,
       );
       turns.push(r);
@@ -266,6 +279,9 @@ export async function runTlsBench(opts, ctx, log) {
       label: s.label,
       rps: median(mine.map((t) => t.rps)),
       cpuUsPerReq: median(mine.map((t) => t.cpuUsPerReq)),
+      h2Rps: median(mine.map((t) => t.h2Rps)),
+      h2CpuUsPerReq: median(mine.map((t) => t.h2CpuUsPerReq)),
+      h2Errors: mine.reduce((n, t) => n + (t.h2Errors ?? 0), 0),
       handshakesPerSec: median(mine.map((t) => t.handshakesPerSec)),
       cpuUsPerHandshake: median(mine.map((t) => t.cpuUsPerHandshake)),
       errors: mine.reduce((n, t) => n + (t.errors ?? 0), 0),
@@ -275,11 +291,11 @@ export async function runTlsBench(opts, ctx, log) {
   const ratio = (value, reference) => (value && reference ? `${(value / reference).toFixed(2)}×` : '—');
   const fmt = (v, digits = 0) => (v === null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits }));
   const lines = [
-    '| system (HTTPS, P-256, TLS 1.3) | keep-alive req/s | × nginx | CPU µs/req | new handshakes/s | × nginx | CPU µs/handshake | wrk errors |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| system (HTTPS, P-256, TLS 1.3) | keep-alive req/s | × nginx | CPU µs/req | HTTP/2 over TLS req/s | × nginx | CPU µs/req | new handshakes/s | × nginx | CPU µs/handshake | errors (wrk / h2load) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.label} | ${fmt(r.rps)} | ${ratio(r.rps, nginx?.rps)} | ${fmt(r.cpuUsPerReq, 1)} | ${fmt(r.handshakesPerSec)} | ${ratio(r.handshakesPerSec, nginx?.handshakesPerSec)} | ${fmt(r.cpuUsPerHandshake)} | ${r.errors} |`,
+        `| ${r.label} | ${fmt(r.rps)} | ${ratio(r.rps, nginx?.rps)} | ${fmt(r.cpuUsPerReq, 1)} | ${fmt(r.h2Rps)} | ${ratio(r.h2Rps, nginx?.h2Rps)} | ${fmt(r.h2CpuUsPerReq, 1)} | ${fmt(r.handshakesPerSec)} | ${ratio(r.handshakesPerSec, nginx?.handshakesPerSec)} | ${fmt(r.cpuUsPerHandshake)} | ${r.errors} / ${r.h2Errors} |`,
     ),
   ];
   return { rows, turns, table: lines.join('\n') };
