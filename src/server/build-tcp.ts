@@ -36,7 +36,11 @@ import {
 import type { TcpStats } from '../tcp/stats.js';
 import { type TcpRoute, TcpRoutingTable, type TcpTlsMode } from '../tcp/table.js';
 import type { TcpUpstreams } from '../tcp/upstreams.js';
+import { CertificateStore } from '../tls/certificate-store.js';
+import { type CompiledTlsOptions, defaultTlsOptions } from '../tls/tls-options.js';
+import { TlsPolicy } from '../tls/tls-policy.js';
 import { BuildOnce } from './build-once.js';
+import type { TlsBuild } from './build-tls.js';
 import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
 
 /** Traefik's TCP servers transport defaults (`tcpServersTransport`). */
@@ -57,11 +61,19 @@ export interface TcpBuildDeps {
   stats: TcpStats;
   logger: Logger;
   /**
-   * Whether TLS can be terminated for TCP routers (`tls` without `passthrough`): false until the
-   * certificate store is wired (src/server/listener/tcp-dispatch.ts, `TlsTerminator`); such
-   * routers are then a warning and take no connection.
+   * What routers that terminate TLS (`tls` without `passthrough`) use: this configuration's
+   * compiled `tls.options` (the HTTP table build's), the process's certificate store (a
+   * throwaway one when absent: `check`, `explain`) and the resolver names `tls.certResolver` may
+   * name.
    */
-  canTerminateTls: boolean;
+  tls?: TcpTlsDeps;
+}
+
+/** The TLS side a terminating TCP router is built with. */
+export interface TcpTlsDeps {
+  readonly build: TlsBuild;
+  readonly certificates: CertificateStore;
+  readonly certResolvers: ReadonlySet<string>;
 }
 
 /** The TCP table and the server keys it uses (`tcp://host:port`, kept out of draining). */
@@ -99,6 +111,8 @@ class TcpBuilder {
   private readonly middlewares = new BuildOnce<TcpMiddleware>((name) => this.buildMiddleware(name));
   private readonly transports = new BuildOnce<TcpTransport>((name) => this.buildTransport(name));
   private readonly building = new Set<string>();
+  private readonly policies = new Map<CompiledTlsOptions, TlsPolicy>();
+  private fallbackTls: TcpTlsDeps | null = null;
 
   constructor(
     private readonly runtime: RuntimeConfiguration,
@@ -143,19 +157,14 @@ class TcpBuilder {
       );
       return undefined;
     }
-    if (tls === 'terminate' && !this.deps.canTerminateTls) {
-      addError(
-        router,
-        `${key}.tls: TLS termination for TCP routers is not implemented yet (only tls.passthrough: true); this router is not served`,
-        'warning',
-      );
-      return undefined;
-    }
-    if (typeof config.tls === 'object' && config.tls !== null) {
-      for (const unread of ['certResolver', 'domains'] as const) {
-        if (config.tls[unread] !== undefined)
-          addError(router, `${key}.tls.${unread}: not implemented for TCP routers yet, ignored`, 'warning');
+    let tlsPolicy: TlsPolicy | null = null;
+    if (tls === 'terminate') {
+      const policy = this.terminationPolicy(router, key, config.tls);
+      if (policy instanceof Error) {
+        addError(router, policy.message);
+        return undefined;
       }
+      tlsPolicy = policy;
     }
     if (config.service === undefined) {
       addError(router, `${key}: the router has no service`);
@@ -181,18 +190,56 @@ class TcpBuilder {
     }
     for (let i = wrappers.length - 1; i >= 0; i--) handler = (wrappers[i] as TcpMiddleware)(handler);
     const priority = config.priority !== undefined && config.priority !== 0 ? config.priority : config.rule.length;
-    const options = typeof config.tls === 'object' && config.tls !== null ? config.tls.options : undefined;
-    return {
-      route: {
-        name: router.name,
-        priority,
-        rule,
-        tls,
-        tlsOptions: options === undefined ? null : qualify(options, router.provider),
-        handler,
-      },
-      entryPoints,
-    };
+    return { route: { name: router.name, priority, rule, tls, tlsPolicy, handler }, entryPoints };
+  }
+
+  /**
+   * A terminating router's handshakes: its `tls.options` (qualified; `default` or none: the
+   * configuration's defaults) for every server name, with the process's certificates. One
+   * policy per options object, shared by the routers naming it.
+   */
+  private terminationPolicy(router: PendingObject, key: string, tls: TcpRouterConfig['tls']): TlsPolicy | Error {
+    const section = typeof tls === 'object' && tls !== null ? tls : {};
+    const deps = this.tlsDeps;
+    if (section.certResolver !== undefined && section.certResolver !== '') {
+      if (!deps.certResolvers.has(section.certResolver))
+        return new Error(`${key}.tls.certResolver: the certificate resolver "${section.certResolver}" does not exist`);
+    }
+    for (const unread of ['certResolver', 'domains'] as const) {
+      if (section[unread] !== undefined)
+        addError(
+          router,
+          `${key}.tls.${unread}: certificates are not ordered for TCP routers yet (ACME reads HTTP routers only); the router is served with the certificates the store has`,
+          'warning',
+        );
+    }
+    const named = section.options;
+    let options = deps.build.defaults;
+    if (named !== undefined && named !== '' && named !== 'default') {
+      const qualified = qualify(named, router.provider);
+      const found = deps.build.options.get(qualified);
+      if (found === undefined) return new Error(`${key}.tls.options: unknown TLS options: ${qualified}`);
+      options = found;
+    }
+    let policy = this.policies.get(options);
+    if (policy === undefined) {
+      policy = new TlsPolicy(deps.certificates, options, new Map());
+      this.policies.set(options, policy);
+    }
+    return policy;
+  }
+
+  private get tlsDeps(): TcpTlsDeps {
+    if (this.deps.tls !== undefined) return this.deps.tls;
+    if (this.fallbackTls === null) {
+      const defaults = defaultTlsOptions();
+      this.fallbackTls = {
+        build: { options: new Map([['default', defaults]]), defaults },
+        certificates: new CertificateStore(),
+        certResolvers: new Set(),
+      };
+    }
+    return this.fallbackTls;
   }
 
   tryService(name: string): void {

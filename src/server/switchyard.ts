@@ -179,7 +179,11 @@ export class Switchyard {
       connections: this.tcpConnections,
       stats: this.tcpStats,
       logger: this.options.logger,
-      canTerminateTls: (this.options.tls?.terminator ?? null) !== null,
+      tls: {
+        build: built.tls,
+        certificates: this.certificates,
+        certResolvers: this.options.certResolvers ?? new Set(),
+      },
     });
     const udp = buildUdpRoutes(runtime, {
       entryPoints: [...this.udpEntryPoints.keys()],
