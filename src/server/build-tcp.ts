@@ -5,6 +5,8 @@
  * Keys Switchyard does not act on are warnings naming them.
  */
 import { readFileSync } from 'node:fs';
+import { HEALTH_DEFAULTS } from '../balancer/health-probe.js';
+import { MAX_TCP_PAYLOAD, type TcpProbeSpec } from '../balancer/tcp-probe.js';
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
 import { parseAddress } from '../config/address.js';
 import {
@@ -80,6 +82,8 @@ export interface TcpTlsDeps {
 export interface BuiltTcpTable {
   table: TcpRoutingTable;
   usedUrls: Set<string>;
+  /** `loadBalancer.healthCheck` probes by server key, for the HealthChecker (with the HTTP ones). */
+  healthChecks: Map<string, TcpProbeSpec>;
 }
 
 /** Builds the TCP routing table, recording errors on the runtime objects. */
@@ -95,7 +99,57 @@ export function buildTcpTable(runtime: RuntimeConfiguration, deps: TcpBuildDeps)
   for (const name of runtime.tcp.services.keys()) builder.tryService(name);
   for (const name of runtime.tcp.middlewares.keys()) builder.tryMiddleware(name);
   for (const name of runtime.tcp.serversTransports.keys()) builder.tryTransport(name);
-  return { table: new TcpRoutingTable(routes), usedUrls: builder.usedUrls };
+  return { table: new TcpRoutingTable(routes), usedUrls: builder.usedUrls, healthChecks: builder.healthChecks };
+}
+
+/**
+ * One server's TCP health check (Traefik's defaults: every 30 s, 5 s timeout; `port` replaces the
+ * server's; dialled like the service's connections, with TLS when they are). A `send` or `expect`
+ * over Traefik's 64 KiB limit falls back as Traefik's does (connect only, or no answer awaited),
+ * with a warning; a non-positive interval or timeout is an error on the service.
+ */
+function tcpProbeOf(
+  config: NonNullable<NonNullable<TcpServiceConfig['loadBalancer']>['healthCheck']>,
+  server: TcpServer,
+  transport: TcpTransport,
+  key: string,
+  warn: (message: string) => void,
+): TcpProbeSpec {
+  const interval = config.interval ?? HEALTH_DEFAULTS.interval;
+  if (interval <= 0) throw new Error(`${key}.interval: must be positive`);
+  const unhealthyInterval = config.unhealthyInterval ?? interval;
+  if (unhealthyInterval <= 0) throw new Error(`${key}.unhealthyInterval: must be positive`);
+  const timeout = config.timeout ?? HEALTH_DEFAULTS.timeout;
+  if (timeout <= 0) throw new Error(`${key}.timeout: must be positive`);
+  let send = config.send ?? '';
+  if (Buffer.byteLength(send) > MAX_TCP_PAYLOAD) {
+    warn(`${key}.send: longer than ${MAX_TCP_PAYLOAD} bytes; the check only connects (as Traefik does)`);
+    send = '';
+  }
+  let expect = config.expect ?? '';
+  if (Buffer.byteLength(expect) > MAX_TCP_PAYLOAD) {
+    warn(`${key}.expect: longer than ${MAX_TCP_PAYLOAD} bytes; no answer is awaited (as Traefik does)`);
+    expect = '';
+  }
+  const tls = transport.tls;
+  const useTls = server.tls || tls !== null;
+  return {
+    kind: 'tcp',
+    host: server.host,
+    port: config.port ?? server.port,
+    tls: useTls
+      ? {
+          ...(tls?.serverName === undefined ? {} : { serverName: tls.serverName }),
+          insecureSkipVerify: tls?.insecureSkipVerify ?? false,
+          ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
+        }
+      : null,
+    send,
+    expect,
+    timeout,
+    interval,
+    unhealthyInterval,
+  };
 }
 
 /** Whether a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); `false` does not. */
@@ -107,6 +161,8 @@ function tlsMode(tls: TcpRouterConfig['tls'], raw: unknown): TcpTlsMode {
 
 class TcpBuilder {
   readonly usedUrls = new Set<string>();
+  /** Active health checks by server key (`tcp://host:port`), for the HealthChecker. */
+  readonly healthChecks = new Map<string, TcpProbeSpec>();
   private readonly services = new BuildOnce<TcpService>((name) => this.buildService(name));
   private readonly middlewares = new BuildOnce<TcpMiddleware>((name) => this.buildMiddleware(name));
   private readonly transports = new BuildOnce<TcpTransport>((name) => this.buildTransport(name));
@@ -308,15 +364,6 @@ class TcpBuilder {
     if (lb.proxyProtocol !== undefined)
       transport = { ...transport, proxyProtocol: (lb.proxyProtocol.version ?? 2) as 1 | 2 };
     if (lb.terminationDelay !== undefined) transport = { ...transport, terminationDelay: lb.terminationDelay };
-    if (
-      object.config?.loadBalancer !== undefined &&
-      (object.config.loadBalancer as Record<string, unknown>).healthCheck !== undefined
-    )
-      addError(
-        object,
-        `${key}.loadBalancer.healthCheck: TCP health checks are not implemented yet, ignored`,
-        'warning',
-      );
     const servers: TcpServer[] = (lb.servers ?? []).map((server, index) => {
       let address: { host?: string; port: number };
       try {
@@ -341,6 +388,14 @@ class TcpBuilder {
     });
     if (servers.length === 0)
       addError(object, `${key}.loadBalancer.servers: no server, connections are closed`, 'warning');
+    if (lb.healthCheck !== undefined) {
+      for (const server of servers) {
+        const spec = tcpProbeOf(lb.healthCheck, server, transport, `${key}.loadBalancer.healthCheck`, (message) =>
+          addError(object, message, 'warning'),
+        );
+        if (!this.healthChecks.has(server.key)) this.healthChecks.set(server.key, spec);
+      }
+    }
     return new TcpLoadBalancer(name, servers, transport);
   }
 
