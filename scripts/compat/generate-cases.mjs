@@ -68,7 +68,27 @@ function toLabels(dyn) {
   return labels;
 }
 
+/**
+ * The entry points TCP and UDP router labels name beyond web and websecure (`db`, `dns`), as
+ * flags: the documentation's label examples assume the static configuration defines them.
+ */
+const streamEntryPoints = (labels) => {
+  const flags = [];
+  let port = 9000;
+  for (const label of labels) {
+    const match = /^traefik\.(tcp|udp)\.routers\.[^.]+\.entrypoints=(.*)$/i.exec(label);
+    if (match === null) continue;
+    for (const name of match[2].split(',').map((n) => n.trim())) {
+      if (name === '' || name === 'web' || name === 'websecure') continue;
+      if (flags.some((f) => f.startsWith(`--entryPoints.${name}.`))) continue;
+      flags.push(`--entryPoints.${name}.address=:${port++}${match[1].toLowerCase() === 'udp' ? '/udp' : ''}`);
+    }
+  }
+  return flags;
+};
+
 const composeOf = (spec) => {
+  const labels = Object.entries(toLabels(spec.dyn)).map(([k, v]) => `${k}=${v}`);
   const compose = {
     services: {
       traefik: {
@@ -79,6 +99,7 @@ const composeOf = (spec) => {
           '--providers.docker.exposedByDefault=false',
           '--entryPoints.web.address=:80',
           '--entryPoints.websecure.address=:443',
+          ...streamEntryPoints(labels),
         ],
         ports: ['80:80', '443:443'],
         volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
@@ -86,7 +107,7 @@ const composeOf = (spec) => {
       app: {
         image: 'traefik/whoami',
         'x-image-expose': [80],
-        labels: ['traefik.enable=true', ...Object.entries(toLabels(spec.dyn)).map(([k, v]) => `${k}=${v}`)],
+        labels: ['traefik.enable=true', ...labels],
       },
     },
   };
@@ -108,7 +129,12 @@ for (const spec of LABELS) {
     services: {
       traefik: {
         image: 'traefik:v3.6',
-        command: ['--providers.docker=true', '--entryPoints.web.address=:80', '--entryPoints.websecure.address=:443'],
+        command: [
+          '--providers.docker=true',
+          '--entryPoints.web.address=:80',
+          '--entryPoints.websecure.address=:443',
+          ...streamEntryPoints(spec.labels),
+        ],
         volumes: ['/var/run/docker.sock:/var/run/docker.sock:ro'],
         labels: ['traefik.enable=false'],
       },

@@ -149,12 +149,12 @@ export function createInternalServices(
     // The sections with a pending kind are TCP and UDP ones: their objects are pending objects.
     const objects = () => sectionObjects(app.runtime) as Map<string, PendingObject>;
     api.route('GET', `/api/${protocol}/${section}`, ({ query }) =>
-      listResponse(listedPending(objects().values(), kind), query),
+      listResponse(listedPending(objects().values(), kind, app.upstreams), query),
     );
     api.route('GET', `/api/${protocol}/${section}/{name}`, ({ params }) => {
       const name = params.name as string;
       const object = find(`${protocol.toUpperCase()} ${kind}`, name, objects().get(name));
-      return pendingView(object, kind !== 'router');
+      return pendingView(object, kind !== 'router', app.upstreams);
     });
   }
   const certificates = () =>

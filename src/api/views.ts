@@ -245,7 +245,7 @@ export function rawData(view: ConfigurationView): Json {
     services,
     tcpRouters: pendingByName(tcp.routers.values()),
     tcpMiddlewares: pendingByName(tcp.middlewares.values()),
-    tcpServices: pendingByName(tcp.services.values()),
+    tcpServices: pendingByName(tcp.services.values(), view.upstreams),
     udpRouters: pendingByName(udp.routers.values()),
     udpServices: pendingByName(udp.services.values()),
     issues: issuesList(view),

@@ -6,8 +6,16 @@
  * balancer reads on its next pick (and the API shows as serverStatus), so routing follows health
  * without a rebuild.
  */
-import { type ProbeSpec, probe } from './health-probe.js';
+import { type ProbeResult, type ProbeSpec, probe } from './health-probe.js';
+import { probeTcp, type TcpProbeSpec } from './tcp-probe.js';
 import type { HealthStatus, UpstreamRegistry, UpstreamState } from './upstream-state.js';
+
+/** What a server's check is: an HTTP probe, or a TCP one (tcp-probe.ts). */
+export type HealthProbeSpec = ProbeSpec | TcpProbeSpec;
+
+function run(spec: HealthProbeSpec): Promise<ProbeResult> {
+  return 'kind' in spec && spec.kind === 'tcp' ? probeTcp(spec) : probe(spec as ProbeSpec);
+}
 
 /** Where state changes are reported. */
 export interface HealthLogger {
@@ -21,7 +29,7 @@ class ActiveCheck {
   private stopped = false;
 
   constructor(
-    readonly spec: ProbeSpec,
+    readonly spec: HealthProbeSpec,
     /** Identity of the spec, to tell a changed check from an unchanged one. */
     readonly specKey: string,
     readonly state: UpstreamState,
@@ -48,7 +56,7 @@ class ActiveCheck {
 
   private async run(): Promise<void> {
     this.timer = null;
-    const result = await probe(this.spec);
+    const result = await run(this.spec);
     if (this.stopped) return;
     const next: HealthStatus = result.healthy ? 'UP' : 'DOWN';
     if (this.state.activeHealth !== next) {
@@ -77,7 +85,7 @@ export class HealthChecker {
    * routing table is swapped in: a server that is new and has a check is marked DOWN here, so it
    * takes traffic only after its first passing probe.
    */
-  sync(wanted: ReadonlyMap<string, ProbeSpec>, usedUrls: ReadonlySet<string>): void {
+  sync(wanted: ReadonlyMap<string, HealthProbeSpec>, usedUrls: ReadonlySet<string>): void {
     for (const [url, check] of this.checks) {
       const spec = wanted.get(url);
       if (spec !== undefined && JSON.stringify(spec) === check.specKey) continue;

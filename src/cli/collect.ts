@@ -19,6 +19,7 @@ import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot
 import { TcpStats } from '../tcp/stats.js';
 import type { TcpRoutingTable } from '../tcp/table.js';
 import { TcpUpstreams } from '../tcp/upstreams.js';
+import { CertificateStore } from '../tls/certificate-store.js';
 
 /** A file that could not be read or parsed at all. */
 export interface FileFailure {
@@ -71,6 +72,7 @@ export function buildFromSnapshots(
   const entryPoints = options.filter((e) => e.protocol === 'tcp').map((e) => e.name);
   const transports = new TransportPool();
   const internalServices = new Map(offeredInternalServices(config).map((n) => [n, () => undefined]));
+  const certResolvers = new Set(Object.keys(config.certificatesResolvers));
   const built = buildRoutingTable(runtime, {
     entryPoints,
     defaultEntryPoints: entryPoints,
@@ -79,7 +81,7 @@ export function buildFromSnapshots(
     defaultTransport: defaultTransport(config),
     internalServices,
     models: entryPointModels(config),
-    certResolvers: new Set(Object.keys(config.certificatesResolvers)),
+    certResolvers,
   });
   transports.destroyAll();
   const upstreams = new UpstreamRegistry();
@@ -91,7 +93,7 @@ export function buildFromSnapshots(
     connections: new TcpUpstreams(),
     stats,
     logger: { info() {}, warn() {}, error() {}, debug() {} },
-    canTerminateTls: false,
+    tls: { build: built.tls, certificates: new CertificateStore(), certResolvers },
   });
   buildUdpRoutes(runtime, {
     entryPoints: options.filter((e) => e.protocol === 'udp').map((e) => e.name),

@@ -38,12 +38,27 @@ export const tcpLoadBalancerSchema = z.looseObject({
   serversTransport: z.string().optional(),
   /** Traefik 3.0–3.2's place for it; 3.3 moved it to the servers transport (both are read). */
   proxyProtocol: proxyProtocolVersion.optional(),
-  /** Deprecated in Traefik 3.3 for `serversTransport.terminationDelay`; still read. */
-  terminationDelay: durationMs.optional(),
+  /**
+   * Deprecated in Traefik 3.3 for `serversTransport.terminationDelay`; still read. Unlike the
+   * transport's (a duration), Traefik types this one as an integer of milliseconds (negative: no limit).
+   */
+  terminationDelay: integerValue().optional(),
+  healthCheck: z
+    .looseObject({
+      port: integerValue(1, 65535).optional(),
+      send: z.string().optional(),
+      expect: z.string().optional(),
+      interval: durationMs.optional(),
+      unhealthyInterval: durationMs.optional(),
+      timeout: durationMs.optional(),
+    })
+    .optional(),
 });
 
 export const tcpWeightedSchema = z.looseObject({
   services: z.array(z.looseObject({ name: z.string(), weight: integerValue(0).optional() })).optional(),
+  /** Traefik propagates its children's health only with it; Switchyard's weighted services always skip children with nothing available. */
+  healthCheck: z.looseObject({}).optional(),
 });
 
 export const tcpServiceSchema = z

@@ -5,6 +5,8 @@
  * Keys Switchyard does not act on are warnings naming them.
  */
 import { readFileSync } from 'node:fs';
+import { HEALTH_DEFAULTS } from '../balancer/health-probe.js';
+import { MAX_TCP_PAYLOAD, type TcpProbeSpec } from '../balancer/tcp-probe.js';
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
 import { parseAddress } from '../config/address.js';
 import {
@@ -36,7 +38,11 @@ import {
 import type { TcpStats } from '../tcp/stats.js';
 import { type TcpRoute, TcpRoutingTable, type TcpTlsMode } from '../tcp/table.js';
 import type { TcpUpstreams } from '../tcp/upstreams.js';
+import { CertificateStore } from '../tls/certificate-store.js';
+import { type CompiledTlsOptions, defaultTlsOptions } from '../tls/tls-options.js';
+import { TlsPolicy } from '../tls/tls-policy.js';
 import { BuildOnce } from './build-once.js';
+import type { TlsBuild } from './build-tls.js';
 import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
 
 /** Traefik's TCP servers transport defaults (`tcpServersTransport`). */
@@ -57,17 +63,27 @@ export interface TcpBuildDeps {
   stats: TcpStats;
   logger: Logger;
   /**
-   * Whether TLS can be terminated for TCP routers (`tls` without `passthrough`): false until the
-   * certificate store is wired (src/server/listener/tcp-dispatch.ts, `TlsTerminator`); such
-   * routers are then a warning and take no connection.
+   * What routers that terminate TLS (`tls` without `passthrough`) use: this configuration's
+   * compiled `tls.options` (the HTTP table build's), the process's certificate store (a
+   * throwaway one when absent: `check`, `explain`) and the resolver names `tls.certResolver` may
+   * name.
    */
-  canTerminateTls: boolean;
+  tls?: TcpTlsDeps;
+}
+
+/** The TLS side a terminating TCP router is built with. */
+export interface TcpTlsDeps {
+  readonly build: TlsBuild;
+  readonly certificates: CertificateStore;
+  readonly certResolvers: ReadonlySet<string>;
 }
 
 /** The TCP table and the server keys it uses (`tcp://host:port`, kept out of draining). */
 export interface BuiltTcpTable {
   table: TcpRoutingTable;
   usedUrls: Set<string>;
+  /** `loadBalancer.healthCheck` probes by server key, for the HealthChecker (with the HTTP ones). */
+  healthChecks: Map<string, TcpProbeSpec>;
 }
 
 /** Builds the TCP routing table, recording errors on the runtime objects. */
@@ -83,7 +99,57 @@ export function buildTcpTable(runtime: RuntimeConfiguration, deps: TcpBuildDeps)
   for (const name of runtime.tcp.services.keys()) builder.tryService(name);
   for (const name of runtime.tcp.middlewares.keys()) builder.tryMiddleware(name);
   for (const name of runtime.tcp.serversTransports.keys()) builder.tryTransport(name);
-  return { table: new TcpRoutingTable(routes), usedUrls: builder.usedUrls };
+  return { table: new TcpRoutingTable(routes), usedUrls: builder.usedUrls, healthChecks: builder.healthChecks };
+}
+
+/**
+ * One server's TCP health check (Traefik's defaults: every 30 s, 5 s timeout; `port` replaces the
+ * server's; dialled like the service's connections, with TLS when they are). A `send` or `expect`
+ * over Traefik's 64 KiB limit falls back as Traefik's does (connect only, or no answer awaited),
+ * with a warning; a non-positive interval or timeout is an error on the service.
+ */
+function tcpProbeOf(
+  config: NonNullable<NonNullable<TcpServiceConfig['loadBalancer']>['healthCheck']>,
+  server: TcpServer,
+  transport: TcpTransport,
+  key: string,
+  warn: (message: string) => void,
+): TcpProbeSpec {
+  const interval = config.interval ?? HEALTH_DEFAULTS.interval;
+  if (interval <= 0) throw new Error(`${key}.interval: must be positive`);
+  const unhealthyInterval = config.unhealthyInterval ?? interval;
+  if (unhealthyInterval <= 0) throw new Error(`${key}.unhealthyInterval: must be positive`);
+  const timeout = config.timeout ?? HEALTH_DEFAULTS.timeout;
+  if (timeout <= 0) throw new Error(`${key}.timeout: must be positive`);
+  let send = config.send ?? '';
+  if (Buffer.byteLength(send) > MAX_TCP_PAYLOAD) {
+    warn(`${key}.send: longer than ${MAX_TCP_PAYLOAD} bytes; the check only connects (as Traefik does)`);
+    send = '';
+  }
+  let expect = config.expect ?? '';
+  if (Buffer.byteLength(expect) > MAX_TCP_PAYLOAD) {
+    warn(`${key}.expect: longer than ${MAX_TCP_PAYLOAD} bytes; no answer is awaited (as Traefik does)`);
+    expect = '';
+  }
+  const tls = transport.tls;
+  const useTls = server.tls || tls !== null;
+  return {
+    kind: 'tcp',
+    host: server.host,
+    port: config.port ?? server.port,
+    tls: useTls
+      ? {
+          ...(tls?.serverName === undefined ? {} : { serverName: tls.serverName }),
+          insecureSkipVerify: tls?.insecureSkipVerify ?? false,
+          ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
+        }
+      : null,
+    send,
+    expect,
+    timeout,
+    interval,
+    unhealthyInterval,
+  };
 }
 
 /** Whether a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); `false` does not. */
@@ -95,10 +161,14 @@ function tlsMode(tls: TcpRouterConfig['tls'], raw: unknown): TcpTlsMode {
 
 class TcpBuilder {
   readonly usedUrls = new Set<string>();
+  /** Active health checks by server key (`tcp://host:port`), for the HealthChecker. */
+  readonly healthChecks = new Map<string, TcpProbeSpec>();
   private readonly services = new BuildOnce<TcpService>((name) => this.buildService(name));
   private readonly middlewares = new BuildOnce<TcpMiddleware>((name) => this.buildMiddleware(name));
   private readonly transports = new BuildOnce<TcpTransport>((name) => this.buildTransport(name));
   private readonly building = new Set<string>();
+  private readonly policies = new Map<CompiledTlsOptions, TlsPolicy>();
+  private fallbackTls: TcpTlsDeps | null = null;
 
   constructor(
     private readonly runtime: RuntimeConfiguration,
@@ -143,19 +213,14 @@ class TcpBuilder {
       );
       return undefined;
     }
-    if (tls === 'terminate' && !this.deps.canTerminateTls) {
-      addError(
-        router,
-        `${key}.tls: TLS termination for TCP routers is not implemented yet (only tls.passthrough: true); this router is not served`,
-        'warning',
-      );
-      return undefined;
-    }
-    if (typeof config.tls === 'object' && config.tls !== null) {
-      for (const unread of ['certResolver', 'domains'] as const) {
-        if (config.tls[unread] !== undefined)
-          addError(router, `${key}.tls.${unread}: not implemented for TCP routers yet, ignored`, 'warning');
+    let tlsPolicy: TlsPolicy | null = null;
+    if (tls === 'terminate') {
+      const policy = this.terminationPolicy(router, key, config.tls);
+      if (policy instanceof Error) {
+        addError(router, policy.message);
+        return undefined;
       }
+      tlsPolicy = policy;
     }
     if (config.service === undefined) {
       addError(router, `${key}: the router has no service`);
@@ -181,18 +246,56 @@ class TcpBuilder {
     }
     for (let i = wrappers.length - 1; i >= 0; i--) handler = (wrappers[i] as TcpMiddleware)(handler);
     const priority = config.priority !== undefined && config.priority !== 0 ? config.priority : config.rule.length;
-    const options = typeof config.tls === 'object' && config.tls !== null ? config.tls.options : undefined;
-    return {
-      route: {
-        name: router.name,
-        priority,
-        rule,
-        tls,
-        tlsOptions: options === undefined ? null : qualify(options, router.provider),
-        handler,
-      },
-      entryPoints,
-    };
+    return { route: { name: router.name, priority, rule, tls, tlsPolicy, handler }, entryPoints };
+  }
+
+  /**
+   * A terminating router's handshakes: its `tls.options` (qualified; `default` or none: the
+   * configuration's defaults) for every server name, with the process's certificates. One
+   * policy per options object, shared by the routers naming it.
+   */
+  private terminationPolicy(router: PendingObject, key: string, tls: TcpRouterConfig['tls']): TlsPolicy | Error {
+    const section = typeof tls === 'object' && tls !== null ? tls : {};
+    const deps = this.tlsDeps;
+    if (section.certResolver !== undefined && section.certResolver !== '') {
+      if (!deps.certResolvers.has(section.certResolver))
+        return new Error(`${key}.tls.certResolver: the certificate resolver "${section.certResolver}" does not exist`);
+    }
+    for (const unread of ['certResolver', 'domains'] as const) {
+      if (section[unread] !== undefined)
+        addError(
+          router,
+          `${key}.tls.${unread}: certificates are not ordered for TCP routers yet (ACME reads HTTP routers only); the router is served with the certificates the store has`,
+          'warning',
+        );
+    }
+    const named = section.options;
+    let options = deps.build.defaults;
+    if (named !== undefined && named !== '' && named !== 'default') {
+      const qualified = qualify(named, router.provider);
+      const found = deps.build.options.get(qualified);
+      if (found === undefined) return new Error(`${key}.tls.options: unknown TLS options: ${qualified}`);
+      options = found;
+    }
+    let policy = this.policies.get(options);
+    if (policy === undefined) {
+      policy = new TlsPolicy(deps.certificates, options, new Map());
+      this.policies.set(options, policy);
+    }
+    return policy;
+  }
+
+  private get tlsDeps(): TcpTlsDeps {
+    if (this.deps.tls !== undefined) return this.deps.tls;
+    if (this.fallbackTls === null) {
+      const defaults = defaultTlsOptions();
+      this.fallbackTls = {
+        build: { options: new Map([['default', defaults]]), defaults },
+        certificates: new CertificateStore(),
+        certResolvers: new Set(),
+      };
+    }
+    return this.fallbackTls;
   }
 
   tryService(name: string): void {
@@ -261,15 +364,6 @@ class TcpBuilder {
     if (lb.proxyProtocol !== undefined)
       transport = { ...transport, proxyProtocol: (lb.proxyProtocol.version ?? 2) as 1 | 2 };
     if (lb.terminationDelay !== undefined) transport = { ...transport, terminationDelay: lb.terminationDelay };
-    if (
-      object.config?.loadBalancer !== undefined &&
-      (object.config.loadBalancer as Record<string, unknown>).healthCheck !== undefined
-    )
-      addError(
-        object,
-        `${key}.loadBalancer.healthCheck: TCP health checks are not implemented yet, ignored`,
-        'warning',
-      );
     const servers: TcpServer[] = (lb.servers ?? []).map((server, index) => {
       let address: { host?: string; port: number };
       try {
@@ -294,6 +388,14 @@ class TcpBuilder {
     });
     if (servers.length === 0)
       addError(object, `${key}.loadBalancer.servers: no server, connections are closed`, 'warning');
+    if (lb.healthCheck !== undefined) {
+      for (const server of servers) {
+        const spec = tcpProbeOf(lb.healthCheck, server, transport, `${key}.loadBalancer.healthCheck`, (message) =>
+          addError(object, message, 'warning'),
+        );
+        if (!this.healthChecks.has(server.key)) this.healthChecks.set(server.key, spec);
+      }
+    }
     return new TcpLoadBalancer(name, servers, transport);
   }
 

@@ -68,8 +68,6 @@ export interface EntryPointOptions {
 export interface EntryPointTls {
   /** The HTTPS path: a peeked socket starting with a ClientHello no TCP router took. */
   https?: ConnectionHandler;
-  /** TLS termination for TCP routers with `tls` and no passthrough. */
-  terminator?: TlsTerminator | null;
 }
 
 /** The HTTP/2 side of an entry point (Traefik's `http2` section, plus Switchyard's `h2c`). */
@@ -197,13 +195,22 @@ export class EntryPoint {
       // No TCP router took it: TLS termination for HTTPS routers or plaintext HTTP (accept()).
       http: (socket) => this.accept(socket),
       https: tls.https ?? ((socket) => this.accept(socket)),
-      terminator: tls.terminator,
+      terminator: this.terminateForTcp,
       peekTimeoutMs: options.readTimeout,
       logger,
       track,
     });
     this.listener = new Listener(options, proxyProtocolStage(options.proxyProtocol, dispatch, logger, options.name));
   }
+
+  /**
+   * TLS for a TCP router with `tls` and no passthrough: the same stage as HTTPS (timeouts,
+   * counters, certificates by SNI), under the router's policy, handing the decrypted socket to
+   * the router instead of the HTTP servers.
+   */
+  private readonly terminateForTcp: TlsTerminator = (socket, prefix, policy, next) => {
+    this.tls.handle(socket, prefix, { policy, secure: next });
+  };
 
   /**
    * A new connection: straight to HTTP/1.1 when the entry point has no TLS routes (no cost but a

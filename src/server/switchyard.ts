@@ -5,7 +5,7 @@
  */
 
 import { Drainer } from '../balancer/drain.js';
-import { HealthChecker } from '../balancer/health-check.js';
+import { HealthChecker, type HealthProbeSpec } from '../balancer/health-check.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import type { Logger } from '../core/logger.js';
 import type { Handler } from '../core/request-context.js';
@@ -169,9 +169,6 @@ export class Switchyard {
       certificates: this.certificates,
       ...(this.options.certResolvers === undefined ? {} : { certResolvers: this.options.certResolvers }),
     });
-    // Before the swap, so a new server with a health check is DOWN until its first passing probe.
-    if (this.options.activeHealthChecks !== false)
-      this.health.sync(built.services.healthChecks, built.services.usedUrls);
     const tcp = buildTcpTable(runtime, {
       entryPoints: names,
       defaultEntryPoints: this.options.defaultEntryPoints ?? names,
@@ -179,13 +176,23 @@ export class Switchyard {
       connections: this.tcpConnections,
       stats: this.tcpStats,
       logger: this.options.logger,
-      canTerminateTls: (this.options.tls?.terminator ?? null) !== null,
+      tls: {
+        build: built.tls,
+        certificates: this.certificates,
+        certResolvers: this.options.certResolvers ?? new Set(),
+      },
     });
     const udp = buildUdpRoutes(runtime, {
       entryPoints: [...this.udpEntryPoints.keys()],
       upstreams: this.upstreams,
       stats: this.tcpStats,
     });
+    // Before the swap, so a new server with a health check is DOWN until its first passing probe.
+    // HTTP and TCP servers are checked by the one HealthChecker (keys never collide: http(s)://, tcp://).
+    if (this.options.activeHealthChecks !== false) {
+      const checks = new Map<string, HealthProbeSpec>([...built.services.healthChecks, ...tcp.healthChecks]);
+      this.health.sync(checks, new Set([...built.services.usedUrls, ...tcp.usedUrls]));
+    }
     this.runtime = runtime;
     this.table = built.table;
     this.tcpTable = tcp.table;

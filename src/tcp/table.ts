@@ -3,6 +3,7 @@
  * each configuration change beside the HTTP table and swapped into the entry points, so a
  * connection is routed on the table it arrived with.
  */
+import type { TlsPolicy } from '../tls/tls-policy.js';
 import type { TcpHandler } from './connection.js';
 import type { CompiledTcpRule, TcpMatchInput } from './rule.js';
 
@@ -15,8 +16,11 @@ export interface TcpRoute {
   readonly priority: number;
   readonly rule: CompiledTcpRule;
   readonly tls: TcpTlsMode;
-  /** TLS options name (`tls.options`) for a terminating router, qualified; null for the default. */
-  readonly tlsOptions: string | null;
+  /**
+   * A terminating router's handshakes: the certificate store and its `tls.options` (for every
+   * server name); null for the other kinds.
+   */
+  readonly tlsPolicy: TlsPolicy | null;
   readonly handler: TcpHandler;
 }
 

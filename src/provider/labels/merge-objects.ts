@@ -45,6 +45,9 @@ function withoutServers(service: ServiceConfig): unknown {
 
 /** Accumulates the objects of many workloads, then yields one configuration and its conflicts. */
 export class LabelObjectMerger {
+  /** `section`: the configuration section the objects belong to (`http`, `tcp`, `udp`), for paths and messages. */
+  constructor(private readonly section: 'http' | 'tcp' | 'udp' = 'http') {}
+
   private readonly entries: Record<ObjectKind, Map<string, Entry>> = {
     routers: new Map(),
     services: new Map(),
@@ -81,6 +84,11 @@ export class LabelObjectMerger {
     return this.entries[kind].has(name);
   }
 
+  /** Whether any object of this kind was added (conflicting or not). */
+  hasAny(kind: ObjectKind): boolean {
+    return this.entries[kind].size > 0;
+  }
+
   /** The merged objects of one kind, sorted by name, conflicts left out. */
   objects(kind: ObjectKind): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
@@ -95,7 +103,8 @@ export class LabelObjectMerger {
   origins(): Record<string, string> {
     const out: Record<string, string> = {};
     for (const kind of Object.keys(this.entries) as ObjectKind[]) {
-      for (const [name, entry] of this.entries[kind]) out[`http.${kind}.${name}`] = describeOwners(entry.owners);
+      for (const [name, entry] of this.entries[kind])
+        out[`${this.section}.${kind}.${name}`] = describeOwners(entry.owners);
     }
     return out;
   }
@@ -107,9 +116,10 @@ export class LabelObjectMerger {
       for (const [name, entry] of this.entries[kind]) {
         if (!entry.conflict) continue;
         const owners = describeOwners(entry.owners);
+        const what = this.section === 'http' ? SINGULAR[kind] : `${this.section.toUpperCase()} ${SINGULAR[kind]}`;
         issues.push({
-          path: ['http', kind, name],
-          message: `${SINGULAR[kind]} ${JSON.stringify(name)} is defined with different configurations by ${owners}; it is disabled until they agree`,
+          path: [this.section, kind, name],
+          message: `${what} ${JSON.stringify(name)} is defined with different configurations by ${owners}; it is disabled until they agree`,
           location: owners,
           severity: 'error',
         });
@@ -127,12 +137,24 @@ function describeOwners(owners: Map<string, string[]>): string {
     .join(' and ');
 }
 
-/** Adds `from`'s servers to `into`'s, one per URL, sorted by URL so the output is deterministic. */
+/**
+ * Adds `from`'s servers to `into`'s, one per URL (HTTP) or address (TCP, UDP), sorted so the
+ * output is deterministic.
+ */
 function mergeServers(into: ServiceConfig, from: ServiceConfig): void {
   const target = into.loadBalancer;
   const extra = from.loadBalancer?.servers;
   if (target === undefined || extra === undefined) return;
-  const byUrl = new Map<string, ServerConfig>();
-  for (const server of [...(target.servers ?? []), ...extra]) if (!byUrl.has(server.url)) byUrl.set(server.url, server);
-  target.servers = [...byUrl.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+  const byKey = new Map<string, ServerConfig>();
+  for (const server of [...(target.servers ?? []), ...extra]) {
+    const key = serverKey(server);
+    if (!byKey.has(key)) byKey.set(key, server);
+  }
+  target.servers = [...byKey.values()].sort((a, b) =>
+    serverKey(a) < serverKey(b) ? -1 : serverKey(a) > serverKey(b) ? 1 : 0,
+  );
+}
+
+function serverKey(server: ServerConfig): string {
+  return server.url ?? (server as { address?: string }).address ?? '';
 }

@@ -20,6 +20,7 @@ import { decodeLabels } from '../../config/labels.js';
 import { normalizeForSchema, unknownKeys } from '../../config/schema-walk.js';
 import type { ConfigIssue } from '../../core/config-issue.js';
 import { findMiddlewareType } from '../../middlewares/registry.js';
+import { emptyStreamLabels, readStreamSection, type StreamLabels } from './read-stream-labels.js';
 
 /** The label prefixes read, in order of precedence. */
 export const LABEL_PREFIXES = ['switchyard', 'traefik'] as const;
@@ -51,8 +52,10 @@ export interface WorkloadLabels {
   services: Map<string, LabelService>;
   middlewares: Map<string, Record<string, unknown>>;
   serversTransports: Map<string, Record<string, unknown>>;
-  /** Whether the labels define TCP or UDP objects (which Switchyard does not route yet). */
-  hasTcpOrUdp: boolean;
+  /** The `tcp.*` labels (read-stream-labels.ts). */
+  tcp: StreamLabels;
+  /** The `udp.*` labels (routers and services only). */
+  udp: StreamLabels;
   /** True when the labels could not be decoded at all; the workload then contributes nothing. */
   broken: boolean;
   issues: ConfigIssue[];
@@ -85,7 +88,8 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
     services: new Map(),
     middlewares: new Map(),
     serversTransports: new Map(),
-    hasTcpOrUdp: false,
+    tcp: emptyStreamLabels(),
+    udp: emptyStreamLabels(),
     broken: false,
     issues: [],
     warnings: [],
@@ -147,8 +151,14 @@ export function readWorkloadLabels(source: string, labels: Record<string, string
         });
       }
     } else if (lower === 'tcp' || lower === 'udp') {
-      result.hasTcpOrUdp = true;
-      result.warnings.push(`${source}: ${lower} labels are ignored (Switchyard routes HTTP only)`);
+      readStreamSection(lower, key, value, result[lower], {
+        label,
+        source,
+        broken: () => {
+          result.broken = true;
+        },
+        issue: (path, message, severity) => result.issues.push({ path, message, location, severity }),
+      });
     } else if (lower === 'tls') {
       // Shown with the workload's objects (API, `check`), not only logged.
       result.issues.push({

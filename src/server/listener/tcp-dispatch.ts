@@ -14,28 +14,22 @@ import { caughtAtBoundary } from '../../core/last-resort.js';
 import type { Logger } from '../../core/logger.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import type { TcpRoute, TcpRoutingTable } from '../../tcp/table.js';
+import type { TlsPolicy } from '../../tls/tls-policy.js';
 import { type ClientHelloVerdict, inspectClientHello, MAX_CLIENT_HELLO_PEEK } from './client-hello.js';
 import { setConnectionFacts } from './connection-facts.js';
 import type { ConnectionHandler } from './listener.js';
 import { afterPeek, readPrefix } from './peek.js';
 
-/** The ClientHello as peeked, for the terminator (it chooses the certificate by SNI). */
-export interface PeekedHello {
-  readonly serverName: string;
-  readonly alpn: readonly string[];
-}
-
 /**
- * Terminates TLS on a peeked socket for a TCP router with `tls` (no passthrough), with the
- * certificate store and the router's TLS options (`tlsOptions`, qualified, or null for the
- * default); calls `next` with the decrypted socket once the handshake is done, or destroys the
- * socket on failure. The lead wires this to the TLS stage (src/tls/); until then it is null and
- * such routers are a warning (build-tcp.ts).
+ * Terminates TLS on a peeked socket for a TCP router with `tls` (no passthrough) under the
+ * router's policy (certificate store, its `tls.options`); `prefix` is the peeked ClientHello
+ * (its SNI picks the certificate). Calls `next` with the decrypted socket once the handshake is
+ * done, or destroys the socket on failure. The entry point wires it to its TLS stage.
  */
 export type TlsTerminator = (
   socket: Socket,
-  hello: PeekedHello,
-  tlsOptions: string | null,
+  prefix: Buffer,
+  policy: TlsPolicy,
   next: (decrypted: TLSSocket) => void,
 ) => void;
 
@@ -53,7 +47,8 @@ export interface TcpDispatchOptions {
    * the lead to the TLS stage; by default the HTTP server (which answers 400 to TLS bytes).
    */
   readonly https?: ConnectionHandler;
-  readonly terminator?: TlsTerminator | null;
+  /** TLS termination for TCP routers with `tls` and no passthrough. */
+  readonly terminator: TlsTerminator;
   /** Longest wait for the first bytes (ms; `respondingTimeouts.readTimeout`, 0 = 60 s). */
   readonly peekTimeoutMs: number;
   readonly logger: Logger;
@@ -66,14 +61,16 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
   const { entryPoint, table, hasHttpRoutes, http, logger } = options;
   const httpPeeked = afterPeek(http);
   const https = options.https ?? httpPeeked;
-  const terminator = options.terminator ?? null;
+  const terminator = options.terminator;
   const timeout = options.peekTimeoutMs > 0 ? options.peekTimeoutMs : 60_000;
-  const start = (route: TcpRoute, socket: Socket, serverName: string) => {
+  // The client address is read before any TLS socket wraps the connection: a PROXY header's
+  // address is set on the accepted socket only.
+  const start = (route: TcpRoute, socket: Socket, serverName: string, clientAddress: string) => {
     route.handler({
       socket,
       entryPoint,
       router: route.name,
-      clientAddress: plainAddress(socket.remoteAddress),
+      clientAddress,
       serverName,
       startedAt: performance.now(),
     });
@@ -94,7 +91,7 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
     if (routes.tls.length === 0 && !hasHttpRoutes()) {
       const route = current.match(entryPoint, { tls: false, serverName: '', alpn: [], remoteAddress: clientAddress });
       if (route === undefined) socket.destroy();
-      else guarded(() => start(route, socket, ''), socket);
+      else guarded(() => start(route, socket, '', clientAddress), socket);
       return;
     }
     let verdict: ClientHelloVerdict = { kind: 'partial' };
@@ -103,10 +100,10 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
       return verdict.kind !== 'partial';
     };
     // readPrefix never rejects: a timeout or an early close leaves the verdict `partial`.
-    readPrefix(socket, decided, timeout, MAX_CLIENT_HELLO_PEEK).then(() =>
-      guarded(() => dispatch(socket, verdict as ClientHelloVerdict), socket),
+    readPrefix(socket, decided, timeout, MAX_CLIENT_HELLO_PEEK).then((prefix) =>
+      guarded(() => dispatch(socket, verdict as ClientHelloVerdict, prefix), socket),
     );
-    const dispatch = (peeked: Socket, hello: ClientHelloVerdict) => {
+    const dispatch = (peeked: Socket, hello: ClientHelloVerdict, prefix: Buffer) => {
       // Read the table again: a swap may have happened while the first bytes were awaited.
       const now = table();
       if (hello.kind === 'invalid' || hello.kind === 'partial') {
@@ -120,7 +117,7 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
       if (hello.kind === 'plaintext') {
         const route = now.match(entryPoint, { tls: false, serverName: '', alpn: [], remoteAddress: clientAddress });
         if (route === undefined) httpPeeked(peeked);
-        else start(route, peeked, '');
+        else start(route, peeked, '', clientAddress);
         return;
       }
       const input = { tls: true, serverName: hello.serverName, alpn: hello.alpn, remoteAddress: clientAddress };
@@ -131,16 +128,16 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
       }
       if (route.tls === 'passthrough') {
         setConnectionFacts(peeked, { secure: true, serverName: hello.serverName || null, alpn: null });
-        start(route, peeked, hello.serverName);
+        start(route, peeked, hello.serverName, clientAddress);
         return;
       }
-      if (terminator === null) {
-        // build-tcp.ts keeps such routers out of the table until a terminator is wired.
+      if (route.tlsPolicy === null) {
+        // A terminating route always has one (build-tcp.ts); refuse rather than guess.
         peeked.destroy();
         return;
       }
-      terminator(peeked, hello, route.tlsOptions, (decrypted) =>
-        guarded(() => start(route, decrypted, hello.serverName), decrypted),
+      terminator(peeked, prefix, route.tlsPolicy, (decrypted) =>
+        guarded(() => start(route, decrypted, hello.serverName, clientAddress), decrypted),
       );
     };
   };

@@ -43,9 +43,18 @@ export interface TlsStageCounters {
   timeouts: number;
 }
 
+/**
+ * A connection terminated for someone else than the HTTP servers (a TCP router with `tls` and no
+ * passthrough): its policy replaces the entry point's, and the decrypted socket goes to `secure`.
+ */
+export interface TlsTermination {
+  readonly policy: TlsPolicy;
+  readonly secure: (socket: TLSSocket) => void;
+}
+
 /** The stage: a connection handler (given the peeked ClientHello when there is one), and its counters. */
 export interface TlsStage {
-  readonly handle: (socket: Socket, prefix?: Buffer) => void;
+  readonly handle: (socket: Socket, prefix?: Buffer, termination?: TlsTermination) => void;
   readonly counters: TlsStageCounters;
 }
 
@@ -57,6 +66,8 @@ interface HandshakeState {
   serverName: string | null;
   challenge: boolean;
   timer: NodeJS.Timeout | null;
+  /** Where the decrypted socket goes instead of the HTTP servers (TCP routers), or null. */
+  readonly secure: ((socket: TLSSocket) => void) | null;
 }
 
 interface StageInternals extends TlsStageOptions {
@@ -75,8 +86,8 @@ export function createTlsStage(options: TlsStageOptions): TlsStage {
   // proxy is the only TLS server in its process.
   (tlsModule as { CLIENT_RENEG_LIMIT: number }).CLIENT_RENEG_LIMIT = 1;
   const stage: StageInternals = { ...options, counters: { handshakes: 0, failures: 0, timeouts: 0 } };
-  const handle = (socket: Socket, prefix?: Buffer) => {
-    const policy = stage.policy();
+  const handle = (socket: Socket, prefix?: Buffer, termination?: TlsTermination) => {
+    const policy = termination?.policy ?? stage.policy();
     if (policy === undefined) {
       socket.destroy();
       return;
@@ -111,6 +122,7 @@ export function createTlsStage(options: TlsStageOptions): TlsStage {
       serverName,
       challenge,
       timer: setTimeout(onHandshakeTimeout, stage.handshakeTimeout, tls),
+      secure: termination?.secure ?? null,
     };
     // The peek left the TCP socket paused, which stops reading on the handle the TLS socket now
     // shares: without this, what arrives when no request is being read (an alert, the peer's
@@ -151,7 +163,8 @@ function onAlpn(this: StatefulSocket, hello: { servername: string; protocols: st
   if (state.challenge) return ACME_TLS_ALPN;
   const offered = state.options.alpnProtocols;
   for (const protocol of offered) {
-    if (protocol === 'h2' && state.stage.h2 === undefined) continue;
+    // A TCP router forwards whatever was negotiated; only the HTTP path needs an h2 server.
+    if (protocol === 'h2' && state.stage.h2 === undefined && state.secure === null) continue;
     if (protocol === ACME_TLS_ALPN) continue;
     if (hello.protocols.includes(protocol)) return protocol;
   }
@@ -214,7 +227,8 @@ function onSecure(this: StatefulSocket): void {
   // given a socket still marked so waits for a 'secureConnect' that a server socket never emits,
   // and would never read the client's frames.
   (this as unknown as { secureConnecting: boolean }).secureConnecting = false;
-  if (alpn === 'h2' && stage.h2 !== undefined) stage.h2(this);
+  if (state.secure !== null) state.secure(this);
+  else if (alpn === 'h2' && stage.h2 !== undefined) stage.h2(this);
   else stage.http1(this);
 }
 

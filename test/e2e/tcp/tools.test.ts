@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type Backend, startBackend } from '../../helpers/backends.js';
+import { makeCa, makeCertificate } from '../../helpers/certificates.js';
 import { waitFor } from '../../helpers/http.js';
 import { freePort } from '../../helpers/ports.js';
 import { startProxy, type TestProxy } from '../../helpers/proxy.js';
@@ -65,9 +66,14 @@ describe('TCP and UDP routing with Debian tools', () => {
   let haproxyPort: number;
   let backend: Backend;
   let proxy: TestProxy;
+  let caFile: string;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-e2e-tcp-'));
+    const ca = await makeCa();
+    const redisCertificate = await makeCertificate(ca, ['redis.test']);
+    caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, ca.certPem);
     dns = await startDnsResponder();
     backend = await startBackend('behind-haproxy');
     redisPort = await freePort();
@@ -106,6 +112,7 @@ describe('TCP and UDP routing with Debian tools', () => {
         tcp: {
           routers: {
             redis: { rule: 'HostSNI(`*`)', service: 'redis', entryPoints: ['redis'] },
+            redisTls: { rule: 'HostSNI(`redis.test`)', service: 'redis', entryPoints: ['web'], tls: {} },
             haproxy: { rule: 'HostSNI(`*`)', service: 'haproxy', entryPoints: ['pp'] },
           },
           services: {
@@ -115,6 +122,7 @@ describe('TCP and UDP routing with Debian tools', () => {
             },
           },
         },
+        tls: { certificates: [{ certFile: redisCertificate.certPem, keyFile: redisCertificate.keyPem }] },
         udp: {
           routers: { dns: { service: 'dns', entryPoints: ['dns'] } },
           services: { dns: { loadBalancer: { servers: [{ address: `127.0.0.1:${dns.port}` }] } } },
@@ -163,6 +171,35 @@ describe('TCP and UDP routing with Debian tools', () => {
     assert.equal((await run('redis-cli', ['-p', port, 'PING'])).stdout.trim(), 'PONG');
     assert.equal((await run('redis-cli', ['-p', port, 'SET', 'switchyard', 'through'])).stdout.trim(), 'OK');
     assert.equal((await run('redis-cli', ['-p', port, 'GET', 'switchyard'])).stdout.trim(), 'through');
+  });
+
+  test('redis-cli --tls reaches a plain redis-server through a TCP router that terminates TLS', async () => {
+    const port = String(proxy.port);
+    const tls = ['-h', '127.0.0.1', '-p', port, '--tls', '--sni', 'redis.test', '--cacert', caFile];
+    assert.equal((await run('redis-cli', [...tls, 'PING'])).stdout.trim(), 'PONG');
+    assert.equal((await run('redis-cli', [...tls, 'SET', 'switchyard-tls', 'terminated'])).stdout.trim(), 'OK');
+    // The same key read over the plaintext router: one server behind both.
+    const plain = String(proxy.app.entryPoints.get('redis')?.port ?? 0);
+    assert.equal((await run('redis-cli', ['-p', plain, 'GET', 'switchyard-tls'])).stdout.trim(), 'terminated');
+    // openssl's client sees Switchyard's certificate for redis.test, verified against the test CA.
+    const opening = run(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        `127.0.0.1:${port}`,
+        '-servername',
+        'redis.test',
+        '-CAfile',
+        caFile,
+        '-verify_return_error',
+        '-brief',
+      ],
+      { timeout: 10_000 },
+    );
+    opening.child.stdin?.end();
+    const shown = await opening.catch((error: { stdout?: string; stderr?: string }) => error);
+    assert.match(`${shown.stdout ?? ''}${shown.stderr ?? ''}`, /Verification: OK/);
   });
 
   test('HAProxy reads the PROXY v2 header Switchyard sends, with the client address from the PROXY header Switchyard received', async () => {
