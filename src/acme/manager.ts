@@ -18,7 +18,7 @@ import type { Logger } from '../core/logger.js';
 import { ConfigError } from '../errors.js';
 import { createAcmeAgent } from './acme-http.js';
 import { AcmeStore } from './acme-store.js';
-import { ChallengeAnswers } from './challenges.js';
+import { ChallengeAnswers, type ChallengeListener, type ChallengeSnapshot } from './challenges.js';
 import { createDnsProvider } from './dns-providers.js';
 import type { WantedCertificate } from './domains.js';
 import type { OrderSettings } from './order.js';
@@ -169,6 +169,19 @@ export class AcmeManager {
   /** The TLS-ALPN-01 context for an `acme-tls/1` handshake to `serverName`, or undefined. */
   challengeContext(serverName: string | undefined): SecureContext | undefined {
     return this.answers.tlsContext(serverName);
+  }
+
+  /**
+   * Calls `listener` with every change of the challenges in progress; an order waits for the
+   * promise it returns before the CA validates (worker processes get the answers first).
+   */
+  onChallenges(listener: ChallengeListener): () => void {
+    return this.answers.onChange(listener);
+  }
+
+  /** The challenges in progress, as data. */
+  challengeSnapshot(): ChallengeSnapshot {
+    return this.answers.snapshot();
   }
 
   /** Per certificate: domains, resolver, issuer, not-after, next renewal, last error; storage problems first. */
