@@ -48,7 +48,7 @@ export interface ProcessAcme {
   configure?(runtime: RuntimeConfiguration, entryPoints: Readonly<Record<string, EntryPointForAcme>>): void;
   /** Before the entry points listen: reads the storage and serves what it holds. */
   start?(): Promise<void>;
-  stop?(): void;
+  stop?(): void | Promise<void>;
   /** Per certificate, for `/api/acme` and the dashboard. */
   status?(): AcmeStatusView;
 }
@@ -116,8 +116,9 @@ export class ManagedAcme implements ProcessAcme {
     return this.manager.start();
   }
 
-  stop(): void {
-    this.manager.stop();
+  /** Stops renewals and closes the storages (a fleet's leases are released). */
+  stop(): Promise<void> {
+    return this.manager.stop();
   }
 
   status(): AcmeStatusView {

@@ -239,7 +239,7 @@ export class Switchyard {
     this.stopped = true;
     this.watcher.cancelPending();
     this.health.stop();
-    this.options.acme?.stop?.();
+    const acmeStopped = this.options.acme?.stop?.();
     await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
     await Promise.all([
       ...[...this.entryPoints.values()].map((e) => e.close(graceMs)),
@@ -249,6 +249,7 @@ export class Switchyard {
     this.drainer.stop();
     this.transports.destroyAll();
     closeSharedBuckets();
+    await acmeStopped;
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 

@@ -16,8 +16,13 @@ export interface Forwarder {
   close(): Promise<void>;
 }
 
-export async function startForwarder(port: number, targets: number[], open = true): Promise<Forwarder> {
-  let ports = [...targets];
+/** `targets`: the ports, or a function asked for them at each connection (e.g. "the instances that did not order"). */
+export async function startForwarder(
+  port: number,
+  targets: number[] | (() => number[]),
+  open = true,
+): Promise<Forwarder> {
+  let ports: () => number[] = typeof targets === 'function' ? targets : () => targets;
   let next = 0;
   let gateOpen = open;
   const held: Socket[] = [];
@@ -25,7 +30,12 @@ export async function startForwarder(port: number, targets: number[], open = tru
   const forwarded = new Map<number, number>();
   const pipe = (client: Socket) => {
     if (client.destroyed) return;
-    const target = ports[next++ % ports.length] as number;
+    const list = ports();
+    if (list.length === 0) {
+      client.destroy();
+      return;
+    }
+    const target = list[next++ % list.length] as number;
     forwarded.set(target, (forwarded.get(target) ?? 0) + 1);
     const upstream = connect(target, '127.0.0.1');
     sockets.add(upstream);
@@ -55,7 +65,7 @@ export async function startForwarder(port: number, targets: number[], open = tru
       for (const client of held.splice(0)) pipe(client);
     },
     setTargets(next: number[]) {
-      ports = [...next];
+      ports = () => next;
     },
     close: () =>
       new Promise<void>((resolve) => {
