@@ -155,6 +155,10 @@ describe('automatic HTTPS through the proxy', () => {
   });
 
   it('shows each certificate in /api/acme (resolver, domains, issuer, not-after) and /api/certificates (source)', async () => {
+    // Served just before it is stored (then `valid`).
+    await waitFor(() => proxy.app.options.acme?.status?.().certificates.every((c) => c.state === 'valid'), {
+      what: 'both certificates valid',
+    });
     const acme = JSON.parse((await get(proxy.port, '/api/acme', 'api.test')).body) as {
       certificates: Array<{
         resolver: string;

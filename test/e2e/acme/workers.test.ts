@@ -112,10 +112,23 @@ describe('automatic HTTPS with --workers', () => {
         },
       );
     }
-    const status = (
-      await sendJson<{ certificates: { resolver: string; state: string }[] }>(`http://127.0.0.1:${ports.api}/api/acme`)
-    ).json;
-    assert.deepEqual(status.certificates.map((c) => `${c.resolver}:${c.state}`).sort(), ['alpn:valid', 'le:valid']);
+    // The certificate reaches the workers just before the primary has stored it (state `valid`).
+    await waitFor(
+      async () => {
+        const status = (
+          await sendJson<{ certificates: { resolver: string; state: string }[] }>(
+            `http://127.0.0.1:${ports.api}/api/acme`,
+          )
+        ).json;
+        return (
+          status.certificates
+            .map((c) => `${c.resolver}:${c.state}`)
+            .sort()
+            .join() === 'alpn:valid,le:valid'
+        );
+      },
+      { timeout: 10_000, what: 'both certificates valid in /api/acme' },
+    );
     const orders = run.output.stdout.split('\n').filter((line) => line.includes('"ordering ACME certificate"'));
     assert.equal(orders.length, 2, orders.join('\n'));
     // Both validations reached the workers' entry points (the primary does not listen there).
