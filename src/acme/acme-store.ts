@@ -23,13 +23,17 @@ import {
   type StoredCertificate,
 } from './acme-json.js';
 import { domainKey, domainNames } from './domains.js';
+import { type AcmeStorage, FREE_LEASE, type OrderLease } from './storage.js';
 
 /** A writer holds the lock for milliseconds; one this old crashed. */
 const LOCK_STALE_MS = 10_000;
 /** Longest wait for another writer before taking its lock over. */
 const LOCK_WAIT_MS = 15_000;
 
-export class AcmeStore {
+export class AcmeStore implements AcmeStorage {
+  /** Never asked again: a file grants every lease. */
+  readonly leaseRetryMs = 60_000;
+
   private data = new Map<string, ResolverData>();
   private writing: Promise<void> = Promise.resolve();
   /** Why the file could not be read, while that remains true (the status list shows it). */
@@ -76,6 +80,21 @@ export class AcmeStore {
     } catch {
       // Only a courtesy: the next write creates the file 0600 anyway.
     }
+  }
+
+  /** Instances sharing a file do not coordinate orders: each may order (the merge keeps the last expiring). */
+  async lease(): Promise<OrderLease> {
+    return FREE_LEASE;
+  }
+
+  /** Nothing to do: this process wrote everything it holds. */
+  async refresh(): Promise<void> {}
+
+  /** A file is not watched (only shared stores tell of other instances' changes). */
+  onChange(): void {}
+
+  async close(): Promise<void> {
+    await this.writing;
   }
 
   /** The resolver's account, if one is stored. */

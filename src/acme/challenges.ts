@@ -10,6 +10,20 @@
  */
 import { createSecureContext, type SecureContext } from 'node:tls';
 
+/** The challenges in progress as plain data: what other processes need to answer them too. */
+export interface ChallengeSnapshot {
+  /** `[domain, token, keyAuthorization]`. */
+  http: [string, string, string][];
+  /** `[domain, certPem, keyPem]`. */
+  tls: [string, string, string][];
+}
+
+/**
+ * Told of every change; the promise it returns is awaited before the CA is asked to validate, so
+ * that every process answering challenges (workers, other instances of a fleet) has the answer.
+ */
+export type ChallengeListener = (snapshot: ChallengeSnapshot) => Promise<void> | void;
+
 /** The HTTP-01 path prefix (RFC 8555 §8.3). */
 export const HTTP_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 
@@ -28,9 +42,53 @@ export class ChallengeAnswers {
   private readonly http = new Map<string, Map<string, string>>();
   /** domain → the challenge certificate's context. */
   private readonly tls = new Map<string, SecureContext>();
+  /** domain → the challenge certificate's PEM pair (for the snapshot). */
+  private readonly tlsPem = new Map<string, [string, string]>();
+  private readonly listeners = new Set<ChallengeListener>();
+
+  /** Calls `listener` after each change; returns a function that removes it. */
+  onChange(listener: ChallengeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once every listener has the current answers (a listener's failure is its own to report). */
+  async published(): Promise<void> {
+    if (this.listeners.size === 0) return;
+    const snapshot = this.snapshot();
+    await Promise.all([...this.listeners].map((l) => Promise.resolve(l(snapshot)).catch(() => undefined)));
+  }
+
+  private changed(): void {
+    if (this.listeners.size > 0) void this.published();
+  }
+
+  /** Every answer in progress. */
+  snapshot(): ChallengeSnapshot {
+    const http: [string, string, string][] = [];
+    for (const [token, byDomain] of this.http) for (const [domain, auth] of byDomain) http.push([domain, token, auth]);
+    const tls = [...this.tlsPem].map(([domain, [cert, key]]): [string, string, string] => [domain, cert, key]);
+    return { http, tls };
+  }
+
+  /** Replaces every answer with `snapshot`'s (a process answering for another one). */
+  replace(snapshot: ChallengeSnapshot): void {
+    this.http.clear();
+    for (const [domain, token, auth] of snapshot.http) this.setHttp(domain, token, auth);
+    for (const domain of [...this.tls.keys()]) if (!snapshot.tls.some(([d]) => d === domain)) this.dropTls(domain);
+    for (const [domain, cert, key] of snapshot.tls) {
+      const known = this.tlsPem.get(domain);
+      if (known?.[0] !== cert) this.setTls(domain, cert, key);
+    }
+  }
 
   /** Serves `keyAuthorization` for `token` on `domain` until `removeHttp`. */
   addHttp(domain: string, token: string, keyAuthorization: string): void {
+    this.setHttp(domain, token, keyAuthorization);
+    this.changed();
+  }
+
+  private setHttp(domain: string, token: string, keyAuthorization: string): void {
     let byDomain = this.http.get(token);
     if (!byDomain) {
       byDomain = new Map();
@@ -43,6 +101,7 @@ export class ChallengeAnswers {
     const byDomain = this.http.get(token);
     byDomain?.delete(domain);
     if (byDomain?.size === 0) this.http.delete(token);
+    this.changed();
   }
 
   /**
@@ -61,11 +120,23 @@ export class ChallengeAnswers {
 
   /** Serves the challenge certificate for `domain` until `removeTls`. */
   addTls(domain: string, certPem: string, keyPem: string): void {
-    this.tls.set(domain, createSecureContext({ cert: certPem, key: keyPem }));
+    this.setTls(domain, certPem, keyPem);
+    this.changed();
   }
 
   removeTls(domain: string): void {
+    this.dropTls(domain);
+    this.changed();
+  }
+
+  private setTls(domain: string, certPem: string, keyPem: string): void {
+    this.tls.set(domain, createSecureContext({ cert: certPem, key: keyPem }));
+    this.tlsPem.set(domain, [certPem, keyPem]);
+  }
+
+  private dropTls(domain: string): void {
     this.tls.delete(domain);
+    this.tlsPem.delete(domain);
   }
 
   /** The context to finish an `acme-tls/1` handshake for `serverName`, or undefined. */

@@ -5,7 +5,7 @@
 
 export type { AcmeProblem } from './acme-http.js';
 export { type CertificateFacts, certificateFacts, formatAcmeJson, parseAcmeJson } from './acme-json.js';
-export { HTTP_CHALLENGE_PREFIX } from './challenges.js';
+export { ChallengeAnswers, type ChallengeSnapshot, HTTP_CHALLENGE_PREFIX } from './challenges.js';
 export {
   type AcmeDomain,
   type EntryPointForAcme,

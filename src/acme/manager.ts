@@ -18,12 +18,14 @@ import type { Logger } from '../core/logger.js';
 import { ConfigError } from '../errors.js';
 import { createAcmeAgent } from './acme-http.js';
 import { AcmeStore } from './acme-store.js';
-import { ChallengeAnswers } from './challenges.js';
+import { ChallengeAnswers, type ChallengeListener, type ChallengeSnapshot } from './challenges.js';
 import { createDnsProvider } from './dns-providers.js';
 import type { WantedCertificate } from './domains.js';
 import type { OrderSettings } from './order.js';
+import { isSharedStorage, RedisAcmeStorage } from './redis-storage.js';
 import { renewalSchedule } from './renewal.js';
 import { type AcmeCertificateStatus, AcmeResolver } from './resolver.js';
+import type { AcmeStorage } from './storage.js';
 import { extraCaFiles, trustedCas } from './trust.js';
 
 /** How to build the resolvers; everything after `onCertificates` has a production default. */
@@ -46,6 +48,8 @@ export interface AcmeManagerOptions {
   renewalCheckMs?: number;
   /** Size of new RSA account keys: 4096 as Traefik's (tests use less: 4096 bits take seconds). */
   accountKeyBits?: number;
+  /** Names this instance in a shared storage's leases (default: host name, process id and a random part). */
+  instanceId?: string;
   /** Polling of a pending challenge or order: 1 s to 10 s. */
   pollMinMs?: number;
   pollMaxMs?: number;
@@ -53,14 +57,20 @@ export interface AcmeManagerOptions {
 
 export class AcmeManager {
   private readonly resolvers = new Map<string, AcmeResolver>();
-  private readonly stores = new Map<string, AcmeStore>();
+  private readonly stores = new Map<string, AcmeStorage>();
+  /** The challenges of this instance's orders. */
   private readonly answers = new ChallengeAnswers();
+  /** The challenges of the other instances of a fleet (shared storage), answered here too. */
+  private readonly remoteAnswers = new ChallengeAnswers();
+  private readonly challengeListeners = new Set<ChallengeListener>();
   private readonly challengeEntryPoints = new Set<string>();
   private started = false;
   private pending: readonly WantedCertificate[] | undefined;
 
   /** Validates every resolver; throws ConfigError naming the key path of the first fault. */
   constructor(options: AcmeManagerOptions) {
+    // An order waits for this (answers.published()) before the CA validates.
+    this.answers.onChange(() => this.publishChallenges());
     const env = options.env ?? process.env;
     const cwd = options.cwd ?? process.cwd();
     for (const [name, { acme }] of Object.entries(options.resolvers)) {
@@ -104,11 +114,11 @@ export class AcmeManager {
       } catch (error) {
         throw new ConfigError((error as Error).message, at('caCertificates'));
       }
-      const path = resolve(cwd, acme.storage);
-      let store = this.stores.get(path);
-      if (!store) {
-        store = new AcmeStore(path, options.logger);
-        this.stores.set(path, store);
+      let store: AcmeStorage;
+      try {
+        store = this.storage(acme.storage, cwd, options);
+      } catch (error) {
+        throw new ConfigError((error as Error).message, at('storage'));
       }
       this.resolvers.set(
         name,
@@ -127,6 +137,37 @@ export class AcmeManager {
         }),
       );
     }
+  }
+
+  /** The storage named by `storage` (one object per file or store, shared by the resolvers naming it). */
+  private storage(name: string, cwd: string, options: AcmeManagerOptions): AcmeStorage {
+    const shared = isSharedStorage(name);
+    const id = shared ? name : resolve(cwd, name);
+    const known = this.stores.get(id);
+    if (known) return known;
+    const store: AcmeStorage = shared
+      ? new RedisAcmeStorage(name, options.logger, options.instanceId)
+      : new AcmeStore(id, options.logger);
+    this.stores.set(id, store);
+    store.onChange(() => {
+      for (const resolver of this.resolvers.values()) if (resolver.storage === store) resolver.adoptStored();
+    });
+    if (store.shareChallenges) {
+      const share = store.shareChallenges.bind(store);
+      this.answers.onChange((snapshot) => share(snapshot));
+    }
+    store.onRemoteChallenges?.((snapshot) => {
+      this.remoteAnswers.replace(snapshot);
+      void this.publishChallenges();
+    });
+    return store;
+  }
+
+  /** Every challenge answered here (this instance's and the fleet's), to the listeners (worker processes). */
+  private async publishChallenges(): Promise<void> {
+    if (this.challengeListeners.size === 0) return;
+    const snapshot = this.challengeSnapshot();
+    await Promise.all([...this.challengeListeners].map((l) => Promise.resolve(l(snapshot)).catch(() => undefined)));
   }
 
   /** The configured resolver names (what `tls.certResolver` may name). */
@@ -163,12 +204,28 @@ export class AcmeManager {
 
   /** The HTTP-01 key authorization for this request, or undefined (then route it as usual). */
   httpChallengeResponse(host: string | undefined, path: string): string | undefined {
-    return this.answers.httpResponse(host, path);
+    return this.answers.httpResponse(host, path) ?? this.remoteAnswers.httpResponse(host, path);
   }
 
   /** The TLS-ALPN-01 context for an `acme-tls/1` handshake to `serverName`, or undefined. */
   challengeContext(serverName: string | undefined): SecureContext | undefined {
-    return this.answers.tlsContext(serverName);
+    return this.answers.tlsContext(serverName) ?? this.remoteAnswers.tlsContext(serverName);
+  }
+
+  /**
+   * Calls `listener` with every change of the challenges in progress; an order waits for the
+   * promise it returns before the CA validates (worker processes get the answers first).
+   */
+  onChallenges(listener: ChallengeListener): () => void {
+    this.challengeListeners.add(listener);
+    return () => this.challengeListeners.delete(listener);
+  }
+
+  /** The challenges in progress (this instance's, then the fleet's), as data. */
+  challengeSnapshot(): ChallengeSnapshot {
+    const local = this.answers.snapshot();
+    const remote = this.remoteAnswers.snapshot();
+    return { http: [...local.http, ...remote.http], tls: [...local.tls, ...remote.tls] };
   }
 
   /** Per certificate: domains, resolver, issuer, not-after, next renewal, last error; storage problems first. */
@@ -184,8 +241,9 @@ export class AcmeManager {
     await Promise.all([...this.resolvers.values()].map((r) => r.settled()));
   }
 
-  /** Stops timers (orders in flight finish and are stored). */
-  stop(): void {
+  /** Stops timers (orders in flight finish and are stored), then closes the storages (leases released). */
+  async stop(): Promise<void> {
     for (const resolver of this.resolvers.values()) resolver.stop();
+    await Promise.all([...this.stores.values()].map((s) => s.close().catch(() => undefined)));
   }
 }

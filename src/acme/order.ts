@@ -165,6 +165,8 @@ async function answerAuthorization(
     if (dns.checks)
       await waitForTxt(record, dns.resolvers, dns.provider.propagationTimeoutMs, dns.provider.pollingIntervalMs);
   }
+  // Every process answering challenges (workers, a fleet's other instances) has the answer first.
+  if (challenge.type !== 'dns-01') await answers.published();
   await run.client.completeChallenge(challenge as never);
   await run.client.waitForValidStatus(challenge as never);
 }

@@ -22,7 +22,6 @@ import {
   type StoredAccount,
   type StoredCertificate,
 } from './acme-json.js';
-import type { AcmeStore } from './acme-store.js';
 import type { ChallengeAnswers } from './challenges.js';
 import { type AcmeDomain, domainCovers, domainKey, domainNames, type WantedCertificate } from './domains.js';
 import {
@@ -33,13 +32,17 @@ import {
   orderCertificate,
 } from './order.js';
 import { isDue, type RenewalSchedule, renewAt, retryDelay } from './renewal.js';
+import type { AcmeStorage, OrderLease } from './storage.js';
 
 /** A certificate as the API and dashboard show it. */
 export interface AcmeCertificateStatus {
   resolver: string;
   domain: AcmeDomain;
-  /** `valid` (held), `ordering`, `failed` (none held, waiting to retry), `pending` (not tried yet). */
-  state: 'valid' | 'ordering' | 'failed' | 'pending';
+  /**
+   * `valid` (held), `ordering`, `waiting` (another instance of the fleet holds the lease and
+   * orders it), `failed` (none held, waiting to retry), `pending` (not tried yet).
+   */
+  state: 'valid' | 'ordering' | 'waiting' | 'failed' | 'pending';
   issuer?: string | undefined;
   notAfter?: string | undefined;
   /** When it will be renewed (or retried, after a failure). */
@@ -55,7 +58,7 @@ export interface ResolverDeps {
   settings: OrderSettings;
   schedule: RenewalSchedule;
   agent: Agent | undefined;
-  store: AcmeStore;
+  store: AcmeStorage;
   answers: ChallengeAnswers;
   logger: Logger;
   now: () => number;
@@ -77,6 +80,8 @@ interface Tracked {
   lastProblem?: AcmeProblem | undefined;
   retryAt?: number | undefined;
   retryTimer?: NodeJS.Timeout | undefined;
+  /** Another instance holds the lease for this set (a shared storage). */
+  waiting?: boolean;
 }
 
 export class AcmeResolver {
@@ -90,22 +95,50 @@ export class AcmeResolver {
     private readonly deps: ResolverDeps,
   ) {}
 
+  /** The storage this resolver keeps its account and certificates in. */
+  get storage(): AcmeStorage {
+    return this.deps.store;
+  }
+
   /** Takes the stored certificates, serves them, and starts the renewal checks. */
   start(): void {
-    for (const stored of this.deps.store.certificates(this.name)) {
-      const key = domainKey(domainNames(stored.domain));
-      this.tracked.set(key, {
-        domain: stored.domain,
-        key,
-        wantedBy: [],
-        stored,
-        facts: certificateFacts(stored.certPem),
-        failures: 0,
-      });
-    }
-    this.publish();
+    this.adoptStored();
     this.renewalTimer = setInterval(() => this.checkRenewals(), this.deps.renewalCheckMs);
     this.renewalTimer.unref();
+  }
+
+  /**
+   * Takes what the storage holds now: a stored certificate for a tracked set (or a new set) that
+   * expires later than the one held replaces it. Called at start and whenever another instance
+   * of a fleet stored something; a set waiting for another instance's order stops waiting.
+   */
+  adoptStored(): void {
+    let changed = false;
+    for (const stored of this.deps.store.certificates(this.name)) {
+      const key = domainKey(domainNames(stored.domain));
+      const facts = certificateFacts(stored.certPem);
+      const known = this.tracked.get(key);
+      if (known === undefined) {
+        this.tracked.set(key, { domain: stored.domain, key, wantedBy: [], stored, facts, failures: 0 });
+        changed = true;
+        continue;
+      }
+      if (known.stored?.certPem === stored.certPem) continue;
+      if ((facts?.notAfter ?? 0) <= (known.facts?.notAfter ?? 0)) continue;
+      known.stored = stored;
+      known.facts = facts;
+      known.failures = 0;
+      known.lastError = undefined;
+      known.lastProblem = undefined;
+      known.retryAt = undefined;
+      if (known.waiting) {
+        clearTimeout(known.retryTimer);
+        known.retryTimer = undefined;
+        known.waiting = false;
+      }
+      changed = true;
+    }
+    if (changed || this.tracked.size === 0) this.publish();
   }
 
   /** Stops timers; orders in flight finish but their result is only stored, not retried. */
@@ -166,14 +199,40 @@ export class AcmeResolver {
 
   private order(t: Tracked): void {
     const names = domainNames(t.domain);
-    const { logger } = this.deps;
-    logger.info(
-      { resolver: this.name, domains: names },
-      t.stored ? 'renewing ACME certificate' : 'ordering ACME certificate',
-    );
+    const { logger, store } = this.deps;
     t.ordering = (async () => {
       const ctx = { agent: this.deps.agent, problems: [] as AcmeProblem[] };
+      let lease: OrderLease | undefined;
       try {
+        // One instance of a fleet orders a set at a time: the others wait for its certificate.
+        lease = await store.lease(this.name, t.key);
+        if (lease === undefined) {
+          if (!t.waiting) {
+            logger.info(
+              { resolver: this.name, domains: names, storage: store.path },
+              'another instance orders this ACME certificate: waiting for it',
+            );
+          }
+          t.waiting = true;
+          if (!this.stopped) {
+            t.retryTimer = setTimeout(() => {
+              t.retryTimer = undefined;
+              if (t.wantedBy.length > 0) this.ensure(t);
+            }, store.leaseRetryMs);
+            t.retryTimer.unref();
+          }
+          return;
+        }
+        t.waiting = false;
+        // The previous holder may have stored it just before its lease ended.
+        await store.refresh();
+        this.adoptStored();
+        const notAfter = t.facts?.notAfter;
+        if (t.stored && notAfter !== undefined && !isDue(notAfter, this.deps.now(), this.deps.schedule)) return;
+        logger.info(
+          { resolver: this.name, domains: names },
+          t.stored ? 'renewing ACME certificate' : 'ordering ACME certificate',
+        );
         const account = await this.getAccount();
         const issued = await orderCertificate(
           this.deps.settings,
@@ -229,6 +288,7 @@ export class AcmeResolver {
           t.retryTimer.unref();
         }
       } finally {
+        await lease?.release().catch(() => undefined);
         t.ordering = undefined;
       }
     })();
@@ -292,7 +352,15 @@ export class AcmeResolver {
       return {
         resolver: this.name,
         domain: t.domain,
-        state: t.ordering ? 'ordering' : t.stored ? 'valid' : t.failures > 0 ? 'failed' : 'pending',
+        state: t.waiting
+          ? 'waiting'
+          : t.ordering
+            ? 'ordering'
+            : t.stored
+              ? 'valid'
+              : t.failures > 0
+                ? 'failed'
+                : 'pending',
         issuer: t.facts?.issuer,
         notAfter: notAfter !== undefined ? new Date(notAfter).toISOString() : undefined,
         nextRenewal: nextRenewal !== undefined ? new Date(nextRenewal).toISOString() : undefined,

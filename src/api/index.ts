@@ -168,6 +168,12 @@ export function createInternalServices(
       certificates().find((c) => c.name === name),
     ).view;
   });
+  // Automatic HTTPS: per certificate of each resolver (Switchyard's; Traefik has no such route).
+  api.route(
+    'GET',
+    '/api/acme',
+    () => app.options.acme?.status?.() ?? { resolvers: [], storageErrors: [], certificates: [] },
+  );
   api.route('GET', '/api/explain', ({ query }) => {
     const request = explainQuery(query);
     // The configured entry points: with --workers some listen in the workers, not here.

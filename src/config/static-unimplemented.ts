@@ -67,14 +67,5 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
       });
     }
   }
-  // The ACME resolvers (src/acme/) are built and tested against pebble, and the TLS store can
-  // serve what they issue (setSource), but the process does not start them yet (issue #15).
-  for (const name of Object.keys(config.certificatesResolvers)) {
-    out.push({
-      path: ['certificatesResolvers', name],
-      message:
-        'ACME resolvers are not started by the proxy yet (issue #15: the resolver code is tested, the wiring into the running proxy is not done), ignored',
-    });
-  }
   return out;
 }

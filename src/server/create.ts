@@ -12,6 +12,7 @@ import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
 import { loadLocalPlugins } from '../middlewares/index.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
+import { ManagedAcme } from './acme-wiring.js';
 import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from './settings.js';
 import { Switchyard } from './switchyard.js';
 
@@ -56,6 +57,8 @@ export async function assembleSwitchyard(
   const telemetry = new Telemetry(config, logger);
   if (split !== undefined) telemetry.addRemote(split.remoteStatistics);
   const remote = new Set(split?.remoteEntryPoints ?? []);
+  // One process per instance runs the resolvers (the primary with --workers; the pool forwards).
+  const acme = Object.keys(config.certificatesResolvers).length > 0 ? new ManagedAcme(config, logger) : undefined;
   const app = new Switchyard({
     entryPoints: entryPointOptions(config).filter((entry) => !remote.has(entry.name)),
     remoteEntryPoints: [...remote],
@@ -68,6 +71,7 @@ export async function assembleSwitchyard(
     observer: telemetry.observer,
     entryPointModels: entryPointModels(config),
     certResolvers: new Set(Object.keys(config.certificatesResolvers)),
+    ...(acme === undefined ? {} : { acme }),
   });
   const api = new InternalApi(config.api !== undefined);
   for (const [name, handler] of createInternalServices(app, config, telemetry, api, staticWarnings)) {

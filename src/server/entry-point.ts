@@ -124,6 +124,8 @@ export class EntryPoint {
   private closing = false;
   /** Called when the last in-flight request finishes while closing. */
   private onIdle: (() => void) | null = null;
+  /** ACME HTTP-01 answers, asked before routing on an `httpChallenge.entryPoint` (null elsewhere). */
+  private httpChallenge: ((host: string, path: string) => string | undefined) | null = null;
 
   constructor(
     readonly options: EntryPointOptions,
@@ -258,6 +260,14 @@ export class EntryPoint {
     }
   }
 
+  /**
+   * Answers ACME HTTP-01 challenges here: `answer(host, path)` is asked before routing and a
+   * defined answer is sent as is (Traefik's `acme-http@internal` router, of the highest priority).
+   */
+  answerHttpChallenges(answer: (host: string, path: string) => string | undefined): void {
+    this.httpChallenge = answer;
+  }
+
   /** Replaces the routing table; requests already running keep the one they started with. */
   swap(table: RoutingTable, tcpTable?: TcpRoutingTable): void {
     this.table = table;
@@ -380,6 +390,15 @@ export class EntryPoint {
       headers,
       remoteAddress,
     };
+    if (this.httpChallenge !== null) {
+      const answer = this.httpChallenge(host, rawPath);
+      if (answer !== undefined) {
+        ctx.router = 'acme-http@internal';
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(answer) });
+        res.end(answer);
+        return;
+      }
+    }
     const route = this.table.match(this.options.name, input, ctx.scheme === 'https');
     if (route === undefined) {
       sendError(res, 404);

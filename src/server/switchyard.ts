@@ -4,6 +4,7 @@
  * Also owns reloads (SIGHUP) and graceful shutdown.
  */
 
+import type { EntryPointForAcme } from '../acme/index.js';
 import { Drainer } from '../balancer/drain.js';
 import { HealthChecker, type HealthProbeSpec } from '../balancer/health-check.js';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
@@ -18,6 +19,7 @@ import { TcpUpstreams } from '../tcp/upstreams.js';
 import { CertificateStore } from '../tls/certificate-store.js';
 import { generateDefaultCertificate } from '../tls/default-certificate.js';
 import { UdpEntryPoint } from '../udp/proxy.js';
+import type { ProcessAcme } from './acme-wiring.js';
 import { buildRoutingTable, type EntryPointModel } from './build-table.js';
 import { buildTcpTable } from './build-tcp.js';
 import { buildUdpRoutes } from './build-udp.js';
@@ -66,6 +68,8 @@ export interface SwitchyardOptions {
    * router takes, and TLS termination for TCP routers (the TLS stage, wired at assembly).
    */
   tls?: EntryPointTls;
+  /** Automatic HTTPS (`certificatesResolvers`): the resolvers, or a worker's copy of what they hold. */
+  acme?: ProcessAcme;
 }
 
 /** A running Switchyard: entry points, providers and the configuration loop. */
@@ -119,6 +123,13 @@ export class Switchyard {
         new EntryPoint(entry, this.table, options.logger, options.observer ?? null, options.tls),
       );
     }
+    const acme = options.acme;
+    if (acme !== undefined) {
+      acme.attach(this.certificates, options.logger);
+      for (const name of acme.httpEntryPoints) {
+        this.entryPoints.get(name)?.answerHttpChallenges((host, path) => acme.httpChallengeResponse(host, path));
+      }
+    }
   }
 
   /** Listens on every entry point, then starts the providers. */
@@ -126,6 +137,8 @@ export class Switchyard {
     const log = this.options.logger;
     // Made before the first table: a TLS entry point serves it to names no certificate has.
     this.certificates.setGenerated(await generateDefaultCertificate());
+    // The stored ACME certificates are served from the first handshake on.
+    await this.options.acme?.start?.();
     try {
       for (const entryPoint of this.entryPoints.values()) {
         await entryPoint.listen();
@@ -169,6 +182,7 @@ export class Switchyard {
       certificates: this.certificates,
       ...(this.options.certResolvers === undefined ? {} : { certResolvers: this.options.certResolvers }),
     });
+    this.options.acme?.configure?.(runtime, acmeEntryPoints(names, this.options.entryPointModels));
     const tcp = buildTcpTable(runtime, {
       entryPoints: names,
       defaultEntryPoints: this.options.defaultEntryPoints ?? names,
@@ -232,6 +246,7 @@ export class Switchyard {
     this.stopped = true;
     this.watcher.cancelPending();
     this.health.stop();
+    const acmeStopped = this.options.acme?.stop?.();
     await Promise.all(this.options.providers.map((p) => p.stop().catch(() => undefined)));
     await Promise.all([
       ...[...this.entryPoints.values()].map((e) => e.close(graceMs)),
@@ -241,6 +256,7 @@ export class Switchyard {
     this.drainer.stop();
     this.transports.destroyAll();
     closeSharedBuckets();
+    await acmeStopped;
     for (const listener of this.stopListeners) await Promise.resolve(listener()).catch(() => undefined);
   }
 
@@ -261,4 +277,14 @@ export class Switchyard {
       else log.warn(fields, issue.message);
     }
   }
+}
+
+/** Each entry point's `http.tls`, as the ACME resolvers read it (`http.tls.certResolver`, `domains`). */
+function acmeEntryPoints(
+  names: readonly string[],
+  models: ReadonlyMap<string, EntryPointModel> | undefined,
+): Record<string, EntryPointForAcme> {
+  const out: Record<string, EntryPointForAcme> = {};
+  for (const name of names) out[name] = { http: { tls: models?.get(name)?.tls } };
+  return out;
 }

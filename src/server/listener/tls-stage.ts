@@ -131,6 +131,8 @@ export function createTlsStage(options: TlsStageOptions): TlsStage {
     socket.on('error', ignoreError);
     tls.on('error', onTlsError);
     tls.once('secure', onSecure);
+    // A peer that closes mid-handshake without an error must not leave its timer (and socket) alive.
+    tls.once('close', onClose);
   };
   return { handle, counters: stage.counters };
 }
@@ -269,6 +271,12 @@ function subjectLine(subject: Record<string, string | string[] | undefined>): st
   return Object.entries(subject)
     .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join('+') : value}`)
     .join(', ');
+}
+
+function onClose(this: StatefulSocket): void {
+  const state = this[STATE];
+  if (state.timer !== null) clearTimeout(state.timer);
+  state.timer = null;
 }
 
 function onHandshakeTimeout(socket: StatefulSocket): void {

@@ -10,9 +10,11 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import type { ChallengeSnapshot } from '../../acme/index.js';
 import type { InternalApi } from '../../api/internal-api.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import type { Logger } from '../../core/logger.js';
+import { ManagedAcme } from '../acme-wiring.js';
 import type { Switchyard } from '../switchyard.js';
 import { type FromWorker, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 import { totalRequests, WorkerStatistics } from './worker-stats.js';
@@ -24,6 +26,8 @@ const RESTART_MAX_MS = 30_000;
 const STABLE_MS = 10_000;
 /** Time a worker gets to start listening. */
 const START_TIMEOUT_MS = 30_000;
+/** Longest an ACME order waits for the workers to have a challenge's answer. */
+const ACME_ACK_TIMEOUT_MS = 5_000;
 /** Time beyond the grace period before a stopping worker is killed. */
 const STOP_MARGIN_MS = 5_000;
 
@@ -71,6 +75,11 @@ export class WorkerPool {
   /** A health push is scheduled for the end of this turn of the event loop. */
   private healthPending = false;
   private lastDown = '';
+  /** The primary's ACME resolvers (with `certificatesResolvers`): workers serve what they hold. */
+  private acme: ManagedAcme | undefined;
+  private acmeSeq = 0;
+  /** Challenge pushes waiting for acknowledgements: seq → workers (pids) yet to answer, and the resolver. */
+  private readonly acmeWaits = new Map<number, { pending: Set<number>; done: () => void }>();
 
   constructor(
     private readonly config: StaticConfiguration,
@@ -103,6 +112,12 @@ export class WorkerPool {
       });
     });
     api.route('GET', '/api/workers', () => this.describe());
+    if (app.options.acme instanceof ManagedAcme) {
+      const acme = app.options.acme;
+      this.acme = acme;
+      acme.onCertificates((resolver, entries) => this.broadcast({ type: 'acme-certificates', resolver, entries }));
+      acme.manager.onChallenges((challenges) => this.pushChallenges(challenges));
+    }
     if (this.config.accessLog?.filePath !== undefined) {
       // Log rotation signals the primary; every worker writes the access log too.
       process.on('SIGUSR1', () => {
@@ -227,12 +242,24 @@ export class WorkerPool {
           snapshots: this.snapshots(),
           down: this.downServers(),
           graceMs: this.graceMs,
+          ...(this.acme === undefined
+            ? {}
+            : {
+                acme: {
+                  certificates: this.acme.certificates(),
+                  challenges: this.acme.manager.challengeSnapshot(),
+                },
+              }),
         });
       } else if (m.type === 'ready') {
         if (slot.worker !== worker) return;
         slot.state = this.stopping ? 'stopping' : 'ready';
         this.logger.info({ worker: slot.id, pid, ports: m.ports }, 'worker listening');
         slot.onFirstStart?.(null);
+      } else if (m.type === 'acme-ack') {
+        const wait = this.acmeWaits.get(m.seq);
+        wait?.pending.delete(pid);
+        if (wait?.pending.size === 0) wait.done();
       } else if (m.type === 'stats') {
         this.statistics.report(pid, m);
       } else if (m.type === 'failed') {
@@ -244,6 +271,10 @@ export class WorkerPool {
     // The channel closes after the last message is read: the final statistics are in by then.
     worker.once('disconnect', () => this.statistics.retire(pid));
     worker.once('exit', (code: number | null, signal: string | null) => {
+      for (const wait of this.acmeWaits.values()) {
+        wait.pending.delete(pid);
+        if (wait.pending.size === 0) wait.done();
+      }
       if (slot.worker !== worker) return;
       slot.worker = null;
       if (this.stopping) {
@@ -292,6 +323,35 @@ export class WorkerPool {
     if (key === this.lastDown) return;
     this.lastDown = key;
     this.broadcast({ type: 'health', down });
+  }
+
+  /**
+   * Sends the ACME challenges in progress to every worker and resolves once each has them (or
+   * after ACME_ACK_TIMEOUT_MS): the CA validates against whichever process accepts its connection.
+   * A worker forked meanwhile gets them in its `init`.
+   */
+  private pushChallenges(challenges: ChallengeSnapshot): Promise<void> {
+    const seq = ++this.acmeSeq;
+    const pending = new Set<number>();
+    for (const slot of this.slots) {
+      const worker = slot.worker;
+      if (worker === null || !worker.isConnected()) continue;
+      pending.add(worker.process.pid ?? 0);
+      this.send(worker, { type: 'acme-challenges', seq, challenges });
+    }
+    if (pending.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.logger.warn({ workers: [...pending] }, 'workers did not acknowledge the ACME challenges in time');
+        done();
+      }, ACME_ACK_TIMEOUT_MS);
+      const done = () => {
+        clearTimeout(timer);
+        this.acmeWaits.delete(seq);
+        resolve();
+      };
+      this.acmeWaits.set(seq, { pending, done });
+    });
   }
 
   private broadcast(message: ToWorker): void {

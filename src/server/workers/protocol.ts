@@ -5,10 +5,12 @@
  * down as the set of server URLs that active checks found DOWN, statistics come up once a second.
  */
 import { availableParallelism } from 'node:os';
+import type { ChallengeSnapshot } from '../../acme/index.js';
 import { parseAddress } from '../../config/address.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import type { StatsSnapshot } from '../../metrics/stats-snapshot.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
+import type { AcmePem } from '../acme-wiring.js';
 import { internalSnapshot } from '../settings.js';
 
 /** Primary → worker, answering `hello`: everything a worker needs to start. */
@@ -26,6 +28,22 @@ export interface InitMessage {
   down: string[];
   /** Time in-flight requests get on shutdown (ms). */
   graceMs: number;
+  /** What the primary's ACME resolvers hold and the challenges in progress (with `certificatesResolvers`). */
+  acme?: { certificates: [string, AcmePem[]][]; challenges: ChallengeSnapshot };
+}
+
+/** Primary → worker: an ACME resolver's certificates changed (the worker serves them; it orders nothing). */
+export interface AcmeCertificatesMessage {
+  type: 'acme-certificates';
+  resolver: string;
+  entries: AcmePem[];
+}
+
+/** Primary → worker: the ACME challenges in progress; answered by `acme-ack` with the same `seq`. */
+export interface AcmeChallengesMessage {
+  type: 'acme-challenges';
+  seq: number;
+  challenges: ChallengeSnapshot;
 }
 
 /** Primary → worker: the configuration changed (and the health set as of that change). */
@@ -48,7 +66,13 @@ export interface StopMessage {
 }
 
 /** Messages a worker receives. */
-export type ToWorker = InitMessage | ConfigMessage | HealthMessage | StopMessage;
+export type ToWorker =
+  | InitMessage
+  | ConfigMessage
+  | HealthMessage
+  | StopMessage
+  | AcmeCertificatesMessage
+  | AcmeChallengesMessage;
 
 /** Worker → primary: its message listener is in place. */
 export interface HelloMessage {
@@ -78,8 +102,14 @@ export interface StatsMessage {
   connections: Record<string, number>;
 }
 
+/** Worker → primary: it answers the challenges of `acme-challenges` number `seq` (the CA may validate). */
+export interface AcmeAckMessage {
+  type: 'acme-ack';
+  seq: number;
+}
+
 /** Messages the primary receives. */
-export type FromWorker = HelloMessage | ReadyMessage | FailedMessage | StatsMessage;
+export type FromWorker = HelloMessage | ReadyMessage | FailedMessage | StatsMessage | AcmeAckMessage;
 
 /** Which entry points stay in the primary and which the workers serve. */
 export interface EntryPointPlacement {

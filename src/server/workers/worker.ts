@@ -14,6 +14,7 @@ import { namesInUse } from '../../metrics/live-stats.js';
 import { Telemetry } from '../../metrics/telemetry.js';
 import { loadLocalPlugins } from '../../middlewares/index.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
+import { httpChallengeEntryPoints, ReplicaAcme } from '../acme-wiring.js';
 import { NOOP_SERVICE, noopHandler } from '../services/noop.js';
 import { defaultTransport, entryPointModels, entryPointOptions } from '../settings.js';
 import { Switchyard } from '../switchyard.js';
@@ -69,7 +70,12 @@ async function counters(app: Switchyard, telemetry: Telemetry): Promise<StatsMes
   return { type: 'stats', stats: telemetry.recorder.snapshot(true), inFlight, connections };
 }
 
-function createWorkerApp(init: InitMessage, logger: Logger, telemetry: Telemetry): Switchyard {
+function createWorkerApp(
+  init: InitMessage,
+  logger: Logger,
+  telemetry: Telemetry,
+  acme: ReplicaAcme | undefined,
+): Switchyard {
   const config: StaticConfiguration = init.config;
   const mine = new Set(init.entryPoints);
   return new Switchyard({
@@ -86,6 +92,7 @@ function createWorkerApp(init: InitMessage, logger: Logger, telemetry: Telemetry
     internalServices: new Map([[NOOP_SERVICE, noopHandler]]),
     entryPointModels: entryPointModels(config),
     certResolvers: new Set(Object.keys(config.certificatesResolvers)),
+    ...(acme === undefined ? {} : { acme }),
   });
 }
 
@@ -101,7 +108,13 @@ export async function runWorker(): Promise<void> {
   installLastResort(logger);
   const telemetry = new Telemetry(init.config, logger);
   await loadLocalPlugins(init.config.experimental.localPlugins, process.cwd(), logger);
-  const app = createWorkerApp(init, logger, telemetry);
+  // The primary runs the ACME resolvers; a worker serves what they hold and answers their challenges.
+  const acme = init.acme === undefined ? undefined : new ReplicaAcme(httpChallengeEntryPoints(init.config));
+  if (acme !== undefined && init.acme !== undefined) {
+    for (const [resolver, entries] of init.acme.certificates) acme.setCertificates(resolver, entries);
+    acme.setChallenges(init.acme.challenges);
+  }
+  const app = createWorkerApp(init, logger, telemetry, acme);
   app.onReload(() => telemetry.recorder.prune(namesInUse(app)));
   let timer: NodeJS.Timeout | null = null;
   let stopping = false;
@@ -121,6 +134,11 @@ export async function runWorker(): Promise<void> {
     if (m.type === 'config') applyConfiguration(app, m.snapshots, m.down);
     else if (m.type === 'health') applyHealth(app, m.down);
     else if (m.type === 'stop') void stop(m.graceMs);
+    else if (m.type === 'acme-certificates') acme?.setCertificates(m.resolver, m.entries);
+    else if (m.type === 'acme-challenges') {
+      acme?.setChallenges(m.challenges);
+      void send({ type: 'acme-ack', seq: m.seq });
+    }
   });
   applyConfiguration(app, init.snapshots, init.down);
   try {

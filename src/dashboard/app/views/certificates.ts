@@ -24,6 +24,31 @@ interface CertificateRow {
   usedBy: string[];
 }
 
+/** A certificate of an ACME resolver as `/api/acme` lists it (also before it is issued). */
+interface AcmeRow {
+  resolver: string;
+  domain: { main: string; sans: string[] };
+  state: 'valid' | 'ordering' | 'failed' | 'pending';
+  issuer?: string;
+  notAfter?: string;
+  nextRenewal?: string;
+  lastError?: string;
+  wantedBy: string[];
+}
+
+interface AcmeStatus {
+  resolvers: string[];
+  storageErrors: { storage: string; error: string }[];
+  certificates: AcmeRow[];
+}
+
+const ACME_STATE: Record<AcmeRow['state'], [text: string, badge: string]> = {
+  valid: ['Issued', 'enabled'],
+  ordering: ['Ordering', 'warning'],
+  pending: ['Waiting', 'warning'],
+  failed: ['Failed', 'disabled'],
+};
+
 const STATUS: Record<CertificateRow['status'], [text: string, badge: string]> = {
   enabled: ['OK', 'enabled'],
   warning: ['Expires soon', 'warning'],
@@ -35,9 +60,87 @@ export function certificatesView(): View {
   const el = h('div', { class: 'page' });
   const table = h('table', { class: 'objects', 'data-testid': 'certificates-table' });
   const count = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' }, 'Loading…');
+  const acmeSection = h('section', { 'data-testid': 'acme-section' });
   let stopped = false;
 
+  /** The ACME resolvers' certificates (Switchyard's `/api/acme`): shown only when resolvers exist. */
+  async function loadAcme(): Promise<void> {
+    let status: AcmeStatus;
+    try {
+      status = await getOptional<AcmeStatus>('/api/acme', { resolvers: [], storageErrors: [], certificates: [] });
+    } catch (error) {
+      replace(acmeSection, h('p', { class: 'muted' }, `Could not load the ACME status: ${(error as Error).message}`));
+      return;
+    }
+    if (stopped) return;
+    if (status.resolvers.length === 0) {
+      replace(acmeSection);
+      return;
+    }
+    const day = (iso?: string) =>
+      iso === undefined ? '—' : new Date(iso).toISOString().slice(0, 16).replace('T', ' ');
+    replace(
+      acmeSection,
+      h('h2', null, 'Automatic HTTPS (ACME)'),
+      ...status.storageErrors.map((e) => h('p', { class: 'row-disabled', role: 'alert' }, `${e.storage}: ${e.error}`)),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'objects', 'data-testid': 'acme-table' },
+          h('caption', { class: 'visually-hidden' }, 'ACME certificates'),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              ['State', 'Domains', 'Resolver', 'Issuer', 'Ends', 'Next renewal', 'Last error', 'Wanted by'].map(
+                (label) => h('th', { scope: 'col' }, label),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            status.certificates.length === 0
+              ? h('tr', null, h('td', { colspan: 8, class: 'muted' }, 'No router asks for a certificate'))
+              : status.certificates.map((row) => {
+                  const [text, badge] = ACME_STATE[row.state] ?? ACME_STATE.pending;
+                  return h(
+                    'tr',
+                    {
+                      'data-testid': 'acme-row',
+                      'data-state': row.state,
+                      class: row.state === 'failed' ? 'row-disabled' : '',
+                    },
+                    h('td', null, h('span', { class: `badge status-${badge}` }, text)),
+                    h('td', { class: 'mono' }, [row.domain.main, ...row.domain.sans].join(', ')),
+                    h('td', null, row.resolver),
+                    h('td', null, row.issuer ?? '—'),
+                    h('td', null, day(row.notAfter)),
+                    h('td', null, day(row.nextRenewal)),
+                    h('td', null, row.lastError ?? ''),
+                    h(
+                      'td',
+                      null,
+                      row.wantedBy.length === 0
+                        ? h('span', { class: 'muted' }, '—')
+                        : row.wantedBy.flatMap((name, i) =>
+                            i === 0 ? [objectLink('routers', name)] : [', ', objectLink('routers', name)],
+                          ),
+                    ),
+                  );
+                }),
+          ),
+        ),
+      ),
+    );
+  }
+
   async function load(): Promise<void> {
+    void loadAcme();
     let rows: CertificateRow[];
     try {
       rows = await getOptional<CertificateRow[]>('/api/certificates', []);
@@ -112,7 +215,7 @@ export function certificatesView(): View {
     );
   }
 
-  replace(el, pageHeader('Certificates'), count, h('div', { class: 'table-wrap' }, table));
+  replace(el, pageHeader('Certificates'), count, h('div', { class: 'table-wrap' }, table), acmeSection);
   void load();
   return {
     title: 'Certificates',

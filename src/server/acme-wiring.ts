@@ -1,0 +1,172 @@
+/**
+ * Automatic HTTPS in the running process (docs/acme.md, "Wiring into the proxy"). The Switchyard
+ * sees ACME through `ProcessAcme` only:
+ *
+ * - `ManagedAcme` (one process, or the primary of `--workers`) runs the `AcmeManager`: it is fed
+ *   the wanted certificates after each table build (issues go on their routers as warnings),
+ *   hands what the resolvers hold to the certificate store, answers challenges, and tells
+ *   listeners (the worker pool) of every certificate and challenge change;
+ * - `ReplicaAcme` (a data-plane worker) orders nothing: it serves the certificates and answers
+ *   the challenges its primary sends, so only one process per instance talks to the CA.
+ */
+import type { SecureContext } from 'node:tls';
+import {
+  type AcmeCertificateStatus,
+  AcmeManager,
+  ChallengeAnswers,
+  type ChallengeSnapshot,
+  type EntryPointForAcme,
+  wantedCertificates,
+} from '../acme/index.js';
+import type { StaticConfiguration } from '../config/static-schema.js';
+import type { Logger } from '../core/logger.js';
+import type { CertificateStore } from '../tls/certificate-store.js';
+import { addError, type RuntimeConfiguration } from './runtime.js';
+
+/** A certificate as a resolver hands it over (PEM chain and key). */
+export interface AcmePem {
+  certPem: string;
+  keyPem: string;
+}
+
+/** What `/api/acme` answers. */
+export interface AcmeStatusView {
+  resolvers: string[];
+  storageErrors: { storage: string; error: string }[];
+  certificates: AcmeCertificateStatus[];
+}
+
+/** ACME as the Switchyard uses it. */
+export interface ProcessAcme {
+  /** Entry points that answer `/.well-known/acme-challenge/<token>` before routing (`httpChallenge.entryPoint`). */
+  readonly httpEntryPoints: ReadonlySet<string>;
+  /** The HTTP-01 answer for this request, or undefined (route it as usual). */
+  httpChallengeResponse(host: string | undefined, path: string): string | undefined;
+  /** Serves the certificates and the TLS-ALPN-01 answers from `store` (called once, by the Switchyard). */
+  attach(store: CertificateStore, logger: Logger): void;
+  /** After each table build: the certificates this configuration wants (primary only). */
+  configure?(runtime: RuntimeConfiguration, entryPoints: Readonly<Record<string, EntryPointForAcme>>): void;
+  /** Before the entry points listen: reads the storage and serves what it holds. */
+  start?(): Promise<void>;
+  stop?(): void | Promise<void>;
+  /** Per certificate, for `/api/acme` and the dashboard. */
+  status?(): AcmeStatusView;
+}
+
+/** The entry points named by `certificatesResolvers.*.acme.httpChallenge.entryPoint`. */
+export function httpChallengeEntryPoints(config: StaticConfiguration): Set<string> {
+  const names = new Set<string>();
+  for (const { acme } of Object.values(config.certificatesResolvers)) {
+    if (acme.httpChallenge) names.add(acme.httpChallenge.entryPoint);
+  }
+  return names;
+}
+
+/** Hands a resolver's certificates to the store; a certificate it cannot load is logged, never thrown. */
+function serve(store: CertificateStore, logger: Logger, resolver: string, entries: readonly AcmePem[]): void {
+  for (const error of store.setSource(resolver, entries)) {
+    logger.error({ resolver, err: error.message }, 'an ACME certificate cannot be served');
+  }
+}
+
+/** The process that runs the certificate resolvers. */
+export class ManagedAcme implements ProcessAcme {
+  readonly manager: AcmeManager;
+  readonly httpEntryPoints: ReadonlySet<string>;
+  private readonly held = new Map<string, AcmePem[]>();
+  private readonly certificateListeners = new Set<(resolver: string, entries: AcmePem[]) => void>();
+  private store: { certificates: CertificateStore; logger: Logger } | undefined;
+
+  /** Throws a ConfigError naming the key path of a bad resolver. */
+  constructor(config: StaticConfiguration, logger: Logger) {
+    this.manager = new AcmeManager({
+      resolvers: config.certificatesResolvers,
+      logger,
+      entryPoints: Object.keys(config.entryPoints),
+      onCertificates: (resolver, entries) => {
+        this.held.set(resolver, entries);
+        if (this.store) serve(this.store.certificates, this.store.logger, resolver, entries);
+        for (const listener of this.certificateListeners) listener(resolver, entries);
+      },
+    });
+    this.httpEntryPoints = this.manager.httpChallengeEntryPoints();
+  }
+
+  attach(store: CertificateStore, logger: Logger): void {
+    this.store = { certificates: store, logger };
+    store.challengeContext = (serverName) => this.manager.challengeContext(serverName);
+    for (const [resolver, entries] of this.held) serve(store, logger, resolver, entries);
+  }
+
+  httpChallengeResponse(host: string | undefined, path: string): string | undefined {
+    return this.manager.httpChallengeResponse(host, path);
+  }
+
+  configure(runtime: RuntimeConfiguration, entryPoints: Readonly<Record<string, EntryPointForAcme>>): void {
+    const wanted = wantedCertificates(runtime.routers.values(), entryPoints, this.manager.resolverNames());
+    for (const issue of wanted.issues) {
+      const router = runtime.routers.get(issue.router);
+      // The router still serves (with the default certificate), as in Traefik: a warning.
+      if (router) addError(router, issue.message, 'warning');
+    }
+    this.manager.update(wanted.certificates);
+  }
+
+  start(): Promise<void> {
+    return this.manager.start();
+  }
+
+  /** Stops renewals and closes the storages (a fleet's leases are released). */
+  stop(): Promise<void> {
+    return this.manager.stop();
+  }
+
+  status(): AcmeStatusView {
+    return { resolvers: [...this.manager.resolverNames()], ...this.manager.status() };
+  }
+
+  /** Every certificate held now, and each change after (the worker pool forwards them). */
+  onCertificates(listener: (resolver: string, entries: AcmePem[]) => void): () => void {
+    this.certificateListeners.add(listener);
+    return () => this.certificateListeners.delete(listener);
+  }
+
+  /** What the resolvers hold now, by resolver. */
+  certificates(): [string, AcmePem[]][] {
+    return [...this.held];
+  }
+}
+
+/** A data-plane worker: serves what its primary's resolvers hold and answers their challenges. */
+export class ReplicaAcme implements ProcessAcme {
+  private readonly answers = new ChallengeAnswers();
+  private store: { certificates: CertificateStore; logger: Logger } | undefined;
+  private readonly held = new Map<string, AcmePem[]>();
+
+  constructor(readonly httpEntryPoints: ReadonlySet<string>) {}
+
+  attach(store: CertificateStore, logger: Logger): void {
+    this.store = { certificates: store, logger };
+    store.challengeContext = (serverName) => this.challengeContext(serverName);
+    for (const [resolver, entries] of this.held) serve(store, logger, resolver, entries);
+  }
+
+  httpChallengeResponse(host: string | undefined, path: string): string | undefined {
+    return this.answers.httpResponse(host, path);
+  }
+
+  challengeContext(serverName: string | undefined): SecureContext | undefined {
+    return this.answers.tlsContext(serverName);
+  }
+
+  /** The primary's resolver `resolver` now holds `entries`. */
+  setCertificates(resolver: string, entries: AcmePem[]): void {
+    this.held.set(resolver, entries);
+    if (this.store) serve(this.store.certificates, this.store.logger, resolver, entries);
+  }
+
+  /** The primary's challenges in progress. */
+  setChallenges(snapshot: ChallengeSnapshot): void {
+    this.answers.replace(snapshot);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * A fleet sharing its ACME storage in a real Redis (`storage: redis://…`), against real pebble:
+ *
+ * - two Switchyard instances (the real assembly, in this process) with the same resolvers and
+ *   routers: one order per domain set for the whole fleet, and pebble's validations are sent (by
+ *   forwarders standing where pebble validates, like an L4 balancer) to the instance that did
+ *   NOT order, which answers them from the challenges shared in Redis; both instances serve the
+ *   same issued certificate to a real TLS client;
+ * - an instance (the real `switchyard` command, a child process) killed with SIGKILL while it
+ *   holds the order lease: the other takes over once the lease expires and gets the certificate.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:tls';
+import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { type Backend, startBackend } from '../../helpers/backends.js';
+import { startCli } from '../../helpers/cli.js';
+import { waitFor } from '../../helpers/http.js';
+import { type KvServer, kvSkipReason, startRedis } from '../../helpers/kv-servers.js';
+import { type Pebble, startPebble } from '../../helpers/pebble.js';
+import { freePort } from '../../helpers/ports.js';
+import { memoryLogger, startProxy, type TestProxy } from '../../helpers/proxy.js';
+import { type Forwarder, startForwarder } from './forwarder.js';
+
+const skip = kvSkipReason();
+
+let pebble: Pebble;
+let redis: KvServer;
+let backend: Backend;
+let httpGate: Forwarder;
+let tlsGate: Forwarder;
+/** Where the forwarders send pebble's validations now (set by each test). */
+let httpTargets: () => number[] = () => [];
+let tlsTargets: () => number[] = () => [];
+const proxies: TestProxy[] = [];
+let child: ReturnType<typeof startCli> | undefined;
+let dir: string;
+
+interface Instance {
+  proxy: TestProxy;
+  logger: ReturnType<typeof memoryLogger>;
+  websecure: number;
+}
+
+function storage(key: string, lease = '5s'): string {
+  return `redis://127.0.0.1:${redis.port}/0?key=${key}&poll=300ms&lease=${lease}`;
+}
+
+async function instance(routers: object, flags: string[]): Promise<Instance> {
+  const logger = memoryLogger();
+  const proxy = await startProxy(
+    { http: { routers, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } },
+    ['--entryPoints.websecure.address=127.0.0.1:0', ...flags],
+    { logger },
+  );
+  proxies.push(proxy);
+  return { proxy, logger, websecure: proxy.app.entryPoints.get('websecure')?.port ?? 0 };
+}
+
+function resolverFlags(name: string, store: string, challenge: string): string[] {
+  return [
+    `--certificatesResolvers.${name}.acme.caServer=${pebble.directory}`,
+    `--certificatesResolvers.${name}.acme.keyType=EC256`,
+    `--certificatesResolvers.${name}.acme.storage=${store}`,
+    `--certificatesResolvers.${name}.acme.${challenge}`,
+  ];
+}
+
+/** The certificate a real TLS client gets on `port` for `servername`: issuer CN and SHA-256 fingerprint. */
+function served(port: number, servername: string): Promise<{ issuer: string; fingerprint: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false });
+    socket.once('secureConnect', () => {
+      const peer = socket.getPeerCertificate();
+      socket.destroy();
+      resolve({ issuer: String(peer.issuer?.CN ?? ''), fingerprint: peer.fingerprint256 ?? '' });
+    });
+    socket.once('error', () => resolve({ issuer: '', fingerprint: '' }));
+  });
+}
+
+function orders(i: Instance, resolver: string): number {
+  return i.logger.lines.filter(
+    (l) => l.msg === 'ordering ACME certificate' && (l.obj as { resolver?: string }).resolver === resolver,
+  ).length;
+}
+
+function state(i: Instance, resolver: string): string | undefined {
+  return i.proxy.app.options.acme?.status?.().certificates.find((c) => c.resolver === resolver)?.state;
+}
+
+before(async () => {
+  if (skip) return;
+  pebble = await startPebble();
+  redis = await startRedis({ notifications: false });
+  backend = await startBackend('app');
+  dir = await mkdtemp(join(tmpdir(), 'switchyard-acme-fleet-'));
+  process.env.LEGO_CA_CERTIFICATES = pebble.caFile;
+  httpGate = await startForwarder(pebble.httpPort, () => httpTargets());
+  tlsGate = await startForwarder(pebble.tlsPort, () => tlsTargets());
+});
+
+after(async () => {
+  if (skip) return;
+  delete process.env.LEGO_CA_CERTIFICATES;
+  if (child && child.child.exitCode === null && child.child.signalCode === null) {
+    child.child.kill('SIGKILL');
+    await child.exited;
+  }
+  await Promise.all(proxies.map((p) => p.stop()));
+  await httpGate?.close();
+  await tlsGate?.close();
+  await backend?.close();
+  await redis?.dispose();
+  await pebble?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
+  it('two instances: one order per domain set, validations answered by the instance that did not order, both serve the certificate', async () => {
+    const store = storage('fleet1/acme.json');
+    const routers = {
+      app: {
+        rule: 'Host(`fleet.example.test`)',
+        entryPoints: ['websecure'],
+        service: 'app',
+        tls: { certResolver: 'le' },
+      },
+      alpn: {
+        rule: 'Host(`fleet-alpn.example.test`)',
+        entryPoints: ['websecure'],
+        service: 'app',
+        tls: { certResolver: 'alpn' },
+      },
+    };
+    const flags = [
+      ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
+      ...resolverFlags('alpn', store, 'tlsChallenge=true'),
+    ];
+    const fleet = await Promise.all([instance(routers, flags), instance(routers, flags)]);
+    // Pebble's validations go to the instances waiting for another's order (all of them if none waits).
+    const waitingFor = (resolver: string, port: (i: Instance) => number) => () => {
+      const waiting = fleet.filter((i) => state(i, resolver) === 'waiting');
+      return (waiting.length > 0 ? waiting : fleet).map(port);
+    };
+    httpTargets = waitingFor('le', (i) => i.proxy.port);
+    tlsTargets = waitingFor('alpn', (i) => i.websecure);
+
+    for (const name of ['fleet.example.test', 'fleet-alpn.example.test']) {
+      for (const member of fleet) {
+        await waitFor(
+          async () => {
+            const failed = member.proxy.app.options.acme?.status?.().certificates.find((c) => c.state === 'failed');
+            if (failed) assert.fail(`${failed.resolver}: ${failed.lastError}\n${pebble.output().slice(-2000)}`);
+            return /Pebble Intermediate/.test((await served(member.websecure, name)).issuer);
+          },
+          { timeout: 90_000, interval: 200, what: `${name} served by instance ${fleet.indexOf(member)}` },
+        );
+      }
+      const [a, b] = await Promise.all(fleet.map((m) => served(m.websecure, name)));
+      assert.equal(a?.fingerprint, b?.fingerprint, `both instances serve the same certificate for ${name}`);
+    }
+    for (const resolver of ['le', 'alpn']) {
+      const counts = fleet.map((i) => orders(i, resolver));
+      assert.deepEqual(
+        counts.sort(),
+        [0, 1],
+        `${resolver}: exactly one order in the fleet (per instance: ${counts.join(', ')})`,
+      );
+    }
+    // The validations reached the instance that did not order: it answered from Redis.
+    const notOrdering = (resolver: string) => fleet.find((i) => orders(i, resolver) === 0) as Instance;
+    assert.ok(
+      (httpGate.forwarded.get(notOrdering('le').proxy.port) ?? 0) > 0,
+      'HTTP-01 answered by the other instance',
+    );
+    assert.ok(
+      (tlsGate.forwarded.get(notOrdering('alpn').websecure) ?? 0) > 0,
+      'TLS-ALPN-01 answered by the other instance',
+    );
+    // Pebble's own count: one certificate issued per domain set.
+    const issued = pebble
+      .output()
+      .split('\n')
+      .filter((l) => /Issued certificate serial/i.test(l));
+    assert.equal(issued.length, 2, issued.join('\n'));
+  });
+
+  it('an instance killed while it holds the order lease: the other takes over once the lease expires', async () => {
+    const store = storage('fleet2/acme.json', '3s');
+    const lockKey = 'fleet2/acme.json.lock/le/takeover.example.test';
+    const routers = {
+      app: {
+        rule: 'Host(`takeover.example.test`)',
+        entryPoints: ['websecure'],
+        service: 'app',
+        tls: { certResolver: 'le' },
+      },
+    };
+    const file = join(dir, 'dynamic.yml');
+    await writeFile(
+      file,
+      stringify({ http: { routers, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }),
+    );
+    const [web, websecure] = [await freePort(), await freePort()];
+    // The doomed instance holds its lease for a minute: its HTTP-01 answer waits `delay` before validation.
+    child = startCli(
+      [
+        `--entryPoints.web.address=127.0.0.1:${web}`,
+        `--entryPoints.websecure.address=127.0.0.1:${websecure}`,
+        `--providers.file.filename=${file}`,
+        '--log.format=json',
+        ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
+        '--certificatesResolvers.le.acme.httpChallenge.delay=60s',
+      ],
+      { cwd: dir, env: { LEGO_CA_CERTIFICATES: pebble.caFile } },
+    );
+    const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const holder = await waitFor(() => client.get(lockKey), {
+        timeout: 30_000,
+        what: `the lease ${lockKey} (output: ${child.output.stdout.slice(-1000)})`,
+      });
+      assert.match(holder, new RegExp(`/${child.child.pid}/`));
+      const survivor = await instance(routers, resolverFlags('le', store, 'httpChallenge.entryPoint=web'));
+      httpTargets = () => [survivor.proxy.port];
+      await waitFor(() => state(survivor, 'le') === 'waiting', { timeout: 10_000, what: 'the survivor waiting' });
+      const killedAt = Date.now();
+      child.child.kill('SIGKILL');
+      await child.exited;
+      await waitFor(
+        async () => /Pebble Intermediate/.test((await served(survivor.websecure, 'takeover.example.test')).issuer),
+        {
+          timeout: 60_000,
+          interval: 100,
+          what: 'the survivor serving the certificate',
+        },
+      );
+      const takeoverMs = Date.now() - killedAt;
+      assert.equal(orders(survivor, 'le'), 1);
+      assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
+      // Released at the end of the order.
+      await waitFor(async () => (await client.get(lockKey)) === null, { timeout: 5000, what: 'the lease released' });
+      console.log(`# fleet takeover: certificate served ${takeoverMs} ms after the lease holder was killed (lease 3s)`);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
