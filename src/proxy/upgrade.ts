@@ -5,8 +5,15 @@
  * timeouts, passive health, the middlewares' response headers, draining and retired transports
  * apply as they do to plain requests. On `101 Switching Protocols` the two sockets become a
  * tunnel with backpressure both ways; any other answer is relayed as an ordinary response.
+ *
+ * A WebSocket opened over HTTP/2 (extended CONNECT, RFC 8441) reaches here as the HTTP/1.1
+ * handshake the HTTP/2 server rewrote it into: the server's 101 is checked against the key the
+ * proxy made up, answered to the client as a 200 on its stream, and the stream is the client's
+ * side of the tunnel.
  */
-import type { Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import type { ServerHttp2Stream } from 'node:http2';
+import type { Duplex } from 'node:stream';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { ForwardSettings } from './forward.js';
@@ -19,10 +26,15 @@ import type { UpstreamTarget } from './upstream-target.js';
 
 /** One upgrade request on its way to one server, then its tunnel. */
 class UpgradeExchange implements ConnectionUser {
-  private readonly client: Socket;
+  /** The client's side of the tunnel: its connection (HTTP/1.1) or its stream (HTTP/2). */
+  private readonly client: Duplex;
+  /** The HTTP/2 stream of a WebSocket opened by extended CONNECT, or null. */
+  private readonly stream: ServerHttp2Stream | null;
   private responding = false;
   private tunnel = false;
   private released = false;
+  /** The server's 101 did not answer the WebSocket handshake sent: the client got 502. */
+  private refused = false;
 
   constructor(
     readonly ctx: RequestContext,
@@ -30,7 +42,8 @@ class UpgradeExchange implements ConnectionUser {
     readonly settings: ForwardSettings,
     readonly connection: UpstreamConnection,
   ) {
-    this.client = ctx.req.socket;
+    this.stream = ctx.req.httpVersionMajor === 2 ? http2Stream(ctx) : null;
+    this.client = this.stream ?? ctx.req.socket;
   }
 
   /** The server declined the upgrade: its answer is relayed as a plain response. */
@@ -62,11 +75,15 @@ class UpgradeExchange implements ConnectionUser {
     this.settings.passive?.answered(this.target.state, 101, Date.now());
     const overrides = ctx.responseHeaders;
     const relayed = overrides === null ? headers : withOverrides(headers, overrides);
-    let head = `HTTP/1.1 101 ${message || 'Switching Protocols'}\r\n`;
-    for (let i = 0; i < relayed.length; i += 2) head += `${relayed[i]}: ${relayed[i + 1]}\r\n`;
-    client.write(`${head}connection: Upgrade\r\nupgrade: ${protocol}\r\n\r\n`, 'latin1');
+    if (this.stream !== null) {
+      if (!this.acceptStream(this.stream, relayed)) return;
+    } else {
+      let head = `HTTP/1.1 101 ${message || 'Switching Protocols'}\r\n`;
+      for (let i = 0; i < relayed.length; i += 2) head += `${relayed[i]}: ${relayed[i + 1]}\r\n`;
+      client.write(`${head}connection: Upgrade\r\nupgrade: ${protocol}\r\n\r\n`, 'latin1');
+      ctx.res.statusCode = 101;
+    }
     if (rest.length > 0) client.write(rest);
-    ctx.res.statusCode = 101;
     const upstream = connection.socket;
     const early = ctx.upgradeHead;
     if (early != null && early.length > 0) upstream.write(early);
@@ -77,6 +94,45 @@ class UpgradeExchange implements ConnectionUser {
     client.on('close', onClientClose);
     client.on('error', onClientError);
     client.resume();
+  }
+
+  /**
+   * Answers an extended CONNECT with 200 once the server's 101 proved it read the handshake
+   * (its Sec-WebSocket-Accept matches the key sent); without that proof the server is not
+   * speaking WebSocket to us, and the client gets 502. Returns whether the tunnel opens.
+   */
+  private acceptStream(stream: ServerHttp2Stream, headers: string[]): boolean {
+    const key = this.ctx.req.headers['sec-websocket-key'];
+    const fields: Record<string, string | string[]> = {};
+    let accept: string | undefined;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = (headers[i] as string).toLowerCase();
+      const value = headers[i + 1] as string;
+      if (name === 'sec-websocket-accept') accept = value;
+      else if (!HTTP2_FORBIDDEN.has(name)) {
+        const seen = fields[name];
+        fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+      }
+    }
+    if (typeof key !== 'string' || accept !== webSocketAccept(key)) {
+      this.tunnel = false;
+      this.refused = true;
+      this.connection.destroy();
+      this.release();
+      this.target.state.failures++;
+      sendError(this.ctx.res, 502);
+      return false;
+    }
+    this.ctx.res.statusCode = 200;
+    try {
+      stream.respond({ ...fields, ':status': 200 });
+    } catch (thrown) {
+      // The stream closed meanwhile (the client reset it): nothing to answer.
+      caughtAtBoundary(thrown, 'websocket over http2 answer');
+      this.clientGone();
+      return false;
+    }
+    return true;
   }
 
   onTunnelData(data: Buffer): void {
@@ -107,6 +163,7 @@ class UpgradeExchange implements ConnectionUser {
   }
 
   private failed(error: NodeJS.ErrnoException): void {
+    if (this.refused) return;
     if (this.tunnel) {
       // The server side of the tunnel closed: the client side ends too, after what was already
       // written to it (a WebSocket close frame) is flushed.
@@ -143,18 +200,38 @@ const EXCHANGE = Symbol('switchyard.upgradeExchange');
 /** How long a tunnel's half-closed side may linger before it is cut. */
 const CLOSE_GRACE_MS = 5_000;
 
+/** Header fields an HTTP/2 answer may not carry (RFC 9113 §8.2.2). */
+const HTTP2_FORBIDDEN: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** RFC 6455 §4.2.2: what a server that read `key` answers in Sec-WebSocket-Accept. */
+function webSocketAccept(key: string): string {
+  return createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+}
+
+/** The HTTP/2 stream under a compatibility response, if it is one. */
+function http2Stream(ctx: RequestContext): ServerHttp2Stream | null {
+  const stream = (ctx.res as unknown as { stream?: ServerHttp2Stream }).stream;
+  return stream ?? null;
+}
+
 /** Ends a tunnel side after its pending writes, and cuts it if the peer never closes. */
-function closeGracefully(socket: Socket): void {
+function closeGracefully(socket: Duplex): void {
   if (socket.destroyed) return;
   socket.end();
   setTimeout(destroySocket, CLOSE_GRACE_MS, socket).unref();
 }
 
-function destroySocket(socket: Socket): void {
+function destroySocket(socket: Duplex): void {
   socket.destroy();
 }
 
-type TunnelSocket = Socket & { [EXCHANGE]?: UpgradeExchange };
+type TunnelSocket = Duplex & { [EXCHANGE]?: UpgradeExchange };
 
 function onClientData(this: TunnelSocket, data: Buffer): void {
   const exchange = this[EXCHANGE];

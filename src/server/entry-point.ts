@@ -19,7 +19,12 @@ import { MAX_RECORD_BYTES, recordComplete } from '../tls/client-hello.js';
 import { connectionFacts } from './listener/connection-facts.js';
 import { createH2cStage } from './listener/h2c-stage.js';
 import { createHttp1Server } from './listener/http1-server.js';
-import { createHttp2Server, type EdgeHttp2Response, type Http2Server } from './listener/http2-server.js';
+import {
+  createHttp2Server,
+  type EdgeHttp2Request,
+  type EdgeHttp2Response,
+  type Http2Server,
+} from './listener/http2-server.js';
 import { type ConnectionHandler, Listener } from './listener/listener.js';
 import { readPrefix } from './listener/peek.js';
 import { type ProxyProtocolOptions, proxyProtocolStage } from './listener/proxy-protocol.js';
@@ -88,6 +93,9 @@ const TLS_HANDSHAKE_RECORD = 0x16;
  * (`performance.now()`), and the bytes written to and read from the client's socket while it ran.
  */
 export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut: number, bytesIn: number) => void;
+
+/** The early bytes of a WebSocket opened over HTTP/2: none (an upgrade's `head`). */
+const NO_EARLY_BYTES = Buffer.alloc(0);
 
 /**
  * An entry point: a listener (TCP accept, then — when the current table has TLS routes for it —
@@ -162,7 +170,14 @@ export class EntryPoint {
         readTimeout: options.readTimeout,
       },
       {
-        request: (req, res) => this.guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse, null),
+        // A WebSocket over HTTP/2 (extended CONNECT) goes the way of an HTTP/1.1 upgrade, with no
+        // early bytes: its frames follow on the stream.
+        request: (req, res) =>
+          this.guarded(
+            req as unknown as IncomingMessage,
+            res as unknown as ServerResponse,
+            (req as EdgeHttp2Request).webSocket ? NO_EARLY_BYTES : null,
+          ),
       },
     );
     const track = (socket: Socket) => {

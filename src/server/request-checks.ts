@@ -32,7 +32,7 @@ export function requestProblem(req: IncomingMessage, maxHeaderCount: number, max
 /**
  * The same checks for an HTTP/2 request (the HTTP/2 server already refused what its framing
  * forbids: connection-specific headers, malformed pseudo-headers). CONNECT is not served over
- * HTTP/2 (no tunnels: extended CONNECT is off), and a `host` naming another authority than
+ * HTTP/2 (no tunnels) but as a WebSocket's extended CONNECT, and a `host` naming another authority than
  * `:authority` is malformed (RFC 9113 §8.3.1).
  */
 function http2Problem(req: EdgeHttp2Request, maxHeaderCount: number, maxHeaderBytes: number): number {

@@ -25,6 +25,8 @@
  * Known limit: after a connection error (GOAWAY PROTOCOL_ERROR for a broken frame) Node stops
  * reading the connection but gives no event; it is closed by the idle timeout.
  */
+
+import { randomBytes } from 'node:crypto';
 import {
   constants,
   createServer,
@@ -97,7 +99,7 @@ const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
  */
 export class EdgeHttp2Request extends Http2ServerRequest {
   // Read by the `method` and `url` accessors defined below the class.
-  readonly requestMethod: string;
+  requestMethod: string;
   requestUrl: string | undefined;
   /** `host` named another authority than `:authority` (RFC 9113 §8.3.1: malformed). */
   readonly authorityMismatch: boolean;
@@ -105,11 +107,20 @@ export class EdgeHttp2Request extends Http2ServerRequest {
   readonly fieldCount: number;
   /** The header list's size in HTTP/2's measure (for the `maxHeaderBytes` check). */
   readonly headerListSize: number;
+  /**
+   * A WebSocket opened by extended CONNECT (RFC 8441, `:protocol: websocket`). The request reads
+   * from here on as the HTTP/1.1 handshake an HTTP/1.1 server expects (RFC 6455: GET, Upgrade,
+   * a fresh Sec-WebSocket-Key whose answer the proxy checks, since the client has none to check).
+   */
+  readonly webSocket: boolean;
 
   constructor(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, options: object, rawHeaders: string[]) {
     super(stream, headers, options, rawHeaders);
     this.requestMethod = (headers[':method'] as string | undefined) ?? 'GET';
     this.requestUrl = headers[':path'] as string | undefined;
+    const protocol = headers[':protocol'];
+    this.webSocket =
+      this.requestMethod === 'CONNECT' && typeof protocol === 'string' && protocol.toLowerCase() === 'websocket';
     const authority = headers[':authority'];
     const host = headers.host;
     this.authorityMismatch =
@@ -130,12 +141,17 @@ export class EdgeHttp2Request extends Http2ServerRequest {
     this.headerListSize = size + 16 * rawHeaders.length;
     // A body whose length nobody announced arrives as DATA frames until END_STREAM: towards an
     // HTTP/1.1 server it is chunked, and saying so here is what makes the proxy stream it.
-    if (!stream.endAfterHeaders && headers['content-length'] === undefined) {
+    if (this.webSocket) {
+      this.requestMethod = 'GET';
+      headers.upgrade = 'websocket';
+      headers.connection = 'Upgrade';
+      headers['sec-websocket-key'] = randomBytes(16).toString('base64');
+    } else if (!stream.endAfterHeaders && headers['content-length'] === undefined) {
       headers['transfer-encoding'] = 'chunked';
     }
   }
 
-  /** Whether the client announced a CONNECT (no path; tunnels are not served over HTTP/2). */
+  /** Whether the client announced a CONNECT other than a WebSocket's (tunnels are not served). */
   get isConnect(): boolean {
     return this.requestMethod === 'CONNECT';
   }
@@ -257,6 +273,8 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
         maxHeaderListSize: options.maxHeaderBytes,
         headerTableSize: options.maxDecoderHeaderTableSize,
         enablePush: false,
+        // Extended CONNECT (RFC 8441): WebSockets over HTTP/2, bridged to HTTP/1.1 servers.
+        enableConnectProtocol: true,
       },
     },
     (req, res) => {
