@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // TCP proxying: a 1 GiB stream and connections per second through Switchyard's HostSNI(`*`)
 // router, beside nginx's stream module and HAProxy `mode tcp`, in turns in the same run.
-//   node bench/tcp.mjs [--rounds 3] [--gib 1] [--seconds 5] [--concurrency 50]
+//   node bench/tcp.mjs [--rounds 3] [--gib 1] [--seconds 5] [--concurrency 50] [--tls]
 // Prints a table; figures are medians over the rounds. Needs `npm run build`; nginx (with
-// libnginx-mod-stream) and haproxy are measured when installed.
+// libnginx-mod-stream) and haproxy are measured when installed. `--tls`: every system terminates
+// TLS (a self-signed certificate made with the openssl CLI; Switchyard through a TCP router with
+// `tls: {}`) and forwards plaintext; the client speaks TLS with SNI bench.test.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { freePort, killAllSync, startProcess, stopProcess } from './lib/procs.mjs';
 import { median } from './lib/report.mjs';
 import { switchyardCommand } from './lib/systems.mjs';
@@ -23,6 +26,44 @@ const STREAM_BYTES = Math.round(option('gib', 1) * 1024 ** 3);
 const SECONDS = option('seconds', 5);
 const CONCURRENCY = option('concurrency', 50);
 const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
+const TLS = args.includes('--tls');
+
+/** Connects to the system under test (with TLS under `--tls`) and calls `ready` once it can write. */
+function connect(port, ready) {
+  return TLS
+    ? tls.connect({ port, host: '127.0.0.1', servername: 'bench.test', rejectUnauthorized: false }, ready)
+    : net.connect(port, '127.0.0.1', ready);
+}
+
+/** A self-signed certificate for bench.test (PEM files, and both in one file for HAProxy). */
+function makeCertificate(dir) {
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  const made = spawnSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=bench.test',
+    '-addext',
+    'subjectAltName=DNS:bench.test',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+  const both = path.join(dir, 'both.pem');
+  fs.writeFileSync(both, fs.readFileSync(cert, 'utf8') + fs.readFileSync(key, 'utf8'));
+  return { cert, key, both };
+}
+const CERT = TLS ? makeCertificate(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tcp-cert-'))) : null;
 
 process.on('exit', killAllSync);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));
@@ -56,7 +97,7 @@ function stream(port) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     let received = 0;
-    const socket = net.connect(port, '127.0.0.1', () => socket.write('S'));
+    const socket = connect(port, () => socket.write('S'));
     socket.on('data', (data) => {
       received += data.length;
     });
@@ -76,7 +117,7 @@ async function connectionsPerSecond(port) {
   let failed = 0;
   const one = () =>
     new Promise((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write('C'));
+      const socket = connect(port, () => socket.write('C'));
       socket.once('data', () => socket.destroy());
       socket.once('error', () => {
         failed++;
@@ -99,12 +140,14 @@ async function connectionsPerSecond(port) {
 const SYSTEMS = [
   {
     name: 'switchyard',
-    label: 'Switchyard, HostSNI(`*`)',
+    label: TLS ? 'Switchyard, HostSNI(`*`), tls: {}' : 'Switchyard, HostSNI(`*`)',
     launch(dir, port, backend) {
       const dynamic = path.join(dir, 'dynamic.yml');
       fs.writeFileSync(
         dynamic,
-        `tcp:\n  routers:\n    bench: { rule: "HostSNI(\`*\`)", service: bench, entryPoints: [tcp] }\n  services:\n    bench: { loadBalancer: { servers: [{ address: "127.0.0.1:${backend}" }] } }\n`,
+        `tcp:\n  routers:\n    bench: { rule: "HostSNI(\`*\`)", service: bench, entryPoints: [tcp]${TLS ? ', tls: {}' : ''} }\n  services:\n    bench: { loadBalancer: { servers: [{ address: "127.0.0.1:${backend}" }] } }\n${
+          TLS ? `tls:\n  certificates: [{ certFile: "${CERT.cert}", keyFile: "${CERT.key}" }]\n` : ''
+        }`,
       );
       const { cmd, args: base } = switchyardCommand();
       return {
@@ -120,26 +163,28 @@ const SYSTEMS = [
   },
   {
     name: 'nginx',
-    label: 'nginx stream, 1 worker',
+    label: TLS ? 'nginx stream ssl, 1 worker' : 'nginx stream, 1 worker',
     needs: () => which('nginx') && fs.existsSync(STREAM_MODULE),
     launch(dir, port, backend) {
       const conf = path.join(dir, 'nginx.conf');
       fs.writeFileSync(
         conf,
-        `load_module ${STREAM_MODULE};\nworker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log error;\nevents { worker_connections 4096; }\nstream {\n  server {\n    listen 127.0.0.1:${port};\n    proxy_pass 127.0.0.1:${backend};\n  }\n}\n`,
+        `load_module ${STREAM_MODULE};\nworker_processes 1;\ndaemon off;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log error;\nevents { worker_connections 4096; }\nstream {\n  server {\n    listen 127.0.0.1:${port}${TLS ? ' ssl' : ''};\n${
+          TLS ? `    ssl_certificate ${CERT.cert};\n    ssl_certificate_key ${CERT.key};\n` : ''
+        }    proxy_pass 127.0.0.1:${backend};\n  }\n}\n`,
       );
       return { cmd: which('nginx'), args: ['-p', dir, '-c', conf, '-e', `${dir}/error.log`] };
     },
   },
   {
     name: 'haproxy',
-    label: 'HAProxy mode tcp, 1 thread',
+    label: TLS ? 'HAProxy mode tcp ssl, 1 thread' : 'HAProxy mode tcp, 1 thread',
     needs: () => which('haproxy'),
     launch(dir, port, backend) {
       const cfg = path.join(dir, 'haproxy.cfg');
       fs.writeFileSync(
         cfg,
-        `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nfrontend f\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${backend}\n`,
+        `global\n  nbthread 1\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n  timeout server 60s\nfrontend f\n  bind 127.0.0.1:${port}${TLS ? ` ssl crt ${CERT.both}` : ''}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${backend}\n`,
       );
       return { cmd: which('haproxy'), args: ['-f', cfg, '-db'] };
     },
@@ -174,7 +219,7 @@ const backend = await startBackend();
 const systems = SYSTEMS.filter((s) => s.needs === undefined || s.needs());
 const results = new Map(systems.map((s) => [s.name, { stream: [], cps: [] }]));
 console.log(
-  `# TCP: ${STREAM_BYTES / 1024 ** 3} GiB stream, connections/s (${CONCURRENCY} at a time, ${SECONDS}s), ${ROUNDS} rounds; ${os.cpus().length} CPUs (shared: figures are noisy)`,
+  `# TCP${TLS ? ' with TLS terminated by each system' : ''}: ${STREAM_BYTES / 1024 ** 3} GiB stream, connections/s (${CONCURRENCY} at a time, ${SECONDS}s), ${ROUNDS} rounds; ${os.cpus().length} CPUs (shared: figures are noisy)`,
 );
 for (let round = 1; round <= ROUNDS; round++) {
   for (const system of systems) {
@@ -219,4 +264,5 @@ for (const system of systems) {
 }
 console.log('| system | stream MiB/s | × nginx | conn/s | × nginx |\n|---|---:|---:|---:|---:|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+if (CERT !== null) fs.rmSync(path.dirname(CERT.cert), { recursive: true, force: true });
 process.exit(0);

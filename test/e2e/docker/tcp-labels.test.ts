@@ -33,7 +33,8 @@ describe('TCP labels on a real container', { skip, timeout: 120_000 }, () => {
       Cmd: ['/bin/busybox', 'nc', '-ll', '-p', '7000', '-e', '/bin/busybox', 'cat'],
       ExposedPorts: { '7000/tcp': {} },
       Labels: {
-        'switchyard.e2e': run,
+        // Not a switchyard.* label: with one, the traefik.* labels would be ignored (switchyard.* wins).
+        'e2e.switchyard.run': run,
         'traefik.tcp.routers.echo.rule': 'HostSNI(`*`)',
         'traefik.tcp.routers.echo.entrypoints': 'tcp',
       },
@@ -41,7 +42,7 @@ describe('TCP labels on a real container', { skip, timeout: 120_000 }, () => {
     await container.start();
     proxy = await startProxy({}, [
       '--providers.docker=true',
-      `--providers.docker.constraints=Label(\`switchyard.e2e\`, \`${run}\`)`,
+      `--providers.docker.constraints=Label(\`e2e.switchyard.run\`, \`${run}\`)`,
       '--entryPoints.tcp.address=127.0.0.1:0',
     ]);
   });
