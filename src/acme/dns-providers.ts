@@ -12,6 +12,7 @@
  */
 import { execFile } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
+import { ACME_DNS_PROVIDERS } from '../config/acme-schema.js';
 
 /** One DNS-01 challenge: the record to publish and the raw values behind it. */
 export interface DnsChallengeRecord {
@@ -36,7 +37,7 @@ export interface DnsProvider {
 }
 
 /** The providers implemented, by Traefik's `dnsChallenge.provider` name. */
-export const DNS_PROVIDERS = ['exec', 'httpreq'] as const;
+export const DNS_PROVIDERS = ACME_DNS_PROVIDERS;
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name];
@@ -118,10 +119,33 @@ export function createDnsProvider(name: string, env: NodeJS.ProcessEnv): DnsProv
     case 'httpreq':
       return httpreqProvider(env);
     default:
-      throw new Error(
-        `the DNS provider ${JSON.stringify(name)} is not implemented; implemented: ${DNS_PROVIDERS.join(', ')} (lego's exec and httpreq, with their environment variables)`,
-      );
+      throw new Error(unimplementedDnsMessage(name));
   }
+}
+
+function unimplementedDnsMessage(name: string): string {
+  return `the DNS provider ${JSON.stringify(name)} is not implemented; implemented: ${DNS_PROVIDERS.join(', ')} (lego's exec and httpreq, with their environment variables)`;
+}
+
+/** True when `name` is one of DNS_PROVIDERS. */
+export function isImplementedDnsProvider(name: string): boolean {
+  return (DNS_PROVIDERS as readonly string[]).includes(name.trim().toLowerCase());
+}
+
+/**
+ * A provider Switchyard does not implement (one of lego's 150): the resolver exists, so routers
+ * naming it are served with the default certificate, and each order fails with this message
+ * (status, API, logs) instead of the whole process refusing to start.
+ */
+export function unimplementedDnsProvider(name: string): DnsProvider {
+  const message = unimplementedDnsMessage(name);
+  return {
+    name,
+    present: () => Promise.reject(new Error(message)),
+    cleanup: () => Promise.resolve(),
+    propagationTimeoutMs: 0,
+    pollingIntervalMs: 0,
+  };
 }
 
 /**

@@ -19,7 +19,7 @@ import { ConfigError } from '../errors.js';
 import { createAcmeAgent } from './acme-http.js';
 import { AcmeStore } from './acme-store.js';
 import { ChallengeAnswers, type ChallengeListener, type ChallengeSnapshot } from './challenges.js';
-import { createDnsProvider } from './dns-providers.js';
+import { createDnsProvider, isImplementedDnsProvider, unimplementedDnsProvider } from './dns-providers.js';
 import type { WantedCertificate } from './domains.js';
 import type { OrderSettings } from './order.js';
 import { isSharedStorage, RedisAcmeStorage } from './redis-storage.js';
@@ -99,7 +99,9 @@ export class AcmeManager {
         const dns = acme.dnsChallenge;
         try {
           settings.dns = {
-            provider: createDnsProvider(dns.provider, env),
+            provider: isImplementedDnsProvider(dns.provider)
+              ? createDnsProvider(dns.provider, env)
+              : unimplementedDnsProvider(dns.provider),
             resolvers: dns.resolvers,
             checks: !(dns.propagation.disableChecks || dns.disablePropagationCheck === true),
             delayMs: dns.delayBeforeCheck ?? dns.propagation.delayBeforeChecks,

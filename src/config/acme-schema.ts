@@ -16,6 +16,9 @@ export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.or
 /** Certificate key types, Traefik's spellings (`keyType`). */
 export const ACME_KEY_TYPES = ['EC256', 'EC384', 'RSA2048', 'RSA3072', 'RSA4096', 'RSA8192'] as const;
 
+/** The DNS providers implemented (lego's generic ones), by Traefik's `dnsChallenge.provider` name. */
+export const ACME_DNS_PROVIDERS = ['exec', 'httpreq'] as const;
+
 const delay = durationMs.default(0);
 
 export const acmeSchema = z

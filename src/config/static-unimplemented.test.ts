@@ -37,6 +37,25 @@ describe('static keys Switchyard does not implement', () => {
     }
   });
 
+  it('an ACME resolver loads without a warning; a DNS provider of lego that Switchyard lacks is named', async () => {
+    const { warnings } = await load([
+      '--entryPoints.web.address=:8000',
+      '--certificatesResolvers.le.acme.tlsChallenge=true',
+      '--certificatesResolvers.cf.acme.dnsChallenge.provider=cloudflare',
+      '--certificatesResolvers.ex.acme.dnsChallenge.provider=exec',
+    ]);
+    assert.ok(!warnings.some((w) => w.startsWith('certificatesResolvers.le')), warnings.join('\n'));
+    assert.ok(!warnings.some((w) => w.startsWith('certificatesResolvers.ex')), warnings.join('\n'));
+    assert.ok(
+      warnings.some(
+        (w) =>
+          w.startsWith('certificatesResolvers.cf.acme.dnsChallenge.provider: ') &&
+          /"cloudflare" is not implemented/.test(w),
+      ),
+      warnings.join('\n'),
+    );
+  });
+
   it('loads the http2 keys, and names maxEncoderHeaderTableSize when it is not the default', async () => {
     const { config, warnings } = await load([
       '--entryPoints.web.address=:8000',

@@ -3,6 +3,7 @@
  * does not act on yet: set to anything but their default, each is reported as a warning naming
  * it, never silently ignored. Unknown keys are reported by the loader (static-loader.ts).
  */
+import { ACME_DNS_PROVIDERS } from './acme-schema.js';
 import type { StaticConfiguration } from './static-schema.js';
 
 /** A known key whose value is not honoured, and why. */
@@ -66,6 +67,16 @@ export function unhonouredSettings(config: StaticConfiguration): UnhonouredSetti
         message: 'Yaegi settings (envs, mounts, useUnsafe) mean nothing to a JavaScript plugin, ignored',
       });
     }
+  }
+  // lego has 150 DNS providers; Switchyard implements its two generic ones (docs/acme.md).
+  for (const [name, { acme }] of Object.entries(config.certificatesResolvers)) {
+    const provider = acme.dnsChallenge?.provider;
+    if (provider === undefined || (ACME_DNS_PROVIDERS as readonly string[]).includes(provider.trim().toLowerCase()))
+      continue;
+    out.push({
+      path: ['certificatesResolvers', name, 'acme', 'dnsChallenge', 'provider'],
+      message: `the DNS provider ${JSON.stringify(provider)} is not implemented (${ACME_DNS_PROVIDERS.join(', ')}): orders of this resolver fail, its routers are served with the default certificate`,
+    });
   }
   return out;
 }

@@ -146,7 +146,7 @@ describe('the switchyard command', () => {
         '  websecure:',
         '    address: ":0"',
         'certificatesResolvers:',
-        '  le: { acme: { email: a@b.test, tlsChallenge: {} } }',
+        '  le: { acme: { email: a@b.test, tlsChallenge: {}, profile: tlsserver } }',
         'providers:',
         `  file: { filename: ${JSON.stringify(dynamicFile)} }`,
         '  consul: { endpoints: ["127.0.0.1:8500"] }',
@@ -185,7 +185,7 @@ describe('the switchyard command', () => {
     const plain = await runCli(['check', '--configFile', staticFile], { cwd: dir });
     assert.equal(plain.code, 0, plain.stdout + plain.stderr);
     for (const key of [
-      'certificatesResolvers',
+      'certificatesResolvers.le.acme.profile',
       'providers.consul',
       'api.basePath',
       'http.routers.app.observability',
