@@ -6,12 +6,19 @@
  * gets the client a 502; a plain CONNECT is still refused.
  */
 import assert from 'node:assert/strict';
-import { type ClientHttp2Session, type ClientHttp2Stream, connect, type IncomingHttpHeaders } from 'node:http2';
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  connect,
+  constants,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocketServer } from 'ws';
 import { type Backend, startBackend } from '../helpers/backends.js';
 import { makeCa, makeCertificate, type TestCa } from '../helpers/certificates.js';
+import { waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 
 /** A client text frame (masked, as RFC 6455 requires of clients), payload under 126 bytes. */
@@ -169,6 +176,19 @@ describe('WebSocket over HTTP/2 (extended CONNECT)', () => {
     } finally {
       session.close();
     }
+  });
+
+  it('closes the server side when the client resets the stream or drops the session mid-tunnel', async () => {
+    const session = await open(`http://127.0.0.1:${proxy.port}`);
+    const tunnels = await Promise.all(
+      [1, 2, 3].map(() => openWebSocket(session, '/ws/many', `127.0.0.1:${proxy.port}`, 'http')),
+    );
+    for (const { headers } of tunnels) assert.equal(headers[':status'], 200);
+    await waitFor(() => wss.clients.size === 3, { what: 'three tunnels at the server' });
+    (tunnels[0] as { stream: ClientHttp2Stream }).stream.close(constants.NGHTTP2_CANCEL);
+    await waitFor(() => wss.clients.size === 2, { what: 'the reset tunnel closed at the server' });
+    session.destroy();
+    await waitFor(() => wss.clients.size === 0, { what: 'every tunnel closed at the server' });
   });
 
   it('answers 502 when the server switches protocols without answering the key', async () => {
