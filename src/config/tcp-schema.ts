@@ -77,8 +77,14 @@ export const tcpServersTransportSchema = z.looseObject({
       serverName: z.string().optional(),
       insecureSkipVerify: boolValue.optional(),
       rootCAs: stringList.optional(),
+      // Traefik's keys the TCP build names in its own warnings (not applied).
+      certificates: z.unknown().optional(),
+      peerCertSANs: z.unknown().optional(),
+      spiffe: z.unknown().optional(),
+      peerCertURI: z.unknown().optional(),
     })
     .optional(),
+  spiffe: z.unknown().optional(),
 });
 
 export const tcpMiddlewareSchema = z

@@ -5,10 +5,13 @@
  * Keys Switchyard does not act on are warnings naming them.
  */
 import { readFileSync } from 'node:fs';
+import type { ZodType } from 'zod';
 import { HEALTH_DEFAULTS } from '../balancer/health-probe.js';
 import { MAX_TCP_PAYLOAD, type TcpProbeSpec } from '../balancer/tcp-probe.js';
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
 import { parseAddress } from '../config/address.js';
+import { canonicalizeKeys } from '../config/canonicalize.js';
+import { normalizeForSchema, unknownKeys } from '../config/schema-walk.js';
 import {
   firstIssue,
   type TcpMiddlewareConfig,
@@ -152,6 +155,26 @@ function tcpProbeOf(
   };
 }
 
+/**
+ * An object's configuration with its keys spelled as the schema does (Traefik reads keys in any
+ * case: `entrypoints`, `loadbalancer`, KV's lower-case paths) and its shapes normalised (`tls:`
+ * or `tls=true` as an empty section, index-keyed lists); keys the schema does not know are
+ * warnings naming them (`unknown`: false for middlewares, whose unknown type is an error).
+ */
+export function canonicalOf(
+  object: PendingObject,
+  schema: ZodType,
+  key: string,
+  unknown = true,
+): Record<string, unknown> {
+  const written = canonicalizeKeys(normalizeForSchema(object.config ?? {}, schema), schema);
+  const config = written !== null && typeof written === 'object' && !Array.isArray(written) ? written : {};
+  if (unknown)
+    for (const path of unknownKeys(config, schema))
+      addError(object, `${key}.${path.join('.')}: unknown key, ignored`, 'warning');
+  return config as Record<string, unknown>;
+}
+
 /** Whether a router's `tls` asks for TLS (`tls: {}`, an empty `tls:`, `tls=true`); `false` does not. */
 function tlsMode(tls: TcpRouterConfig['tls'], raw: unknown): TcpTlsMode {
   if (raw === undefined || tls === false) return 'none';
@@ -177,7 +200,8 @@ class TcpBuilder {
 
   route(router: PendingObject): { route: TcpRoute; entryPoints: string[] } | undefined {
     const key = `tcp.routers.${localName(router.name)}`;
-    const parsed = tcpRouterSchema.safeParse(router.config ?? {});
+    const written = canonicalOf(router, tcpRouterSchema, key);
+    const parsed = tcpRouterSchema.safeParse(written);
     if (!parsed.success) {
       addError(router, firstIssue(key, parsed.error));
       return undefined;
@@ -205,7 +229,7 @@ class TcpBuilder {
       addError(router, `${key}.rule: ${(error as Error).message}`);
       return undefined;
     }
-    const tls = tlsMode(config.tls, router.config?.tls);
+    const tls = tlsMode(config.tls, written.tls);
     if (tls === 'none' && rule.needsTls) {
       addError(
         router,
@@ -327,7 +351,7 @@ class TcpBuilder {
     if (object === undefined) return new Error(`TCP service "${name}" does not exist`);
     const key = `tcp.services.${localName(name)}`;
     if (this.building.has(name)) return new Error(`TCP service reference cycle through "${name}"`);
-    const parsed = tcpServiceSchema.safeParse(object.config ?? {});
+    const parsed = tcpServiceSchema.safeParse(canonicalOf(object, tcpServiceSchema, key));
     if (!parsed.success) return this.fail(object, firstIssue(key, parsed.error), name);
     this.building.add(name);
     try {
@@ -403,7 +427,8 @@ class TcpBuilder {
     const object = this.runtime.tcp.middlewares.get(name);
     if (object === undefined) return new Error(`TCP middleware "${name}" does not exist`);
     const key = `tcp.middlewares.${localName(name)}`;
-    const parsed = tcpMiddlewareSchema.safeParse(object.config ?? {});
+    const written = canonicalOf(object, tcpMiddlewareSchema, key, false);
+    const parsed = tcpMiddlewareSchema.safeParse(written);
     if (!parsed.success) return this.fail(object, firstIssue(key, parsed.error), name, 'middleware');
     const config: TcpMiddlewareConfig = parsed.data;
     const log = this.deps.logger;
@@ -421,7 +446,7 @@ class TcpBuilder {
     } catch (error) {
       return this.fail(object, `${key}.${(error as Error).message}`, name, 'middleware');
     }
-    const type = Object.keys(object.config ?? {})[0] ?? '';
+    const type = Object.keys(written)[0] ?? '';
     return this.fail(
       object,
       `${key}.${type}: unknown TCP middleware type (supported: ipAllowList, inFlightConn)`,
@@ -434,10 +459,11 @@ class TcpBuilder {
     const object = this.runtime.tcp.serversTransports.get(name);
     if (object === undefined) return new Error(`TCP servers transport "${name}" does not exist`);
     const key = `tcp.serversTransports.${localName(name)}`;
-    const parsed = tcpServersTransportSchema.safeParse(object.config ?? {});
+    const written = canonicalOf(object, tcpServersTransportSchema, key);
+    const parsed = tcpServersTransportSchema.safeParse(written);
     if (!parsed.success) return this.fail(object, firstIssue(key, parsed.error), name, 'servers transport');
     const config: TcpServersTransportConfig = parsed.data;
-    const raw = (object.config ?? {}) as Record<string, unknown>;
+    const raw = written;
     let tls: TcpClientTls | null = null;
     if (raw.tls !== undefined) {
       const rawTls = (raw.tls ?? {}) as Record<string, unknown>;

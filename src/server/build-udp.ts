@@ -4,6 +4,7 @@
  * the first by name takes the datagrams and the others are warned). Bad objects are disabled with
  * their error; the rest keeps serving.
  */
+
 import type { UpstreamRegistry } from '../balancer/upstream-state.js';
 import { parseAddress } from '../config/address.js';
 import { firstIssue, udpRouterSchema, udpServiceSchema } from '../config/tcp-schema.js';
@@ -12,6 +13,7 @@ import type { TcpStats } from '../tcp/stats.js';
 import type { UdpRoute } from '../udp/proxy.js';
 import { UdpLoadBalancer, UdpServer, type UdpService, UdpWeightedService } from '../udp/service.js';
 import { BuildOnce } from './build-once.js';
+import { canonicalOf } from './build-tcp.js';
 import { addError, type RuntimeConfiguration } from './runtime.js';
 
 /** What building the UDP routes needs. */
@@ -40,7 +42,7 @@ export function buildUdpRoutes(runtime: RuntimeConfiguration, deps: UdpBuildDeps
       addError(object, message);
       return new Error(`UDP service "${name}" is disabled: ${message}`);
     };
-    const parsed = udpServiceSchema.safeParse(object.config ?? {});
+    const parsed = udpServiceSchema.safeParse(canonicalOf(object, udpServiceSchema, key));
     if (!parsed.success) return fail(firstIssue(key, parsed.error));
     if (building.has(name)) return fail(`${key}: reference cycle`);
     building.add(name);
@@ -83,7 +85,7 @@ export function buildUdpRoutes(runtime: RuntimeConfiguration, deps: UdpBuildDeps
   const routers = [...runtime.udp.routers.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   for (const router of routers) {
     const key = `udp.routers.${localName(router.name)}`;
-    const parsed = udpRouterSchema.safeParse(router.config ?? {});
+    const parsed = udpRouterSchema.safeParse(canonicalOf(router, udpRouterSchema, key));
     if (!parsed.success) {
       addError(router, firstIssue(key, parsed.error));
       continue;

@@ -14,7 +14,34 @@ import { type Backend, startBackend } from '../helpers/backends.js';
 import { waitFor } from '../helpers/http.js';
 import { startProxy, type TestProxy } from '../helpers/proxy.js';
 import { type PemPair, selfSigned } from '../helpers/self-signed.js';
-import { closedWithin, dial, type Listening, startTlsEcho, udpAsk } from '../helpers/tcp.js';
+import { closedWithin, dial, type Listening, startTcpEcho, startTlsEcho, udpAsk } from '../helpers/tcp.js';
+
+/** The bytes of a real ClientHello for `servername`, captured from Node's TLS client by a local listener. */
+async function captureClientHello(servername: string): Promise<Buffer> {
+  let client: ReturnType<typeof connectTls> | undefined;
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await new Promise<Buffer>((resolve) => {
+      server.once('connection', (socket) => {
+        socket.once('data', (chunk: Buffer) => {
+          resolve(chunk);
+          socket.destroy();
+        });
+      });
+      client = connectTls({
+        port: (server.address() as { port: number }).port,
+        host: '127.0.0.1',
+        servername,
+        rejectUnauthorized: false,
+      });
+      client.on('error', () => undefined);
+    });
+  } finally {
+    client?.destroy();
+    server.close();
+  }
+}
 
 /** A relay to `port` that writes the client's first `split` bytes one per packet, a few ms apart. */
 async function splittingRelay(port: number, split: number): Promise<{ port: number; close(): void }> {
@@ -67,11 +94,13 @@ describe('hostile input before TCP routing', () => {
   let cert: PemPair;
   let backend: Listening<import('node:tls').Server>;
   let http: Backend;
+  let plain: Listening<import('node:net').Server>;
   let proxy: TestProxy;
 
   before(async () => {
     cert = await selfSigned(['secret.test']);
     backend = await startTlsEcho('secret', cert);
+    plain = await startTcpEcho('plain');
     http = await startBackend('http');
     proxy = await startProxy(
       {
@@ -82,8 +111,13 @@ describe('hostile input before TCP routing', () => {
         tcp: {
           routers: {
             secret: { rule: 'HostSNI(`secret.test`)', service: 'secret', tls: { passthrough: true } },
+            // Terminated here: what reaches `plain` is decrypted, so nothing may before a handshake ends.
+            term: { rule: 'HostSNI(`term.test`)', service: 'plain', tls: {} },
           },
-          services: { secret: { loadBalancer: { servers: [{ address: `127.0.0.1:${backend.port}` }] } } },
+          services: {
+            secret: { loadBalancer: { servers: [{ address: `127.0.0.1:${backend.port}` }] } },
+            plain: { loadBalancer: { servers: [{ address: `127.0.0.1:${plain.port}` }] } },
+          },
         },
       },
       [
@@ -100,7 +134,40 @@ describe('hostile input before TCP routing', () => {
   after(async () => {
     await proxy?.stop(100);
     await backend?.close();
+    await plain?.close();
     await http?.close();
+  });
+
+  test('a terminating TCP router: a handshake that stalls after the ClientHello is cut, nothing reaches the service', async () => {
+    const hello = await captureClientHello('term.test');
+    const socket = await dial(proxy.app.entryPoints.get('slow')?.port ?? 0);
+    socket.on('error', () => undefined);
+    socket.on('data', () => undefined);
+    socket.write(hello);
+    assert.ok(await closedWithin(socket, 10_000), 'the stalled handshake was cut');
+    assert.equal(plain.accepted.length, 0);
+  });
+
+  test('a terminating TCP router: garbage after the ClientHello fails the handshake; the router still serves', async () => {
+    const hello = await captureClientHello('term.test');
+    const socket = await dial(proxy.port);
+    socket.on('error', () => undefined);
+    socket.on('data', () => undefined);
+    socket.write(Buffer.concat([hello, Buffer.from('\x17\x03\x03\x00\x05garbage-not-a-handshake')]));
+    assert.ok(await closedWithin(socket, 5000), 'the broken handshake was closed');
+    assert.equal(plain.accepted.length, 0);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const tls = connectTls(
+        { port: proxy.port, host: '127.0.0.1', servername: 'term.test', rejectUnauthorized: false },
+        () => tls.write('after'),
+      );
+      tls.once('data', (chunk) => {
+        resolve(chunk.toString());
+        tls.destroy();
+      });
+      tls.once('error', reject);
+    });
+    assert.equal(answer, 'plain:after');
   });
 
   test('garbage before a ClientHello is plaintext: HTTP answers 400, the TLS backend never sees it', async () => {

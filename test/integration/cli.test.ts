@@ -170,7 +170,9 @@ describe('the switchyard command', () => {
         '  routers:',
         '    db: { rule: "HostSNI(`*`)", service: db }',
         '  services:',
-        '    db: { loadBalancer: { servers: [{ address: "127.0.0.1:5432" }], healthCheck: { interval: 5s } } }',
+        '    db: { loadBalancer: { servers: [{ address: "127.0.0.1:5432" }], serversTransport: slow } }',
+        '  serversTransports:',
+        '    slow: { dialKeepAlive: 30s }',
         'udp:',
         '  routers:',
         '    dns: { service: dns }',
@@ -189,7 +191,7 @@ describe('the switchyard command', () => {
       'providers.consul',
       'api.basePath',
       'http.routers.app.observability',
-      'tcp.services.db.loadBalancer.healthCheck',
+      'tcp.serversTransports.slow.dialKeepAlive',
     ]) {
       assert.ok(plain.stdout.includes(key), `check does not name ${key}:\n${plain.stdout}`);
     }

@@ -13,6 +13,8 @@ test('a compose container becomes a workload grouped by its compose project and 
     kind: 'networks',
     networks: { bridge: '172.17.0.2' },
     ports: [80, 8080],
+    // UDP ports apart: only a UDP service's default port may be one.
+    udpPorts: [53],
     bindings: {},
   });
 });

@@ -55,8 +55,8 @@ function healthOf(container: ContainerInspect): WorkloadHealth {
   return status === 'healthy' || status === 'starting' ? status : 'unhealthy';
 }
 
-/** The container's TCP ports (exposed or published), lowest first. */
-function exposedTcpPorts(container: ContainerInspect): number[] {
+/** The container's ports of one protocol (exposed or published), lowest first. */
+function exposedPorts(container: ContainerInspect, wanted: 'tcp' | 'udp'): number[] {
   const keys = new Set([
     ...Object.keys(container.Config?.ExposedPorts ?? {}),
     ...Object.keys(container.NetworkSettings?.Ports ?? {}),
@@ -64,7 +64,7 @@ function exposedTcpPorts(container: ContainerInspect): number[] {
   const ports = new Set<number>();
   for (const key of keys) {
     const [number, protocol = 'tcp'] = key.split('/');
-    if (protocol === 'tcp' && /^\d+$/.test(number ?? '')) ports.add(Number(number));
+    if (protocol === wanted && /^\d+$/.test(number ?? '')) ports.add(Number(number));
   }
   return [...ports].sort((a, b) => a - b);
 }
@@ -99,9 +99,11 @@ function addressOf(container: ContainerInspect, lookup: ContainerLookup | undefi
   const address: WorkloadAddress = {
     kind: 'networks',
     networks: networksOf(container),
-    ports: exposedTcpPorts(container),
+    ports: exposedPorts(container, 'tcp'),
     bindings: bindingsOf(container),
   };
+  const udpPorts = exposedPorts(container, 'udp');
+  if (udpPorts.length > 0) address.udpPorts = udpPorts;
   const mode = container.HostConfig?.NetworkMode ?? '';
   if (mode === 'host') return { ...address, hostNetwork: true };
   if (mode.startsWith('container:')) {

@@ -343,7 +343,7 @@ function planStream(
     if (serving) {
       const address = resolveServerAddress(workload, {
         network,
-        port: server.port,
+        port: server.port ?? (protocol === 'udp' ? lowestOfAnyProtocol(workload) : undefined),
         useBindPortIP: options.useBindPortIP,
       });
       plan.warnings.push(...address.warnings);
@@ -383,6 +383,17 @@ function planStream(
     plan.routers.set(routerName, config);
   }
   return plan;
+}
+
+/**
+ * A UDP service's default port: the lowest the container exposes whatever its protocol, as
+ * Traefik picks it (a DNS container may expose only `53/udp`); undefined to let the address
+ * resolution use the lowest TCP one.
+ */
+function lowestOfAnyProtocol(workload: Workload): string | undefined {
+  const address = workload.address;
+  if (address.kind !== 'networks' || address.udpPorts === undefined || address.udpPorts.length === 0) return undefined;
+  return String(Math.min(...address.ports, ...address.udpPorts));
 }
 
 /** The merged objects of a TCP or UDP merger, or undefined when the labels defined none. */

@@ -301,4 +301,18 @@ describe('TCP and UDP labels', () => {
       'udp://127.0.0.1:80',
     ]);
   });
+
+  test('a UDP service without a port label takes the lowest port of any protocol (a DNS container exposing 53/udp)', () => {
+    const dns: Workload = {
+      ...container('dns', { 'traefik.udp.routers.dns.entrypoints': 'dns' }, { ports: [8080] }),
+    };
+    if (dns.address.kind === 'networks') dns.address.udpPorts = [53];
+    const result = buildLabelConfiguration([dns]);
+    assert.deepEqual(udp(result).services?.dns, { loadBalancer: { servers: [{ address: '127.0.0.1:53' }] } });
+    const udpOnly = container('resolver', { 'traefik.udp.routers.r.entrypoints': 'dns' }, { ports: [] });
+    if (udpOnly.address.kind === 'networks') udpOnly.address.udpPorts = [5353];
+    assert.deepEqual(udp(buildLabelConfiguration([udpOnly])).services?.resolver, {
+      loadBalancer: { servers: [{ address: '127.0.0.1:5353' }] },
+    });
+  });
 });

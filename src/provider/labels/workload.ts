@@ -28,6 +28,8 @@ export type WorkloadAddress =
       networks: Record<string, string>;
       /** Exposed TCP ports, lowest first. */
       ports: number[];
+      /** Exposed UDP ports, lowest first (a UDP service's default port may be one, as in Traefik). */
+      udpPorts?: number[];
       /** Host bindings by workload port (`'80'`), for `useBindPortIP`. */
       bindings?: Record<string, HostBinding>;
       /** It shares the host's network stack: reachable on 127.0.0.1 whatever network is asked. */
