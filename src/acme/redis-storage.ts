@@ -13,8 +13,12 @@
  * - `K.challenges/<instance>`: the challenges this instance's orders are answering (JSON), read
  *   by the others so that the CA's validation, wherever the balancer sends it, is answered.
  *
- * Every instance reads `K` and the challenge keys every `poll` (2 s; `?poll=`), and takes a new
- * certificate from it as soon as it appears. The connection reconnects on its own; while Redis
+ * - `K.version`: incremented by every write, so that a poll reads a number, and `K` only when it
+ *   changed (or when the number is missing: a `K` imported by hand is read every poll until the
+ *   next write).
+ *
+ * Every instance reads `K.version` and the challenge keys every `poll` (2 s; `?poll=`), and takes
+ * a new certificate as soon as it appears. The connection reconnects on its own; while Redis
  * is away the instance serves what it holds, and an order waits (its lease cannot be asked).
  */
 import { randomBytes } from 'node:crypto';
@@ -148,6 +152,8 @@ export class RedisAcmeStorage implements AcmeStorage {
   private readonly client: Redis;
   private data = new Map<string, ResolverData>();
   private text: string | null = null;
+  /** `K.version` when `K` was last read (null: no version key). */
+  private version: string | null = null;
   private writing: Promise<void> = Promise.resolve();
   private pollTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -200,11 +206,15 @@ export class RedisAcmeStorage implements AcmeStorage {
     await this.read(true);
   }
 
-  /** Reads `K`; a change made by another instance is announced when `notify`. */
+  /** Reads `K` (unless `K.version` says nothing changed); a change made by another instance is announced when `notify`. */
   private async read(notify: boolean): Promise<void> {
     let text: string | null;
     try {
-      text = await (await this.connected()).get(this.settings.key);
+      const client = await this.connected();
+      const version = await client.get(`${this.settings.key}.version`);
+      if (version !== null && version === this.version && this.loadError === undefined) return;
+      text = await client.get(this.settings.key);
+      this.version = version;
     } catch (error) {
       this.report(`cannot read the ACME storage ${this.path}: ${(error as Error).message}`);
       return;
@@ -321,10 +331,13 @@ export class RedisAcmeStorage implements AcmeStorage {
       }
       change(data);
       const written = formatAcmeJson(data);
-      const result = await client.multi().set(key, written).exec();
+      const result = await client.multi().set(key, written).incr(`${key}.version`).exec();
       if (result !== null) {
         this.data = data;
         this.text = written;
+        // Our own write: the next poll need not read it back.
+        const version = result[1]?.[1];
+        if (typeof version === 'number') this.version = String(version);
         return;
       }
     }

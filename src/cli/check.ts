@@ -8,6 +8,7 @@
 import pc from 'picocolors';
 import { loadStaticConfiguration } from '../config/static-loader.js';
 import { loadLocalPlugins } from '../middlewares/index.js';
+import { acmeConfigurationError } from '../server/acme-wiring.js';
 import type { RuntimeConfiguration, RuntimeObject } from '../server/runtime.js';
 import { OBJECT_SECTIONS } from '../server/sections.js';
 import { collectConfiguration, type FileFailure } from './collect.js';
@@ -69,6 +70,13 @@ export async function checkCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const { config, source, warnings, rest } = loaded;
+  // The ACME resolvers as the proxy builds them at start (storage URL, DNS provider settings, CA files).
+  const acmeError = await acmeConfigurationError(config);
+  if (acmeError !== undefined) {
+    const e = acmeError as { message: string; location?: string };
+    out(`${pc.red('✖')} static configuration: ${e.location ? `${e.location}: ` : ''}${e.message}`);
+    return 1;
+  }
   out(
     `${pc.green('✔')} static configuration (${source.path ?? source.kind}): ${Object.keys(config.entryPoints).length} entry points`,
   );

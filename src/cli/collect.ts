@@ -10,6 +10,7 @@ import { SwitchyardError } from '../errors.js';
 import { type LoadedFile, listConfigFiles, loadConfigFile, mergeConfigFiles } from '../provider/file/load-files.js';
 import type { ProviderSnapshot } from '../provider/provider.js';
 import { TransportPool } from '../proxy/transport.js';
+import { wantedAndReported } from '../server/acme-wiring.js';
 import { type BuiltTable, buildRoutingTable } from '../server/build-table.js';
 import { buildTcpTable } from '../server/build-tcp.js';
 import { buildUdpRoutes } from '../server/build-udp.js';
@@ -84,6 +85,13 @@ export function buildFromSnapshots(
     certResolvers,
   });
   transports.destroyAll();
+  // What the ACME resolvers would be asked for: a router asking for nothing orderable is warned.
+  const resolvers = new Set(Object.keys(config.certificatesResolvers));
+  if (resolvers.size > 0) {
+    const models = entryPointModels(config);
+    const named = Object.fromEntries(entryPoints.map((name) => [name, { http: { tls: models.get(name)?.tls } }]));
+    wantedAndReported(runtime, named, resolvers);
+  }
   const upstreams = new UpstreamRegistry();
   const stats = new TcpStats();
   const tcp = buildTcpTable(runtime, {

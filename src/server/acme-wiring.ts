@@ -16,6 +16,7 @@ import {
   ChallengeAnswers,
   type ChallengeSnapshot,
   type EntryPointForAcme,
+  type WantedCertificate,
   wantedCertificates,
 } from '../acme/index.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
@@ -62,6 +63,36 @@ export function httpChallengeEntryPoints(config: StaticConfiguration): Set<strin
   return names;
 }
 
+/**
+ * The certificates this configuration wants; the routers that ask a resolver for something it
+ * cannot order (no `Host` name, a bad `tls.domains` entry) get a warning: they still serve, with
+ * the default certificate, as in Traefik. `switchyard check` reports the same.
+ */
+export function wantedAndReported(
+  runtime: RuntimeConfiguration,
+  entryPoints: Readonly<Record<string, EntryPointForAcme>>,
+  resolvers: ReadonlySet<string>,
+): WantedCertificate[] {
+  const wanted = wantedCertificates(runtime.routers.values(), entryPoints, resolvers);
+  for (const issue of wanted.issues) {
+    const router = runtime.routers.get(issue.router);
+    if (router) addError(router, issue.message, 'warning');
+  }
+  return wanted.certificates;
+}
+
+/** For `switchyard check`: the resolvers' configuration fault (a ConfigError naming the key), or undefined. Nothing is started. */
+export async function acmeConfigurationError(config: StaticConfiguration): Promise<Error | undefined> {
+  if (Object.keys(config.certificatesResolvers).length === 0) return undefined;
+  const quiet = () => undefined;
+  try {
+    await new ManagedAcme(config, { info: quiet, warn: quiet, error: quiet, debug: quiet }).stop();
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 /** Hands a resolver's certificates to the store; a certificate it cannot load is logged, never thrown. */
 function serve(store: CertificateStore, logger: Logger, resolver: string, entries: readonly AcmePem[]): void {
   for (const error of store.setSource(resolver, entries)) {
@@ -103,13 +134,7 @@ export class ManagedAcme implements ProcessAcme {
   }
 
   configure(runtime: RuntimeConfiguration, entryPoints: Readonly<Record<string, EntryPointForAcme>>): void {
-    const wanted = wantedCertificates(runtime.routers.values(), entryPoints, this.manager.resolverNames());
-    for (const issue of wanted.issues) {
-      const router = runtime.routers.get(issue.router);
-      // The router still serves (with the default certificate), as in Traefik: a warning.
-      if (router) addError(router, issue.message, 'warning');
-    }
-    this.manager.update(wanted.certificates);
+    this.manager.update(wantedAndReported(runtime, entryPoints, this.manager.resolverNames()));
   }
 
   start(): Promise<void> {

@@ -131,6 +131,42 @@ describe('the switchyard command', () => {
     assert.match(result.stdout, /0 errors/);
   });
 
+  it('check builds the ACME resolvers as the proxy would: a storage it cannot use is an error naming the key; a router asking for nothing orderable is a warning', async () => {
+    const file = join(dir, 'acme.yml');
+    await writeFile(
+      file,
+      'http:\n  routers:\n    r:\n      rule: "PathPrefix(`/`)"\n      service: s\n      tls: { certResolver: le }\n  services:\n    s:\n      loadBalancer:\n        servers:\n          - url: http://127.0.0.1:1\n',
+    );
+    const resolver = ['--certificatesResolvers.le.acme.tlsChallenge=true'];
+    const bad = await runCli(
+      [
+        'check',
+        '--entryPoints.web.address=:0',
+        ...resolver,
+        '--certificatesResolvers.le.acme.storage=etcd://127.0.0.1:2379',
+        file,
+      ],
+      { cwd: dir },
+    );
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.match(
+      bad.stdout,
+      /certificatesResolvers\.le\.acme\.storage: unsupported ACME storage .*etcd is not supported/,
+    );
+    const good = await runCli(
+      [
+        'check',
+        '--entryPoints.web.address=:0',
+        ...resolver,
+        '--certificatesResolvers.le.acme.storage=redis://127.0.0.1:1/0',
+        file,
+      ],
+      { cwd: dir },
+    );
+    assert.equal(good.code, 0, good.stdout + good.stderr);
+    assert.match(good.stdout, /router "r@file": certificate resolver "le" needs a Host\(…\) name/);
+  });
+
   it('check names each key Switchyard does not implement and exits 0; check --strict exits 1', async () => {
     const staticFile = join(dir, 'traefik.yml');
     const dynamicFile = join(dir, 'unimplemented.yml');

@@ -121,6 +121,9 @@ after(async () => {
 });
 
 describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
+  /** The two instances of the first test (the third one reuses them). */
+  let fleet: Instance[] = [];
+
   it('two instances: one order per domain set, validations answered by the instance that did not order, both serve the certificate', async () => {
     const store = storage('fleet1/acme.json');
     const routers = {
@@ -141,7 +144,7 @@ describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
       ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
       ...resolverFlags('alpn', store, 'tlsChallenge=true'),
     ];
-    const fleet = await Promise.all([instance(routers, flags), instance(routers, flags)]);
+    fleet = await Promise.all([instance(routers, flags), instance(routers, flags)]);
     // Pebble's validations go to the instances waiting for another's order (all of them if none waits).
     const waitingFor = (resolver: string, port: (i: Instance) => number) => () => {
       const waiting = fleet.filter((i) => state(i, resolver) === 'waiting');
@@ -151,16 +154,23 @@ describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
     tlsTargets = waitingFor('alpn', (i) => i.websecure);
 
     for (const name of ['fleet.example.test', 'fleet-alpn.example.test']) {
-      for (const member of fleet) {
-        await waitFor(
-          async () => {
-            const failed = member.proxy.app.options.acme?.status?.().certificates.find((c) => c.state === 'failed');
-            if (failed) assert.fail(`${failed.resolver}: ${failed.lastError}\n${pebble.output().slice(-2000)}`);
-            return /Pebble Intermediate/.test((await served(member.websecure, name)).issuer);
-          },
-          { timeout: 90_000, interval: 200, what: `${name} served by instance ${fleet.indexOf(member)}` },
-        );
-      }
+      // Both instances watched at once: when each first serves the issued certificate.
+      const seenAt = await Promise.all(
+        fleet.map(async (member) => {
+          await waitFor(
+            async () => {
+              const failed = member.proxy.app.options.acme?.status?.().certificates.find((c) => c.state === 'failed');
+              if (failed) assert.fail(`${failed.resolver}: ${failed.lastError}\n${pebble.output().slice(-2000)}`);
+              return /Pebble Intermediate/.test((await served(member.websecure, name)).issuer);
+            },
+            { timeout: 90_000, interval: 50, what: `${name} served by instance ${fleet.indexOf(member)}` },
+          );
+          return Date.now();
+        }),
+      );
+      console.log(
+        `# fleet: ${name} served by the second instance ${Math.abs((seenAt[0] ?? 0) - (seenAt[1] ?? 0))} ms after the first (poll 300ms)`,
+      );
       const [a, b] = await Promise.all(fleet.map((m) => served(m.websecure, name)));
       assert.equal(a?.fingerprint, b?.fingerprint, `both instances serve the same certificate for ${name}`);
     }
@@ -188,6 +198,38 @@ describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
       .split('\n')
       .filter((l) => /Issued certificate serial/i.test(l));
     assert.equal(issued.length, 2, issued.join('\n'));
+  });
+
+  it('Redis away, then a corrupt acme.json in it: reported in every instance (storageErrors), certificates still served', async () => {
+    const storageErrors = () => fleet.map((i) => i.proxy.app.options.acme?.status?.().storageErrors ?? []);
+    const serving = async () =>
+      (await Promise.all(fleet.map((i) => served(i.websecure, 'fleet.example.test')))).every((c) =>
+        /Pebble/.test(c.issuer),
+      );
+    await redis.stop();
+    await waitFor(() => storageErrors().every((e) => /cannot read the ACME storage/.test(e[0]?.error ?? '')), {
+      timeout: 10_000,
+      what: 'both instances reporting the storage away',
+    });
+    assert.ok(await serving(), 'certificates served while Redis is away');
+    await redis.start();
+    await waitFor(() => storageErrors().every((e) => e.length === 0), {
+      timeout: 15_000,
+      what: 'the storage readable again',
+    });
+    const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.multi().set('fleet1/acme.json', '{ not json').incr('fleet1/acme.json.version').exec();
+    } finally {
+      client.disconnect();
+    }
+    await waitFor(() => storageErrors().every((e) => /not a valid acme\.json/.test(e[0]?.error ?? '')), {
+      timeout: 10_000,
+      what: 'both instances reporting the corrupt storage',
+    });
+    assert.ok(await serving(), 'certificates served with a corrupt storage');
   });
 
   it('an instance killed while it holds the order lease: the other takes over once the lease expires', async () => {
