@@ -31,6 +31,7 @@ describe('middleware registry', () => {
       'inFlightReq',
       'ipAllowList',
       'ipWhiteList',
+      'passTLSClientCert',
       'plugin',
       'rateLimit',
       'redirectRegex',
@@ -71,10 +72,6 @@ describe('middleware registry', () => {
     assert.match(
       buildError('g', { grpcWeb: { allowOrigins: ['*'] } }).message,
       /^http\.middlewares\.g\.grpcWeb: grpcWeb is not implemented yet: .*HTTP\/2/,
-    );
-    assert.match(
-      buildError('c', { passtlsclientcert: {} }).message,
-      /passTLSClientCert is not implemented yet: it needs TLS/,
     );
   });
 

@@ -21,6 +21,7 @@ import { headers } from './headers.js';
 import { inFlightReq } from './in-flight-req.js';
 import { ipAllowList, ipWhiteList } from './ip-allow-list.js';
 import { OptionError, optionPath } from './options.js';
+import { passTLSClientCert } from './pass-tls-client-cert.js';
 import { plugin } from './plugin.js';
 import { rateLimit } from './rate-limit.js';
 import { redirectRegex } from './redirect-regex.js';
@@ -57,6 +58,7 @@ for (const definition of [
   inFlightReq,
   ipAllowList,
   ipWhiteList,
+  passTLSClientCert,
   plugin,
   rateLimit,
   redirectRegex,
@@ -81,7 +83,6 @@ const NOT_YET: ReadonlyMap<string, string> = new Map([
     'grpcweb',
     'grpcWeb is not implemented yet: it translates to gRPC over HTTP/2, and Switchyard forwards HTTP/1.1 only',
   ],
-  ['passtlsclientcert', 'passTLSClientCert is not implemented yet: it needs TLS entry points'],
 ]);
 
 /** The middleware type for `type`, whatever its case, or undefined. */
