@@ -27,6 +27,7 @@ describe('middleware registry', () => {
       'digestAuth',
       'errors',
       'forwardAuth',
+      'grpcWeb',
       'headers',
       'inFlightReq',
       'ipAllowList',
@@ -66,13 +67,6 @@ describe('middleware registry', () => {
     assert.equal(error.location, 'http.middlewares.web.stripPrefixx');
     assert.match(error.message, /http\.middlewares\.web\.stripPrefixx: unknown middleware type/);
     assert.match(error.message, /stripPrefix/);
-  });
-
-  it('names a Traefik type that is not implemented yet, and why', () => {
-    assert.match(
-      buildError('g', { grpcWeb: { allowOrigins: ['*'] } }).message,
-      /^http\.middlewares\.g\.grpcWeb: grpcWeb is not implemented yet: .*HTTP\/2/,
-    );
   });
 
   it('rejects a middleware with no type or with two types', () => {
