@@ -25,6 +25,7 @@ describe('middleware registry', () => {
       'compress',
       'contentType',
       'digestAuth',
+      'encodedCharacters',
       'errors',
       'forwardAuth',
       'grpcWeb',

@@ -15,6 +15,7 @@ import { circuitBreaker } from './circuit-breaker.js';
 import { compress } from './compress.js';
 import { contentType } from './content-type.js';
 import { digestAuth } from './digest-auth.js';
+import { encodedCharacters } from './encoded-characters.js';
 import { errorPages } from './error-pages.js';
 import { forwardAuth } from './forward-auth.js';
 import { grpcWeb } from './grpc-web.js';
@@ -53,6 +54,7 @@ for (const definition of [
   compress,
   contentType,
   digestAuth,
+  encodedCharacters,
   errorPages,
   forwardAuth,
   grpcWeb,
