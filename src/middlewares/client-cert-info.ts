@@ -55,20 +55,25 @@ const NONE: readonly ClientCertificate[] = Object.freeze([]);
  */
 export function clientCertificates(socket: Duplex): readonly ClientCertificate[] {
   const withChain = socket as WithChain;
-  const known = withChain[CHAIN];
-  if (known !== undefined) return known;
-  let chain = NONE;
-  if (typeof withChain.getPeerCertificate === 'function') {
-    try {
-      chain = readChain(withChain.getPeerCertificate(true));
-    } catch {
-      // A certificate Node accepted but the parser does not read is passed as nothing, never
-      // an error for the request (Traefik logs and omits a certificate it cannot encode).
-      chain = NONE;
+  // Every access may throw: HTTP/2's socket proxy does once its session has let the socket go.
+  try {
+    const known = withChain[CHAIN];
+    if (known !== undefined) return known;
+    let chain = NONE;
+    if (typeof withChain.getPeerCertificate === 'function') {
+      try {
+        chain = readChain(withChain.getPeerCertificate(true));
+      } catch {
+        // A certificate Node accepted but the parser does not read is passed as nothing, never
+        // an error for the request (Traefik logs and omits a certificate it cannot encode).
+        chain = NONE;
+      }
     }
+    withChain[CHAIN] = chain;
+    return chain;
+  } catch {
+    return NONE;
   }
-  withChain[CHAIN] = chain;
-  return chain;
 }
 
 function readChain(leaf: PeerCertificate | null): readonly ClientCertificate[] {
