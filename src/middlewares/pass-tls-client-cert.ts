@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { boolValue } from '../config/value-schemas.js';
 import {
+  type ClientCertificate,
   certificateInfo,
   certificatePems,
   clientCertificates,
@@ -57,6 +58,8 @@ export const passTLSClientCert: MiddlewareDefinition<PassTlsClientCertOptions> =
   build(options) {
     const pem = options.pem === true;
     const info: InfoSelection | undefined = options.info;
+    // The values, made once per connection: the chain list is kept per connection, so it keys them.
+    const made = new WeakMap<readonly ClientCertificate[], { pem: string; info: string }>();
     return (next: Handler): Handler =>
       (ctx) => {
         const headers = ctx.req.headers;
@@ -65,8 +68,16 @@ export const passTLSClientCert: MiddlewareDefinition<PassTlsClientCertOptions> =
         if (ctx.scheme === 'https' && (pem || info !== undefined)) {
           const chain = clientCertificates(ctx.req.socket);
           if (chain.length > 0) {
-            if (pem) headers[CERT] = certificatePems(chain);
-            if (info !== undefined) headers[CERT_INFO] = queryEscape(certificateInfo(info, chain));
+            let values = made.get(chain);
+            if (values === undefined) {
+              values = {
+                pem: pem ? certificatePems(chain) : '',
+                info: info !== undefined ? queryEscape(certificateInfo(info, chain)) : '',
+              };
+              made.set(chain, values);
+            }
+            if (pem) headers[CERT] = values.pem;
+            if (info !== undefined) headers[CERT_INFO] = values.info;
           }
         }
         next(ctx);
