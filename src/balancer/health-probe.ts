@@ -1,11 +1,13 @@
 /**
  * One active health probe: an HTTP request to a server's health endpoint, answered healthy when
- * the status is the configured one (or any 2xx/3xx, as in Traefik) within the timeout.
+ * the status is the configured one (or any 2xx/3xx, as in Traefik) within the timeout; or, with
+ * `mode: grpc`, a call of the gRPC Health Checking Protocol (grpc-health-probe.ts).
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { type ClientHttp2Session, connect as h2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import type { HealthCheckConfig } from '../config/dynamic-schema.js';
+import { type GrpcProbeTarget, probeGrpc } from './grpc-health-probe.js';
 
 /** A resolved health check for one server: everything a probe needs, validated once. */
 export interface ProbeSpec {
@@ -22,6 +24,8 @@ export interface ProbeSpec {
   readonly interval: number;
   readonly unhealthyInterval: number;
   readonly insecureSkipVerify: boolean;
+  /** With `mode: grpc`: where Health/Check is called (then `url`, `method`, `headers`… are unused). */
+  readonly grpc?: GrpcProbeTarget;
 }
 
 /** Traefik's defaults. */
@@ -31,8 +35,9 @@ const MAX_REDIRECTS = 10;
 
 /** Resolves a `healthCheck` for one server URL; throws with the key (under `healthCheck`) at fault. */
 export function resolveProbe(config: HealthCheckConfig, serverUrl: string, insecureSkipVerify: boolean): ProbeSpec {
-  const mode = config.mode ?? 'http';
-  if (mode.toLowerCase() !== 'http') throw new Error(`healthCheck.mode: only "http" is supported, got "${mode}"`);
+  const mode = (config.mode ?? 'http').toLowerCase();
+  if (mode === 'grpc') return resolveGrpcProbe(config, serverUrl, insecureSkipVerify);
+  if (mode !== 'http') throw new Error(`healthCheck.mode: expected "http" or "grpc", got "${config.mode}"`);
   const url = new URL(serverUrl);
   if (config.scheme !== undefined && config.scheme !== '') {
     const scheme = config.scheme.toLowerCase();
@@ -52,10 +57,7 @@ export function resolveProbe(config: HealthCheckConfig, serverUrl: string, insec
   const base = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname;
   url.pathname = base + (q === -1 ? path : path.slice(0, q));
   url.search = q === -1 ? '' : path.slice(q);
-  const interval = config.interval ?? HEALTH_DEFAULTS.interval;
-  if (interval <= 0) throw new Error('healthCheck.interval: must be positive');
-  const timeout = config.timeout ?? HEALTH_DEFAULTS.timeout;
-  if (timeout <= 0) throw new Error('healthCheck.timeout: must be positive');
+  const { interval, timeout, unhealthyInterval } = intervals(config);
   return Object.freeze({
     url: url.href,
     method: (config.method ?? 'GET').toUpperCase(),
@@ -65,9 +67,49 @@ export function resolveProbe(config: HealthCheckConfig, serverUrl: string, insec
     followRedirects: config.followRedirects ?? true,
     timeout,
     interval,
-    unhealthyInterval: config.unhealthyInterval ?? interval,
+    unhealthyInterval,
     insecureSkipVerify,
   });
+}
+
+function intervals(config: HealthCheckConfig): { interval: number; timeout: number; unhealthyInterval: number } {
+  const interval = config.interval ?? HEALTH_DEFAULTS.interval;
+  if (interval <= 0) throw new Error('healthCheck.interval: must be positive');
+  const timeout = config.timeout ?? HEALTH_DEFAULTS.timeout;
+  if (timeout <= 0) throw new Error('healthCheck.timeout: must be positive');
+  return { interval, timeout, unhealthyInterval: config.unhealthyInterval ?? interval };
+}
+
+/**
+ * `mode: grpc`: Health/Check on the server's host and port (or `port`), as Traefik dials it;
+ * `path`, `method`, `status`, `hostname` and `headers` do not apply. `scheme` `http`, `h2c` or
+ * none means plaintext HTTP/2 (h2c), as in Traefik; `https` (or an `https://` server without a
+ * `scheme`) calls it over TLS, which Traefik's checker does not manage.
+ */
+function resolveGrpcProbe(config: HealthCheckConfig, serverUrl: string, insecureSkipVerify: boolean): ProbeSpec {
+  const url = new URL(serverUrl);
+  const given = (config.scheme ?? '').toLowerCase();
+  if (given !== '' && given !== 'http' && given !== 'h2c' && given !== 'https')
+    throw new Error(`healthCheck.scheme: expected http, h2c or https with mode grpc, got "${config.scheme}"`);
+  const scheme = given === 'https' || (given === '' && url.protocol === 'https:') ? 'https' : 'h2c';
+  let port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  if (config.port !== undefined && config.port !== 0) {
+    if (config.port < 1 || config.port > 65535) throw new Error(`healthCheck.port: out of range (${config.port})`);
+    port = config.port;
+  }
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return Object.freeze({
+    url: `${scheme}://${authority}/grpc.health.v1.Health/Check`,
+    method: 'POST',
+    hostname: undefined,
+    headers: Object.freeze({}),
+    status: 0,
+    followRedirects: false,
+    ...intervals(config),
+    insecureSkipVerify,
+    grpc: Object.freeze({ scheme, host, port, insecureSkipVerify }),
+  } satisfies ProbeSpec);
 }
 
 /** The outcome of one probe. */
@@ -79,6 +121,7 @@ export interface ProbeResult {
 
 /** Probes once; never rejects. */
 export function probe(spec: ProbeSpec): Promise<ProbeResult> {
+  if (spec.grpc !== undefined) return probeGrpc(spec.grpc, spec.timeout);
   return new Promise((resolve) => {
     let settled = false;
     const finish = (result: ProbeResult) => {

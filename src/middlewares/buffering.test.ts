@@ -53,9 +53,13 @@ describe('buffering', () => {
     const warnings: string[] = [];
     buildMiddleware(
       'b',
-      { buffering: { retryExpression: 'Attempts() < 2' } },
+      { buffering: { retryExpression: 'IsNetworkError() && Attempts() < 2' } },
       { ...buildContext('b'), warn: (m) => warnings.push(m) },
     );
-    assert.match(warnings[0] ?? '', /^retryExpression: .*not implemented yet/);
+    assert.deepEqual(warnings, []);
+    assert.throws(
+      () => buildMiddleware('b', { buffering: { retryExpression: 'Attempts() <' } }, buildContext('b')),
+      /http\.middlewares\.b\.buffering\.retryExpression: expected a number at position 12$/,
+    );
   });
 });

@@ -4,13 +4,17 @@
  * up to `mem…BodyBytes`, then in a temporary file (spill-buffer.ts) removed when the response
  * closes, however it closes. A request larger than `maxRequestBodyBytes` is answered 413 and
  * never forwarded; a response larger than `maxResponseBodyBytes` is replaced by a 500. Bodies
- * then go on with a Content-Length. `retryExpression` is not implemented yet (a warning).
+ * then go on with a Content-Length. With `retryExpression` (buffer-retry-expression.ts), a
+ * whole buffered answer the expression objects to is dropped and the exchange replayed with the
+ * kept request body, the rest of the chain run again (at most 10 replays, as oxy's buffer).
  */
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { integerValue } from '../config/value-schemas.js';
 import { hasRequestBody } from '../proxy/buffered-body.js';
 import { sendError } from '../proxy/responses.js';
+import { compileReplayExpression, type ReplayPredicate } from './buffer-retry-expression.js';
+import { OptionError } from './options.js';
 import {
   captureHead,
   chunkArguments,
@@ -24,6 +28,8 @@ import { SpillBuffer } from './spill-buffer.js';
 import type { Handler, MiddlewareDefinition, RequestContext } from './types.js';
 
 const DEFAULT_MEM_BYTES = 1024 * 1024;
+/** oxy's DefaultMaxRetryAttempts: no replay once this many tries were made. */
+const MAX_REPLAY_ATTEMPTS = 10;
 
 const schema = z.strictObject({
   maxRequestBodyBytes: integerValue(0).optional(),
@@ -42,6 +48,8 @@ interface Limits {
   readonly memRequest: number;
   readonly maxResponse: number;
   readonly memResponse: number;
+  /** `retryExpression` compiled, or null. */
+  readonly replay: ReplayPredicate | null;
 }
 
 const STATE = Symbol('switchyard.buffering');
@@ -111,6 +119,9 @@ class BufferedRequest {
         delete headers['transfer-encoding'];
         headers['content-length'] = String(this.body.size);
         ctx.bodySource = this.body.open();
+        const response = (ctx.res as Patched)[STATE];
+        // A replay reads the kept body again from its file.
+        if (response !== undefined) response.reopenBody = () => this.body.open();
       } else {
         ctx.bufferedBody = this.body.memory();
       }
@@ -145,23 +156,68 @@ enum Phase {
 class BufferedResponse {
   phase = Phase.Head;
   head: ResponseHead | null = null;
-  readonly body: SpillBuffer;
+  body: SpillBuffer;
   bodiless = false;
   endCallback: (() => void) | undefined;
+  /** Tries made so far (the first counted), for `Attempts()`. */
+  attempt = 1;
+  /** Reopens a request body kept in a file, for a replay (set once the body is read). */
+  reopenBody: (() => RequestContext['bodySource']) | null = null;
+  /** What the rest of the chain may change and a replay puts back. */
+  private readonly before: ReplaySnapshot | null;
 
   constructor(
-    readonly res: ServerResponse,
+    readonly ctx: RequestContext,
     readonly limits: Limits,
-    readonly headRequest: boolean,
+    readonly next: Handler,
     readonly writeHead: WriteHead,
     readonly write: Write,
     readonly end: End,
   ) {
-    this.body = new SpillBuffer(
-      limits.memResponse,
+    this.body = this.newBody();
+    this.before = limits.replay === null ? null : new ReplaySnapshot(ctx);
+  }
+
+  get res(): ServerResponse {
+    return this.ctx.res;
+  }
+
+  get headRequest(): boolean {
+    return this.ctx.req.method === 'HEAD';
+  }
+
+  private newBody(): SpillBuffer {
+    const res = this.ctx.res;
+    return new SpillBuffer(
+      this.limits.memResponse,
       () => res.emit('drain'),
       (error) => this.refuse(error.message),
     );
+  }
+
+  /**
+   * Whether the whole answer just buffered is dropped and the exchange replayed, as
+   * `retryExpression` decides; if so the replay is under way.
+   */
+  replays(): boolean {
+    const predicate = this.limits.replay;
+    const head = this.head;
+    if (predicate === null || head === null || this.before === null || this.attempt > MAX_REPLAY_ATTEMPTS) return false;
+    const facts = { attempts: this.attempt, responseCode: head.status, method: this.ctx.req.method ?? 'GET' };
+    // A body another middleware substituted, and this one did not keep, cannot be sent again.
+    if (this.ctx.bodySource != null && this.reopenBody === null) return false;
+    if (!predicate(facts)) return false;
+    this.attempt++;
+    this.body.dispose();
+    this.body = this.newBody();
+    this.head = null;
+    this.bodiless = false;
+    this.phase = Phase.Head;
+    this.before.restore(this.ctx);
+    if (this.ctx.bodySource != null && this.reopenBody !== null) this.ctx.bodySource = this.reopenBody();
+    // After the ending exchange has unwound (its socket back in the pool).
+    process.nextTick(replay, this);
+    return true;
   }
 
   onHead(status: number, reason: unknown, headers: unknown): void {
@@ -223,6 +279,40 @@ class BufferedResponse {
   }
 }
 
+/** The request context and response headers as they were when the buffering began. */
+class ReplaySnapshot {
+  readonly path: string;
+  readonly query: string;
+  readonly strippedPrefix: string | null;
+  readonly responseHeaders: number;
+  readonly headers: ReturnType<ServerResponse['getHeaders']>;
+  constructor(ctx: RequestContext) {
+    this.path = ctx.path;
+    this.query = ctx.query;
+    this.strippedPrefix = ctx.strippedPrefix;
+    this.responseHeaders = ctx.responseHeaders === null ? -1 : ctx.responseHeaders.length;
+    this.headers = ctx.res.getHeaders();
+  }
+  restore(ctx: RequestContext): void {
+    ctx.path = this.path;
+    ctx.query = this.query;
+    ctx.strippedPrefix = this.strippedPrefix;
+    if (this.responseHeaders === -1) ctx.responseHeaders = null;
+    else ctx.responseHeaders?.splice(this.responseHeaders);
+    const res = ctx.res;
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    for (const [name, value] of Object.entries(this.headers)) if (value !== undefined) res.setHeader(name, value);
+    res.statusCode = 200;
+  }
+}
+
+function replay(state: BufferedResponse): void {
+  const res = state.ctx.res;
+  // The client went away meanwhile: nobody is waiting for an answer.
+  if (res.destroyed || res.writableEnded) return;
+  state.next(state.ctx);
+}
+
 function patchedWriteHead(this: Patched, status: number, reason?: unknown, headers?: unknown): ServerResponse {
   const state = this[STATE]!;
   if (state.phase === Phase.Head) state.onHead(status, reason, headers);
@@ -251,6 +341,10 @@ function patchedEnd(this: Patched, chunk?: unknown, encoding?: unknown, callback
   if (data !== null && data.length > 0) state.take(data, undefined);
   // take() may have refused it.
   if (state.phase !== Phase.Body) return this;
+  if (state.replays()) {
+    if (cb !== undefined) process.nextTick(cb);
+    return this;
+  }
   state.endCallback = cb;
   state.flush();
   return this;
@@ -260,17 +354,10 @@ function onResponseClose(this: Patched): void {
   this[STATE]?.body.dispose();
 }
 
-function bufferResponse(ctx: RequestContext, limits: Limits): void {
+function bufferResponse(ctx: RequestContext, limits: Limits, next: Handler): void {
   const res = ctx.res as Patched;
   if (res[STATE] !== undefined) return;
-  res[STATE] = new BufferedResponse(
-    res,
-    limits,
-    ctx.req.method === 'HEAD',
-    res.writeHead as WriteHead,
-    res.write as Write,
-    res.end as End,
-  );
+  res[STATE] = new BufferedResponse(ctx, limits, next, res.writeHead as WriteHead, res.write as Write, res.end as End);
   res.writeHead = patchedWriteHead as ServerResponse['writeHead'];
   res.write = patchedWrite as ServerResponse['write'];
   res.end = patchedEnd as ServerResponse['end'];
@@ -290,7 +377,7 @@ function handle(limits: Limits, next: Handler, ctx: RequestContext): void {
       return;
     }
   }
-  bufferResponse(ctx, limits);
+  bufferResponse(ctx, limits, next);
   if (ctx.bufferedBody != null || ctx.bodySource != null || !hasRequestBody(req)) {
     next(ctx);
     return;
@@ -305,13 +392,17 @@ function handle(limits: Limits, next: Handler, ctx: RequestContext): void {
 export const buffering: MiddlewareDefinition<BufferingOptions> = {
   type: 'buffering',
   schema,
-  build(options, context) {
+  build(options) {
+    let replay: ReplayPredicate | null = null;
     if (options.retryExpression !== undefined && options.retryExpression.trim() !== '') {
-      context.warn?.(
-        'retryExpression: replaying a buffered request is not implemented yet, ignored (the retry middleware retries failed exchanges)',
-      );
+      try {
+        replay = compileReplayExpression(options.retryExpression);
+      } catch (error) {
+        throw new OptionError('retryExpression', (error as Error).message);
+      }
     }
     const limits: Limits = {
+      replay,
       maxRequest: options.maxRequestBodyBytes ?? 0,
       memRequest: options.memRequestBodyBytes ?? DEFAULT_MEM_BYTES,
       maxResponse: options.maxResponseBodyBytes ?? 0,

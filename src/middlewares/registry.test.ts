@@ -25,12 +25,15 @@ describe('middleware registry', () => {
       'compress',
       'contentType',
       'digestAuth',
+      'encodedCharacters',
       'errors',
       'forwardAuth',
+      'grpcWeb',
       'headers',
       'inFlightReq',
       'ipAllowList',
       'ipWhiteList',
+      'passTLSClientCert',
       'plugin',
       'rateLimit',
       'redirectRegex',
@@ -65,17 +68,6 @@ describe('middleware registry', () => {
     assert.equal(error.location, 'http.middlewares.web.stripPrefixx');
     assert.match(error.message, /http\.middlewares\.web\.stripPrefixx: unknown middleware type/);
     assert.match(error.message, /stripPrefix/);
-  });
-
-  it('names a Traefik type that is not implemented yet, and why', () => {
-    assert.match(
-      buildError('g', { grpcWeb: { allowOrigins: ['*'] } }).message,
-      /^http\.middlewares\.g\.grpcWeb: grpcWeb is not implemented yet: .*HTTP\/2/,
-    );
-    assert.match(
-      buildError('c', { passtlsclientcert: {} }).message,
-      /passTLSClientCert is not implemented yet: it needs TLS/,
-    );
   });
 
   it('rejects a middleware with no type or with two types', () => {

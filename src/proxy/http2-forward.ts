@@ -254,7 +254,9 @@ function openStream(exchange: Http2Exchange, upstream: UpstreamSession): void {
     stream.end(body);
   } else if (streams) {
     exchange.bodySent = false;
-    const incoming = req as WithExchange<typeof req>;
+    // A body from elsewhere than the client's stream (the buffering middleware's file, grpcWeb's
+    // decoded text body) is read in its place.
+    const incoming = (ctx.bodySource ?? req) as WithExchange<typeof req>;
     incoming[EXCHANGE] = exchange;
     incoming.on('data', onRequestData);
     incoming.on('end', onRequestEnd);
@@ -369,7 +371,7 @@ function onWantTrailers(this: WithExchange<ClientHttp2Stream>): void {
 
 function onUpstreamDrain(this: WithExchange<ClientHttp2Stream>): void {
   const exchange = this[EXCHANGE];
-  if (exchange !== undefined && !exchange.bodySent) exchange.ctx.req.resume();
+  if (exchange !== undefined && !exchange.bodySent) (exchange.ctx.bodySource ?? exchange.ctx.req).resume();
 }
 
 function onRequestData(this: WithExchange<RequestContext['req']>, chunk: Buffer): void {
@@ -388,7 +390,7 @@ function onRequestEnd(this: WithExchange<RequestContext['req']>): void {
 }
 
 function stopReadingBody(exchange: Http2Exchange): void {
-  const req = exchange.ctx.req as WithExchange<RequestContext['req']>;
+  const req = (exchange.ctx.bodySource ?? exchange.ctx.req) as WithExchange<RequestContext['req']>;
   if (req[EXCHANGE] !== exchange) return;
   req[EXCHANGE] = undefined;
   req.removeListener('data', onRequestData);

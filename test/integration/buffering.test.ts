@@ -17,6 +17,7 @@ describe('buffering through the proxy', () => {
   let backend: Backend;
   let proxy: TestProxy;
   const seen: Array<{ headers: Record<string, unknown>; length: number }> = [];
+  const flaky = new Map<string, number>();
 
   before(async () => {
     backend = await startBackend('app', (req, res) => {
@@ -25,7 +26,18 @@ describe('buffering through the proxy', () => {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         seen.push({ headers: req.headers, length: body.length });
-        const size = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('size') ?? '-1');
+        const url = new URL(req.url ?? '/', 'http://x');
+        // /spill/flaky?fails=N: answers 502 to the first N tries of each x-id, then 200.
+        const fails = Number(url.searchParams.get('fails') ?? '0');
+        if (fails > 0) {
+          const id = String(req.headers['x-id']);
+          const tries = (flaky.get(id) ?? 0) + 1;
+          flaky.set(id, tries);
+          res.writeHead(tries <= fails ? 502 : 200, { 'content-type': 'application/json', 'x-try': String(tries) });
+          res.end(JSON.stringify({ tries, length: body.length, sum: body.reduce((a, b) => (a + b) % 65521, 0) }));
+          return;
+        }
+        const size = Number(url.searchParams.get('size') ?? '-1');
         if (size >= 0) {
           // Streamed without a length, in pieces.
           res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -120,12 +132,30 @@ describe('buffering through the proxy', () => {
     assert.equal(ok.headers['content-length'], '5000');
   });
 
-  it('warns that retryExpression is not implemented yet', () => {
-    const middleware = proxy.app.runtime.middlewares.get('spill@file');
-    assert.equal(middleware?.status, 'warning');
-    assert.match(
-      middleware?.errors.join(' ') ?? '',
-      /http\.middlewares\.spill@file\.buffering\.retryExpression: .*not implemented yet/,
-    );
+  it('replays an exchange retryExpression objects to, the kept body sent whole again (IsNetworkError() && Attempts() < 2)', async () => {
+    assert.equal(proxy.app.runtime.middlewares.get('spill@file')?.status, 'enabled');
+    const body = Buffer.alloc(100 * 1024);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 13) % 251;
+    const sum = body.reduce((a, b) => (a + b) % 65521, 0);
+    const once = await send(`${proxy.url}/spill/flaky?fails=1`, { method: 'POST', headers: { 'x-id': 'a' }, body });
+    assert.equal(once.status, 200);
+    assert.deepEqual(JSON.parse(once.text), { tries: 2, length: body.length, sum });
+    assert.equal(once.headers['x-try'], '2');
+    // The second 502 is what the expression lets through (Attempts() is 2 by then).
+    const twice = await send(`${proxy.url}/spill/flaky?fails=5`, { method: 'POST', headers: { 'x-id': 'b' }, body });
+    assert.equal(twice.status, 502);
+    assert.equal(twice.headers['x-try'], '2');
+    assert.equal(flaky.get('b'), 2);
+    // Without a body, and a small one kept in memory, the same.
+    assert.equal((await send(`${proxy.url}/spill/flaky?fails=1`, { headers: { 'x-id': 'c' } })).status, 200);
+    assert.equal(flaky.get('c'), 2);
+    const small = await send(`${proxy.url}/spill/flaky?fails=1`, {
+      method: 'POST',
+      headers: { 'x-id': 'd' },
+      body: 'tiny',
+    });
+    assert.equal(JSON.parse(small.text).length, 4);
+    assert.equal(flaky.get('d'), 2);
+    await waitFor(async () => ((await spilledFiles()).length === 0 ? true : undefined), { timeout: 2000 });
   });
 });
