@@ -209,6 +209,7 @@ export class EntryPoint {
       table: () => this.tcpTable,
       hasHttpRoutes: () =>
         this.table.routesOf(options.name, false).length > 0 || this.table.routesOf(options.name, true).length > 0,
+      hasHttpsRoutes: () => this.table.routesOf(options.name, true).length > 0,
       // No TCP router took it: TLS termination for HTTPS routers or plaintext HTTP (accept()).
       http: (socket) => this.accept(socket),
       https: tls.https ?? ((socket) => this.accept(socket)),

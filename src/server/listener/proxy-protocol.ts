@@ -51,7 +51,9 @@ export function proxyProtocolStage(
     readPrefix(socket, decided, HEADER_TIMEOUT_MS, HEADER_MAX_BYTES).then(
       (bytes) => {
         const verdict = inspectProxyHeader(bytes);
-        if (verdict.kind === 'none') {
+        // Nothing at all before the wait ended: a protocol where the server speaks first (SMTP,
+        // MySQL) from a client without a header. A header is optional, so it goes on as is.
+        if (verdict.kind === 'none' || (bytes.length === 0 && !socket.destroyed)) {
           handOn(socket, next);
           return;
         }
@@ -87,9 +89,18 @@ function handOn(socket: Socket, next: ConnectionHandler): void {
   }
 }
 
-/** Makes `address:port` the socket's peer for everything downstream. */
+/**
+ * Makes `address:port` the socket's peer for everything downstream. A TLS socket made over it
+ * reads its peer from the native handle, so the TLS stage copies the adopted address over
+ * (`carryClientAddress`).
+ */
 export function adoptClientAddress(socket: Socket, address: string, port: number): void {
   Object.defineProperty(socket, 'remoteAddress', { value: address, configurable: true });
   Object.defineProperty(socket, 'remotePort', { value: port, configurable: true });
   Object.defineProperty(socket, 'remoteFamily', { value: address.includes(':') ? 'IPv6' : 'IPv4', configurable: true });
+}
+
+/** Gives `to` (a TLS socket over `from`) the client address a PROXY header gave `from`, if any. */
+export function carryClientAddress(from: Socket, to: Socket): void {
+  if (Object.hasOwn(from, 'remoteAddress')) adoptClientAddress(to, from.remoteAddress as string, from.remotePort ?? 0);
 }

@@ -38,8 +38,10 @@ export interface TcpDispatchOptions {
   readonly entryPoint: string;
   /** The current TCP table (swapped at each configuration change). */
   readonly table: () => TcpRoutingTable;
-  /** Whether the entry point has HTTP routers now (a lone plaintext catch-all then needs no peek). */
+  /** Whether the entry point has HTTP routers now (plaintext or TLS). */
   readonly hasHttpRoutes: () => boolean;
+  /** Whether it has HTTP routers with TLS now (without them and without TLS TCP routers, no peek). */
+  readonly hasHttpsRoutes: () => boolean;
   /** Plaintext HTTP for a fresh (never peeked) socket: the entry point's HTTP/1.1 server. */
   readonly http: ConnectionHandler;
   /**
@@ -58,7 +60,7 @@ export interface TcpDispatchOptions {
 
 /** Builds the stage's connection handler. */
 export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler {
-  const { entryPoint, table, hasHttpRoutes, http, logger } = options;
+  const { entryPoint, table, hasHttpRoutes, hasHttpsRoutes, http, logger } = options;
   const httpPeeked = afterPeek(http);
   const https = options.https ?? httpPeeked;
   const terminator = options.terminator;
@@ -86,12 +88,17 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
     options.track?.(socket);
     const routes = current.of(entryPoint);
     const clientAddress = plainAddress(socket.remoteAddress);
-    // Server-speaks-first protocols (SMTP, MySQL) behind a lone plaintext router: nothing to
-    // peek for, and waiting for the client's first byte would hang them (as Traefik does).
-    if (routes.tls.length === 0 && !hasHttpRoutes()) {
+    // Nothing TLS to tell apart (no TLS TCP router, no HTTPS router): the connection is
+    // plaintext TCP or plaintext HTTP, decided without waiting for the client's first byte —
+    // server-speaks-first protocols (SMTP, MySQL) would hang on that wait. As Traefik: a
+    // plaintext TCP router that matches takes it, else HTTP routers, else it is closed.
+    if (routes.tls.length === 0 && !hasHttpsRoutes()) {
       const route = current.match(entryPoint, { tls: false, serverName: '', alpn: [], remoteAddress: clientAddress });
-      if (route === undefined) socket.destroy();
-      else guarded(() => start(route, socket, '', clientAddress), socket);
+      if (route !== undefined) guarded(() => start(route, socket, '', clientAddress), socket);
+      else if (hasHttpRoutes()) {
+        http(socket);
+        if (socket.isPaused()) socket.resume();
+      } else socket.destroy();
       return;
     }
     let verdict: ClientHelloVerdict = { kind: 'partial' };

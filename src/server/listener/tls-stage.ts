@@ -20,6 +20,7 @@ import type { CompiledTlsOptions } from '../../tls/tls-options.js';
 import type { TlsPolicy } from '../../tls/tls-policy.js';
 import { setConnectionFacts } from './connection-facts.js';
 import type { ConnectionHandler } from './listener.js';
+import { carryClientAddress } from './proxy-protocol.js';
 
 /** What the TLS stage needs from its entry point. */
 export interface TlsStageOptions {
@@ -115,6 +116,8 @@ export function createTlsStage(options: TlsStageOptions): TlsStage {
       ...(hello === null ? { SNICallback: onServerName } : {}),
       ALPNCallback: onAlpn,
     }) as StatefulSocket;
+    // The client's address from a PROXY header (the TLS socket would read the balancer's).
+    carryClientAddress(socket, tls);
     tls[STATE] = {
       stage,
       policy,
