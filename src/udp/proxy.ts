@@ -181,7 +181,9 @@ export class UdpEntryPoint {
     session.socket.on('error', (error) => {
       this.logger.debug({ entryPoint: this.name, server: server.key, err: error.message }, 'UDP session error');
     });
-    session.socket.bind(0, () => {
+    // Connected to its server: the kernel then delivers answers from that address only, so no one
+    // else can inject datagrams into the client's session (or keep it alive by doing so).
+    session.socket.connect(server.port, server.host, () => {
       session.ready = true;
       const queued = session.pending;
       session.pending = [];
@@ -192,7 +194,7 @@ export class UdpEntryPoint {
   }
 
   private forward(session: Session, data: Buffer): void {
-    session.socket.send(data, session.server.port, session.server.host, (error) => {
+    session.socket.send(data, (error) => {
       if (error) {
         // EMSGSIZE (larger than the path allows), ECONNREFUSED from an ICMP error: dropped.
         this.drops.sendFailed++;

@@ -73,4 +73,48 @@ describe('UDP routers', () => {
     const stats = proxy.app.tcpStats.udpRouters.get('dns@file');
     assert.ok(stats !== undefined && stats.connections >= 5 && stats.bytesIn > 0 && stats.bytesOut > 0);
   });
+
+  test('only the server can answer into a session: datagrams from anyone else are dropped and keep nothing alive', async () => {
+    // A server that remembers the proxy's address for the session, then answers.
+    const server = createSocket('udp4');
+    let sessionPort = 0;
+    server.on('message', (data, from) => {
+      sessionPort = from.port;
+      server.send(`real:${data}`, from.port, from.address);
+    });
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', resolve));
+    const serverPort = (server.address() as { port: number }).port;
+    const isolated = await startProxy(
+      {
+        udp: {
+          routers: { echo: { service: 'echo', entryPoints: ['dns'] } },
+          services: { echo: { loadBalancer: { servers: [{ address: `127.0.0.1:${serverPort}` }] } } },
+        },
+      },
+      ['--entryPoints.dns.address=127.0.0.1:0/udp', '--entryPoints.dns.udp.timeout=500ms'],
+    );
+    const client = createSocket('udp4');
+    const attacker = createSocket('udp4');
+    try {
+      const entryPoint = isolated.app.udpEntryPoints.get('dns');
+      await new Promise<void>((resolve) => client.bind(0, '127.0.0.1', resolve));
+      const answers: string[] = [];
+      client.on('message', (data) => answers.push(data.toString()));
+      client.send('hello', entryPoint?.port ?? 0, '127.0.0.1');
+      await waitFor(() => answers.length === 1, { timeout: 2000, what: 'the real answer' });
+      assert.equal(answers[0], 'real:hello');
+      // Forged "answers" sent straight to the session's socket, for longer than udp.timeout.
+      for (let i = 0; i < 10; i++) {
+        attacker.send(`forged-${i}`, sessionPort, '127.0.0.1');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.deepEqual(answers, ['real:hello']);
+      await waitFor(() => entryPoint?.sessionCount === 0, { timeout: 3000, what: 'the session to end on time' });
+    } finally {
+      client.close();
+      attacker.close();
+      server.close();
+      await isolated.stop(100);
+    }
+  });
 });
