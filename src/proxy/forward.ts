@@ -123,7 +123,13 @@ class Exchange implements ConnectionUser {
       caughtAtBoundary(thrown, 'response head');
       this.responding = false;
       this.dropConnection();
-      sendError(res, 502);
+      try {
+        // The server's fields may still sit in the response: the 502 goes without them.
+        for (const name of res.getHeaderNames()) res.removeHeader(name);
+        sendError(res, 502);
+      } catch {
+        res.destroy();
+      }
     }
   }
 

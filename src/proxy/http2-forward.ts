@@ -19,6 +19,7 @@ import { HOP_BY_HOP } from './hop-by-hop.js';
 import type { UpstreamSession } from './http2-sessions.js';
 import { buildHttp2RequestHeaders, plainAddress, requestUri } from './request-headers.js';
 import { withOverrides } from './response-overrides.js';
+import { isForwardableTrailer } from './response-reader.js';
 import { sendError } from './responses.js';
 import { transportFacts } from './transport-errors.js';
 import type { UpstreamTarget } from './upstream-target.js';
@@ -310,7 +311,7 @@ function onUpstreamTrailers(this: WithExchange<ClientHttp2Stream>, trailers: Inc
   let any = false;
   for (const name in trailers) {
     const value = trailers[name];
-    if (value === undefined || name.charCodeAt(0) === 58 || HOP_BY_HOP.has(name)) continue;
+    if (value === undefined || name.charCodeAt(0) === 58 || !isForwardableTrailer(name)) continue;
     list[name] = value as string | string[];
     any = true;
   }
@@ -356,7 +357,7 @@ function onWantTrailers(this: WithExchange<ClientHttp2Stream>): void {
   if (trailers !== undefined) {
     for (const name in trailers) {
       const value = trailers[name];
-      if (value === undefined || name.charCodeAt(0) === 58 || HOP_BY_HOP.has(name)) continue;
+      if (value === undefined || name.charCodeAt(0) === 58 || !isForwardableTrailer(name)) continue;
       out[name] = value;
     }
   }

@@ -12,11 +12,12 @@
  * side of the tunnel.
  */
 import { createHash } from 'node:crypto';
-import type { ServerHttp2Stream } from 'node:http2';
+import { constants, type ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { caughtAtBoundary } from '../core/last-resort.js';
 import type { RequestContext } from '../core/request-context.js';
 import type { ForwardSettings } from './forward.js';
+import { http2FieldsFromList } from './http2-fields.js';
 import type { ReadLease } from './read-lease.js';
 import { buildRequestHead, plainAddress, requestUri } from './request-headers.js';
 import { withOverrides } from './response-overrides.js';
@@ -103,17 +104,12 @@ class UpgradeExchange implements ConnectionUser {
    */
   private acceptStream(stream: ServerHttp2Stream, headers: string[]): boolean {
     const key = this.ctx.req.headers['sec-websocket-key'];
-    const fields: Record<string, string | string[]> = {};
     let accept: string | undefined;
     for (let i = 0; i < headers.length; i += 2) {
-      const name = (headers[i] as string).toLowerCase();
-      const value = headers[i + 1] as string;
-      if (name === 'sec-websocket-accept') accept = value;
-      else if (!HTTP2_FORBIDDEN.has(name)) {
-        const seen = fields[name];
-        fields[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-      }
+      if ((headers[i] as string).toLowerCase() === 'sec-websocket-accept') accept = headers[i + 1] as string;
     }
+    const fields = http2FieldsFromList(headers);
+    delete fields['sec-websocket-accept'];
     if (typeof key !== 'string' || accept !== webSocketAccept(key)) {
       this.tunnel = false;
       this.refused = true;
@@ -124,12 +120,18 @@ class UpgradeExchange implements ConnectionUser {
       return false;
     }
     this.ctx.res.statusCode = 200;
+    if (stream.destroyed || stream.closed) {
+      // The client reset the stream meanwhile: nothing to answer.
+      this.clientGone();
+      return false;
+    }
     try {
       stream.respond({ ...fields, ':status': 200 });
     } catch (thrown) {
-      // The stream closed meanwhile (the client reset it): nothing to answer.
+      // A defect (the fields are cleaned above): the client is not left waiting.
       caughtAtBoundary(thrown, 'websocket over http2 answer');
       this.clientGone();
+      stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       return false;
     }
     return true;
@@ -199,15 +201,6 @@ const EXCHANGE = Symbol('switchyard.upgradeExchange');
 
 /** How long a tunnel's half-closed side may linger before it is cut. */
 const CLOSE_GRACE_MS = 5_000;
-
-/** Header fields an HTTP/2 answer may not carry (RFC 9113 §8.2.2). */
-const HTTP2_FORBIDDEN: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-]);
 
 /** RFC 6455 §4.2.2: what a server that read `key` answers in Sec-WebSocket-Accept. */
 function webSocketAccept(key: string): string {

@@ -256,3 +256,71 @@ describe('HTTP/2 abuse bounds (h2c entry point)', () => {
     await assertProxyHealthy(proxy);
   });
 });
+
+describe("HTTP/2: failing servers do not count as a client's resets", () => {
+  it('cuts 150 answers a server breaks mid-body on one connection without a GOAWAY, and the healthy stream finishes', {
+    timeout: 20_000,
+  }, async () => {
+    const { createServer } = await import('node:http');
+    const { connect, constants } = await import('node:http2');
+    // /slow answers in two parts 1.5 s apart; anything else sends half a body and dies.
+    const server = createServer((req, res) => {
+      if (req.url === '/slow') {
+        res.writeHead(200);
+        res.write('x');
+        setTimeout(() => res.end('y'), 1_500);
+        return;
+      }
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('partial');
+      setTimeout(() => req.socket.destroy(), 200);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const proxy = await startChildProxy({
+      http: {
+        routers: { all: { rule: 'PathPrefix(`/`)', service: 'breaking' } },
+        services: { breaking: { loadBalancer: { servers: [{ url: `http://127.0.0.1:${port}` }] } } },
+      },
+    });
+    const session = connect(`http://127.0.0.1:${proxy.port}`);
+    try {
+      let goawayCode: number | null = null;
+      session.on('goaway', (code) => {
+        goawayCode = code;
+      });
+      session.on('error', () => undefined);
+      await new Promise((resolve) => session.once('remoteSettings', resolve));
+      const healthy = new Promise<string>((resolve) => {
+        const stream = session.request({ ':path': '/slow' });
+        let body = '';
+        stream.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        stream.on('error', () => undefined);
+        stream.on('close', () => resolve(body));
+      });
+      const cut = Array.from(
+        { length: 150 },
+        (_, i) =>
+          new Promise<number>((resolve) => {
+            const stream = session.request({ ':path': `/bad/${i}` });
+            stream.on('error', () => undefined);
+            stream.resume();
+            stream.on('close', () => resolve(stream.rstCode ?? 0));
+          }),
+      );
+      const codes = await Promise.all(cut);
+      assert.ok(
+        codes.every((code) => code !== constants.NGHTTP2_NO_ERROR),
+        'each broken answer is cut (reset), not ended as if whole',
+      );
+      assert.equal(await healthy, 'xy');
+      assert.notEqual(goawayCode, constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    } finally {
+      session.destroy();
+      await proxy.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -31,13 +31,20 @@ function http1Get(
   });
 }
 
-function http2Get(port: number, path: string): Promise<{ body: string; trailers: Record<string, unknown> }> {
+function http2Get(
+  port: number,
+  path: string,
+): Promise<{ headers: Record<string, unknown>; body: string; trailers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const session = connect(`http://127.0.0.1:${port}`);
     session.on('error', reject);
     const stream = session.request({ ':path': path });
     let body = '';
     let trailers: Record<string, unknown> = {};
+    let headers: Record<string, unknown> = {};
+    stream.on('response', (fields) => {
+      headers = fields;
+    });
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       body += chunk;
@@ -47,7 +54,7 @@ function http2Get(port: number, path: string): Promise<{ body: string; trailers:
     });
     stream.on('end', () => {
       session.close();
-      resolve({ body, trailers });
+      resolve({ headers, body, trailers });
     });
     stream.on('error', reject);
   });
@@ -71,10 +78,19 @@ describe('response trailers from an HTTP/1.1 server', () => {
       res.addTrailers({ 'x-checksum': 'sha256=abc', 'grpc-status': '0', 'content-type': 'text/evil' });
       res.end();
     });
-    // A server whose trailer line has no colon.
+    // A sloppy server: per path, a trailer line without a colon, or fields that HTTP/1.1 lets
+    // through and HTTP/2 refuses (a single-valued field twice, a connection-specific one).
     broken = createServer((socket) => {
-      socket.once('data', () => {
-        socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nno colon\r\n\r\n');
+      socket.once('data', (request: Buffer) => {
+        const path = request.toString('latin1').split(' ')[1];
+        if (path === '/sloppy') {
+          socket.end(
+            'HTTP/1.1 200 OK\r\nETag: "first"\r\nETag: "second"\r\nHTTP2-Settings: AAAA\r\nX-Many: 1\r\nX-Many: 2\r\n' +
+              'Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nETag: "t1"\r\nETag: "t2"\r\nHTTP2-Settings: AAAA\r\nX-Ok: 1\r\n\r\n',
+          );
+        } else {
+          socket.end('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nno colon\r\n\r\n');
+        }
       });
     });
     await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
@@ -83,7 +99,7 @@ describe('response trailers from an HTTP/1.1 server', () => {
       http: {
         routers: {
           good: { rule: 'Path(`/t`) || Path(`/echo-trailers`)', service: 'good' },
-          bad: { rule: 'Path(`/bad`)', service: 'bad' },
+          bad: { rule: 'Path(`/bad`) || Path(`/sloppy`)', service: 'bad' },
         },
         services: {
           good: { loadBalancer: { servers: [{ url: backend.url }] } },
@@ -168,5 +184,18 @@ describe('response trailers from an HTTP/1.1 server', () => {
       stream.end('an h2 body');
     });
     assert.deepEqual(JSON.parse(seen), { 'x-digest': 'crc=2' });
+  });
+
+  it('gives an HTTP/2 client what HTTP/2 can carry of a sloppy head and trailers: first of a single-valued field, no connection-specific one', async () => {
+    const answer = await http2Get(proxy.port, '/sloppy');
+    assert.equal(answer.headers[':status'], 200);
+    assert.equal(answer.headers.etag, '"first"');
+    assert.equal(answer.headers['http2-settings'], undefined);
+    assert.equal(answer.headers['x-many'], '1, 2');
+    assert.equal(answer.body, 'abc');
+    assert.equal(answer.trailers.etag, '"t1"');
+    assert.equal(answer.trailers['http2-settings'], undefined);
+    assert.equal(answer.trailers['x-ok'], '1');
+    assert.equal(proxy.app.entryPoints.get('web')?.inFlight, 0);
   });
 });

@@ -127,7 +127,11 @@ describe('WebSocket over HTTP/2 (extended CONNECT)', () => {
         },
         tls: { certificates: [{ certFile: pair.certPem, keyFile: pair.keyPem }] },
       },
-      ['--entryPoints.websecure.address=127.0.0.1:0'],
+      [
+        '--entryPoints.websecure.address=127.0.0.1:0',
+        // Short, so an idle conversation outlives it: a tunnel is not a stalled request body.
+        '--entryPoints.web.transport.respondingTimeouts.readTimeout=400ms',
+      ],
     );
     securePort = proxy.app.entryPoints.get('websecure')?.port ?? 0;
   });
@@ -149,6 +153,9 @@ describe('WebSocket over HTTP/2 (extended CONNECT)', () => {
       assert.equal(headers['sec-websocket-accept'], undefined);
       const replies = readFrames(stream, 2);
       stream.write(clientFrame('one'));
+      // Silence longer than readTimeout, then the conversation goes on.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(stream.closed, false, 'the tunnel outlives readTimeout');
       stream.write(clientFrame('two'));
       assert.deepEqual(
         (await replies).map((f) => f.text),

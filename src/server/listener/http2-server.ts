@@ -9,8 +9,9 @@
  *   sent none), so header loops see what an HTTP/1.1 request would have;
  * - a body of unknown length (DATA frames without `content-length`, gRPC's way) is announced as
  *   `transfer-encoding: chunked`, which is what it becomes towards an HTTP/1.1 server;
- * - the response drops what HTTP/2 forbids (connection-specific headers, the reason phrase)
- *   instead of letting Node throw on them.
+ * - the response drops what HTTP/2 forbids (connection-specific headers, a second value of a
+ *   single-valued field, the reason phrase) instead of letting Node throw on them
+ *   (proxy/http2-fields.ts).
  *
  * Abuse bounds (docs/configuration.md, `http2`): concurrent streams per connection (nghttp2
  * refuses more with REFUSED_STREAM), the header list in bytes and lines (RST_STREAM
@@ -41,6 +42,7 @@ import {
 } from 'node:http2';
 import type { Socket } from 'node:net';
 import { caughtAtBoundary } from '../../core/last-resort.js';
+import { http2FieldsFromList, http2FieldsFromObject, http2Value } from '../../proxy/http2-fields.js';
 import type { ConnectionHandler } from './listener.js';
 
 /** Limits of the HTTP/2 server (ms, bytes, counts). */
@@ -79,19 +81,6 @@ export const DEFAULT_RESET_BUDGET = 100;
 
 /** Request pseudo-headers, removed from `headers` once read. */
 const PSEUDO_HEADERS = [':method', ':path', ':authority', ':scheme', ':protocol'] as const;
-
-/**
- * Headers that mean something for one HTTP/1.1 connection only, which HTTP/2 forbids (RFC 9113
- * §8.2.2): never sent on an HTTP/2 response.
- */
-const CONNECTION_SPECIFIC: ReadonlySet<string> = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'http2-settings',
-]);
 
 /**
  * An HTTP/2 request with the pseudo-headers read into fields: `method` and `url` as on an
@@ -200,42 +189,22 @@ export class EdgeHttp2Response extends Http2ServerResponse {
   ): this {
     const fields = typeof message === 'string' ? headers : message;
     if (fields === undefined) return super.writeHead(statusCode);
-    // Node takes a flat name/value list too; its type does not say so.
-    const clean = Array.isArray(fields) ? http2List(fields) : http2Object(fields);
+    // Node takes a flat name/value list too; its type does not say so. Either way, what HTTP/2
+    // refuses (connection-specific fields, a single-valued field twice) is dropped, not thrown.
+    const clean = Array.isArray(fields) ? http2FieldsFromList(fields) : http2FieldsFromObject(fields);
     return super.writeHead(statusCode, clean as OutgoingHttpHeaders);
   }
 
-  override setHeader(name: string, value: number | string | readonly string[]): void {
-    if (CONNECTION_SPECIFIC.has(name.toLowerCase())) return;
-    super.setHeader(name, value);
+  override setHeader(name: string, value: number | string | readonly string[]): this {
+    const clean = http2Value(name, value);
+    if (clean !== null) super.setHeader(name, clean);
+    return this;
   }
-}
 
-/** A raw name/value list without HTTP/2's forbidden fields. */
-function http2List(list: string[]): string[] {
-  let out: string[] | null = null;
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i] as string;
-    const forbidden = CONNECTION_SPECIFIC.has(name.toLowerCase()) || name.charCodeAt(0) === 58; /* ':' */
-    if (forbidden) {
-      out ??= list.slice(0, i);
-    } else if (out !== null) {
-      out.push(name, list[i + 1] as string);
-    }
+  /** Trailers as HTTP/2 takes them: Node would throw on a bad one only when sending them, in its own callback. */
+  override addTrailers(headers: OutgoingHttpHeaders): void {
+    super.addTrailers(http2FieldsFromObject(headers));
   }
-  return out ?? list;
-}
-
-/** A headers object without HTTP/2's forbidden fields. */
-function http2Object(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  let out: OutgoingHttpHeaders | null = null;
-  for (const name of Object.keys(headers)) {
-    if (CONNECTION_SPECIFIC.has(name.toLowerCase())) {
-      out ??= { ...headers };
-      delete out[name];
-    }
-  }
-  return out ?? headers;
 }
 
 const RESETS = Symbol('switchyard.h2resets');
@@ -247,7 +216,10 @@ interface ResetWindow {
   readonly budget: number;
 }
 
-type CountedSession = Http2Session & { [RESETS]?: ResetWindow };
+/** Streams open on a session now (an idle session with open streams is not closed). */
+const OPEN_STREAMS = Symbol('switchyard.h2openStreams');
+
+type CountedSession = Http2Session & { [RESETS]?: ResetWindow; [OPEN_STREAMS]?: number };
 
 const SESSION = Symbol('switchyard.h2session');
 
@@ -293,7 +265,9 @@ export function createHttp2Server(options: Http2Options, handlers: Http2Handlers
     if (options.idleTimeout > 0) session.setTimeout(options.idleTimeout, closeIdle);
   });
   server.on('stream', (stream: CountedStream) => {
-    stream[SESSION] = stream.session as CountedSession;
+    const session = stream.session as CountedSession;
+    stream[SESSION] = session;
+    session[OPEN_STREAMS] = (session[OPEN_STREAMS] ?? 0) + 1;
     stream.on('close', countReset);
     stream.on('error', ignore);
   });
@@ -311,7 +285,9 @@ function runRequest(
 ): void {
   const stream = res.stream;
   if (stream.destroyed || stream.closed) return;
-  if (readTimeout > 0 && !stream.endAfterHeaders) {
+  // A WebSocket's stream carries its frames as the request "body" for as long as it lives:
+  // silence there is an idle conversation, not a stalled upload.
+  if (readTimeout > 0 && !stream.endAfterHeaders && !(req as EdgeHttp2Request).webSocket) {
     // A body that stops coming holds a server connection: bounded like HTTP/1.1's (408).
     stream.setTimeout(readTimeout, onSlowBody);
     req.once('end', () => stream.setTimeout(0));
@@ -341,7 +317,13 @@ function onSlowBody(this: ServerHttp2Stream): void {
  * closes a connection nghttp2 gave up on (it sent GOAWAY for a protocol error and stopped reading,
  * with no event for us to act on sooner).
  */
-function closeIdle(this: Http2Session): void {
+/**
+ * No frame for idleTimeout: a connection with nothing open is closed (GOAWAY). One with a stream
+ * still open (a WebSocket or an event stream between messages) is kept, as HTTP/1.1 keeps a
+ * connection whose request is running; the timer starts again with the next frame.
+ */
+function closeIdle(this: CountedSession): void {
+  if ((this[OPEN_STREAMS] ?? 0) > 0) return;
   this.close();
 }
 
@@ -351,9 +333,14 @@ function closeIdle(this: Http2Session): void {
  * client never waits for): GOAWAY ENHANCE_YOUR_CALM.
  */
 function countReset(this: CountedStream): void {
-  if (this.rstCode === constants.NGHTTP2_NO_ERROR || this.rstCode === undefined) return;
   const session = this[SESSION];
   this[SESSION] = undefined;
+  if (session !== undefined) session[OPEN_STREAMS] = (session[OPEN_STREAMS] ?? 1) - 1;
+  // Only a stream reset before its answer started is the attack's shape: resets of answered
+  // streams (a client leaving a download, the proxy cutting a failed upstream's answer or a
+  // tunnel) are ordinary and must not cost the connection's other streams.
+  if (this.rstCode === constants.NGHTTP2_NO_ERROR || this.rstCode === undefined) return;
+  if ((this as unknown as ServerHttp2Stream).headersSent) return;
   const window = session?.[RESETS];
   if (session === undefined || window === undefined || session.destroyed) return;
   const now = Date.now();
