@@ -131,6 +131,9 @@ describe('WebSocket over HTTP/2 (extended CONNECT)', () => {
         '--entryPoints.websecure.address=127.0.0.1:0',
         // Short, so an idle conversation outlives it: a tunnel is not a stalled request body.
         '--entryPoints.web.transport.respondingTimeouts.readTimeout=400ms',
+        // And an idle connection is closed sooner than the conversation's silence lasts: one with
+        // a stream open is not idle.
+        '--entryPoints.web.transport.respondingTimeouts.idleTimeout=600ms',
       ],
     );
     securePort = proxy.app.entryPoints.get('websecure')?.port ?? 0;
@@ -147,6 +150,10 @@ describe('WebSocket over HTTP/2 (extended CONNECT)', () => {
     const session = await open(`http://127.0.0.1:${proxy.port}`);
     try {
       assert.equal(session.remoteSettings.enableConnectProtocol, true);
+      let goaway = false;
+      session.on('goaway', () => {
+        goaway = true;
+      });
       const { headers, stream } = await openWebSocket(session, '/ws/chat', `127.0.0.1:${proxy.port}`, 'http');
       assert.equal(headers[':status'], 200);
       assert.equal(headers['sec-websocket-protocol'], 'superchat');
@@ -155,7 +162,8 @@ describe('WebSocket over HTTP/2 (extended CONNECT)', () => {
       stream.write(clientFrame('one'));
       // Silence longer than readTimeout, then the conversation goes on.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      assert.equal(stream.closed, false, 'the tunnel outlives readTimeout');
+      assert.equal(stream.closed, false, 'the tunnel outlives readTimeout and idleTimeout');
+      assert.equal(goaway, false, 'a connection with an open stream is not idle');
       stream.write(clientFrame('two'));
       assert.deepEqual(
         (await replies).map((f) => f.text),
