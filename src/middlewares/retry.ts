@@ -103,6 +103,12 @@ class Retry implements RetryBudget {
       this.next(ctx);
       return;
     }
+    // A body an earlier middleware substituted (buffering's file, grpcWeb's decoded text) is a
+    // stream that can be read once: it goes once, without retry, as a body too large to keep.
+    if (ctx.bufferedBody == null && ctx.bodySource != null) {
+      this.next(ctx);
+      return;
+    }
     if (ctx.bufferedBody == null && hasRequestBody(ctx.req)) {
       // A body that cannot be kept in memory is streamed once, without retry.
       if (bufferableLength(ctx.req, this.bodyLimit) < 0) {

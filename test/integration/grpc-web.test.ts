@@ -113,8 +113,13 @@ describe('grpcWeb: gRPC-Web clients to a gRPC server', () => {
         routers: {
           grpc: { rule: 'PathPrefix(`/test.Greeter/`)', service: 'grpc', middlewares: ['web'] },
           other: { rule: 'PathPrefix(`/other`)', service: 'echo', middlewares: ['web'] },
+          retried: { rule: 'PathPrefix(`/retried/`)', service: 'grpc', middlewares: ['web', 'strip', 'again'] },
         },
-        middlewares: { web: { grpcWeb: { allowOrigins: ['https://app.example'] } } },
+        middlewares: {
+          web: { grpcWeb: { allowOrigins: ['https://app.example'] } },
+          strip: { stripPrefix: { prefixes: ['/retried'] } },
+          again: { retry: { attempts: 3 } },
+        },
         services: {
           grpc: { loadBalancer: { servers: [{ url: `h2c://127.0.0.1:${port}` }] } },
           echo: { loadBalancer: { servers: [{ url: echo.url }] } },
@@ -200,6 +205,16 @@ describe('grpcWeb: gRPC-Web clients to a gRPC server', () => {
     const answer = readFrames(decodeText(response.text));
     assert.deepEqual(answer.messages, [{ n: 1 }, { n: 2 }]);
     assert.match(answer.trailer ?? '', /grpc-status: 0\r\n$/);
+  });
+
+  it('sends the decoded -text body once through a retry middleware after it (a stream it cannot keep)', async () => {
+    const response = await send(`${proxy.url}/retried/test.Greeter/Greet`, {
+      method: 'POST',
+      headers: { ...webHeaders, 'content-type': 'application/grpc-web-text' },
+      body: frame({ name: 'text' }).toString('base64'),
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(readFrames(decodeText(response.text)).messages, [{ message: 'hello text', web: '1' }]);
   });
 
   it('cuts a -text request whose body is not base64, and keeps serving', async () => {
