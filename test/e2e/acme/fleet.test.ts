@@ -18,6 +18,9 @@ import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
+import { EtcdDriver, etcdStorageSettings } from '../../../src/acme/etcd-storage.js';
+import { RedisDriver, redisStorageSettings } from '../../../src/acme/redis-storage.js';
+import type { SharedStoreDriver } from '../../../src/acme/shared-storage.js';
 import { type Backend, startBackend } from '../../helpers/backends.js';
 import { startCli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/http.js';
@@ -177,6 +180,65 @@ async function fleetOfTwo(store: string, prefix: string): Promise<Instance[]> {
   return fleet;
 }
 
+/**
+ * A `switchyard` child process takes the order lease on `store` and holds it (its HTTP-01 answer
+ * waits a minute before validation), a second instance waits, the child is killed with SIGKILL:
+ * the second instance orders once the lease expires and serves the certificate.
+ */
+async function takeover(store: string, key: string, driver: SharedStoreDriver, prefix: string): Promise<void> {
+  const name = `${prefix}takeover.example.test`;
+  const lockKey = `${key}.lock/le/${name}`;
+  const routers = {
+    app: { rule: `Host(\`${name}\`)`, entryPoints: ['websecure'], service: 'app', tls: { certResolver: 'le' } },
+  };
+  const file = join(dir, `${prefix}dynamic.yml`);
+  await writeFile(
+    file,
+    stringify({ http: { routers, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }),
+  );
+  const [web, websecure] = [await freePort(), await freePort()];
+  child = startCli(
+    [
+      `--entryPoints.web.address=127.0.0.1:${web}`,
+      `--entryPoints.websecure.address=127.0.0.1:${websecure}`,
+      `--providers.file.filename=${file}`,
+      '--log.format=json',
+      ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
+      '--certificatesResolvers.le.acme.httpChallenge.delay=60s',
+    ],
+    { cwd: dir, env: { LEGO_CA_CERTIFICATES: pebble.caFile } },
+  );
+  const doomed = child;
+  try {
+    const holder = await waitFor(() => driver.get(lockKey), {
+      timeout: 30_000,
+      what: `the lease ${lockKey} (output: ${doomed.output.stdout.slice(-1000)})`,
+    });
+    assert.match(holder, new RegExp(`/${doomed.child.pid}/`));
+    const survivor = await instance(routers, resolverFlags('le', store, 'httpChallenge.entryPoint=web'));
+    httpTargets = () => [survivor.proxy.port];
+    await waitFor(() => state(survivor, 'le') === 'waiting', { timeout: 10_000, what: 'the survivor waiting' });
+    const killedAt = Date.now();
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    await waitFor(async () => /Pebble Intermediate/.test((await served(survivor.websecure, name)).issuer), {
+      timeout: 60_000,
+      interval: 100,
+      what: 'the survivor serving the certificate',
+    });
+    const takeoverMs = Date.now() - killedAt;
+    assert.equal(orders(survivor, 'le'), 1);
+    assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
+    // Released at the end of the order.
+    await waitFor(async () => (await driver.get(lockKey)) === null, { timeout: 5000, what: 'the lease released' });
+    console.log(
+      `# fleet takeover (${store.split(':')[0]}): certificate served ${takeoverMs} ms after the lease holder was killed (lease 3s)`,
+    );
+  } finally {
+    await driver.close();
+  }
+}
+
 before(async () => {
   if (skip) return;
   pebble = await startPebble();
@@ -251,66 +313,13 @@ describe('a fleet sharing its ACME storage in Redis or etcd', { skip }, () => {
     assert.ok(await serving(), 'certificates served with a corrupt storage');
   });
 
-  it('an instance killed while it holds the order lease: the other takes over once the lease expires', async () => {
-    const store = storage('fleet2/acme.json', '3s');
-    const lockKey = 'fleet2/acme.json.lock/le/takeover.example.test';
-    const routers = {
-      app: {
-        rule: 'Host(`takeover.example.test`)',
-        entryPoints: ['websecure'],
-        service: 'app',
-        tls: { certResolver: 'le' },
-      },
-    };
-    const file = join(dir, 'dynamic.yml');
-    await writeFile(
-      file,
-      stringify({ http: { routers, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }),
-    );
-    const [web, websecure] = [await freePort(), await freePort()];
-    // The doomed instance holds its lease for a minute: its HTTP-01 answer waits `delay` before validation.
-    child = startCli(
-      [
-        `--entryPoints.web.address=127.0.0.1:${web}`,
-        `--entryPoints.websecure.address=127.0.0.1:${websecure}`,
-        `--providers.file.filename=${file}`,
-        '--log.format=json',
-        ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
-        '--certificatesResolvers.le.acme.httpChallenge.delay=60s',
-      ],
-      { cwd: dir, env: { LEGO_CA_CERTIFICATES: pebble.caFile } },
-    );
-    const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const holder = await waitFor(() => client.get(lockKey), {
-        timeout: 30_000,
-        what: `the lease ${lockKey} (output: ${child.output.stdout.slice(-1000)})`,
-      });
-      assert.match(holder, new RegExp(`/${child.child.pid}/`));
-      const survivor = await instance(routers, resolverFlags('le', store, 'httpChallenge.entryPoint=web'));
-      httpTargets = () => [survivor.proxy.port];
-      await waitFor(() => state(survivor, 'le') === 'waiting', { timeout: 10_000, what: 'the survivor waiting' });
-      const killedAt = Date.now();
-      child.child.kill('SIGKILL');
-      await child.exited;
-      await waitFor(
-        async () => /Pebble Intermediate/.test((await served(survivor.websecure, 'takeover.example.test')).issuer),
-        {
-          timeout: 60_000,
-          interval: 100,
-          what: 'the survivor serving the certificate',
-        },
-      );
-      const takeoverMs = Date.now() - killedAt;
-      assert.equal(orders(survivor, 'le'), 1);
-      assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
-      // Released at the end of the order.
-      await waitFor(async () => (await client.get(lockKey)) === null, { timeout: 5000, what: 'the lease released' });
-      console.log(`# fleet takeover: certificate served ${takeoverMs} ms after the lease holder was killed (lease 3s)`);
-    } finally {
-      client.disconnect();
-    }
+  it('an instance killed while it holds the order lease: the other takes over once the lease expires (Redis)', async () => {
+    const settings = redisStorageSettings(storage('fleet2/acme.json', '3s'));
+    await takeover(storage('fleet2/acme.json', '3s'), 'fleet2/acme.json', new RedisDriver(settings.options), '');
+  });
+
+  it("the same over etcd: the holder's etcd lease ends with it", async () => {
+    const store = `etcd://127.0.0.1:${etcd.port}?key=fleet-etcd2/acme.json&poll=300ms&lease=3s`;
+    await takeover(store, 'fleet-etcd2/acme.json', new EtcdDriver(etcdStorageSettings(store)), 'etcd-');
   });
 });
