@@ -12,7 +12,7 @@
 //   tls          dist/test/e2e/tls/**/*.test.js (curl and the openssl CLI against HTTPS entry points)
 
 //   tcp          dist/test/e2e/tcp/**/*.test.js (Debian's dig, redis-server/redis-cli, haproxy)
-//   acme         dist/test/e2e/acme/**/*.test.js (a real ACME server: Debian's pebble and pebble-challtestsrv; redis-server for the fleet test)
+//   acme         dist/test/e2e/acme/**/*.test.js (a real ACME server: Debian's pebble and pebble-challtestsrv; redis-server and etcd for the fleet test)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';

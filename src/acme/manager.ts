@@ -21,10 +21,12 @@ import { AcmeStore } from './acme-store.js';
 import { ChallengeAnswers, type ChallengeListener, type ChallengeSnapshot } from './challenges.js';
 import { createDnsProvider, isImplementedDnsProvider, unimplementedDnsProvider } from './dns-providers.js';
 import type { WantedCertificate } from './domains.js';
+import { EtcdDriver, etcdStorageSettings } from './etcd-storage.js';
 import type { OrderSettings } from './order.js';
-import { isSharedStorage, RedisAcmeStorage } from './redis-storage.js';
+import { RedisDriver, redisStorageSettings } from './redis-storage.js';
 import { renewalSchedule } from './renewal.js';
 import { type AcmeCertificateStatus, AcmeResolver } from './resolver.js';
+import { isSharedStorage, SharedAcmeStorage } from './shared-storage.js';
 import type { AcmeStorage } from './storage.js';
 import { extraCaFiles, trustedCas } from './trust.js';
 
@@ -148,7 +150,7 @@ export class AcmeManager {
     const known = this.stores.get(id);
     if (known) return known;
     const store: AcmeStorage = shared
-      ? new RedisAcmeStorage(name, options.logger, options.instanceId)
+      ? sharedStorage(name, options.logger, options.instanceId)
       : new AcmeStore(id, options.logger);
     this.stores.set(id, store);
     store.onChange(() => {
@@ -248,4 +250,14 @@ export class AcmeManager {
     for (const resolver of this.resolvers.values()) resolver.stop();
     await Promise.all([...this.stores.values()].map((s) => s.close().catch(() => undefined)));
   }
+}
+
+/** A fleet's storage in Redis (`redis://`, `rediss://`) or etcd (`etcd://`). */
+function sharedStorage(url: string, logger: Logger, instanceId: string | undefined): AcmeStorage {
+  if (/^etcd:/i.test(url)) {
+    const settings = etcdStorageSettings(url);
+    return new SharedAcmeStorage(new EtcdDriver(settings), settings, logger, instanceId);
+  }
+  const settings = redisStorageSettings(url);
+  return new SharedAcmeStorage(new RedisDriver(settings.options), settings, logger, instanceId);
 }

@@ -1,5 +1,6 @@
 /**
- * A fleet sharing its ACME storage in a real Redis (`storage: redis://…`), against real pebble:
+ * A fleet sharing its ACME storage in a real Redis (`storage: redis://…`) or etcd (`etcd://…`),
+ * against real pebble:
  *
  * - two Switchyard instances (the real assembly, in this process) with the same resolvers and
  *   routers: one order per domain set for the whole fleet, and pebble's validations are sent (by
@@ -17,10 +18,13 @@ import { after, before, describe, it } from 'node:test';
 import { connect } from 'node:tls';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
+import { EtcdDriver, etcdStorageSettings } from '../../../src/acme/etcd-storage.js';
+import { RedisDriver, redisStorageSettings } from '../../../src/acme/redis-storage.js';
+import type { SharedStoreDriver } from '../../../src/acme/shared-storage.js';
 import { type Backend, startBackend } from '../../helpers/backends.js';
 import { startCli } from '../../helpers/cli.js';
 import { waitFor } from '../../helpers/http.js';
-import { type KvServer, kvSkipReason, startRedis } from '../../helpers/kv-servers.js';
+import { type KvServer, kvSkipReason, startEtcd, startRedis } from '../../helpers/kv-servers.js';
 import { type Pebble, startPebble } from '../../helpers/pebble.js';
 import { freePort } from '../../helpers/ports.js';
 import { memoryLogger, startProxy, type TestProxy } from '../../helpers/proxy.js';
@@ -30,6 +34,7 @@ const skip = kvSkipReason();
 
 let pebble: Pebble;
 let redis: KvServer;
+let etcd: KvServer;
 let backend: Backend;
 let httpGate: Forwarder;
 let tlsGate: Forwarder;
@@ -93,10 +98,152 @@ function state(i: Instance, resolver: string): string | undefined {
   return i.proxy.app.options.acme?.status?.().certificates.find((c) => c.resolver === resolver)?.state;
 }
 
+function issuedByPebble(): number {
+  return pebble
+    .output()
+    .split('\n')
+    .filter((l) => /Issued certificate serial/i.test(l)).length;
+}
+
+/**
+ * Two instances with the same resolvers (`le` over HTTP-01, `alpn` over TLS-ALPN-01) on `store`:
+ * one order per domain set, validations sent to the instance that did not order, both serving
+ * the same certificate. Returns the instances.
+ */
+async function fleetOfTwo(store: string, prefix: string): Promise<Instance[]> {
+  const issuedBefore = issuedByPebble();
+  const routers = {
+    app: {
+      rule: `Host(\`${prefix}fleet.example.test\`)`,
+      entryPoints: ['websecure'],
+      service: 'app',
+      tls: { certResolver: 'le' },
+    },
+    alpn: {
+      rule: `Host(\`${prefix}fleet-alpn.example.test\`)`,
+      entryPoints: ['websecure'],
+      service: 'app',
+      tls: { certResolver: 'alpn' },
+    },
+  };
+  const flags = [
+    ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
+    ...resolverFlags('alpn', store, 'tlsChallenge=true'),
+  ];
+  const fleet = await Promise.all([instance(routers, flags), instance(routers, flags)]);
+  // Pebble's validations go to the instances waiting for another's order (all of them if none waits).
+  const waitingFor = (resolver: string, port: (i: Instance) => number) => () => {
+    const waiting = fleet.filter((i) => state(i, resolver) === 'waiting');
+    return (waiting.length > 0 ? waiting : fleet).map(port);
+  };
+  httpTargets = waitingFor('le', (i) => i.proxy.port);
+  tlsTargets = waitingFor('alpn', (i) => i.websecure);
+
+  for (const name of [`${prefix}fleet.example.test`, `${prefix}fleet-alpn.example.test`]) {
+    // Both instances watched at once: when each first serves the issued certificate.
+    const seenAt = await Promise.all(
+      fleet.map(async (member) => {
+        await waitFor(
+          async () => {
+            const failed = member.proxy.app.options.acme?.status?.().certificates.find((c) => c.state === 'failed');
+            if (failed) assert.fail(`${failed.resolver}: ${failed.lastError}\n${pebble.output().slice(-2000)}`);
+            return /Pebble Intermediate/.test((await served(member.websecure, name)).issuer);
+          },
+          { timeout: 90_000, interval: 50, what: `${name} served by instance ${fleet.indexOf(member)}` },
+        );
+        return Date.now();
+      }),
+    );
+    console.log(
+      `# fleet: ${name} served by the second instance ${Math.abs((seenAt[0] ?? 0) - (seenAt[1] ?? 0))} ms after the first (poll 300ms, ${store.split(':')[0]})`,
+    );
+    const [a, b] = await Promise.all(fleet.map((m) => served(m.websecure, name)));
+    assert.equal(a?.fingerprint, b?.fingerprint, `both instances serve the same certificate for ${name}`);
+  }
+  for (const resolver of ['le', 'alpn']) {
+    const counts = fleet.map((i) => orders(i, resolver));
+    assert.deepEqual(
+      counts.sort(),
+      [0, 1],
+      `${resolver}: exactly one order in the fleet (per instance: ${counts.join(', ')})`,
+    );
+  }
+  // The validations reached the instance that did not order: it answered from the store.
+  const notOrdering = (resolver: string) => fleet.find((i) => orders(i, resolver) === 0) as Instance;
+  assert.ok((httpGate.forwarded.get(notOrdering('le').proxy.port) ?? 0) > 0, 'HTTP-01 answered by the other instance');
+  assert.ok(
+    (tlsGate.forwarded.get(notOrdering('alpn').websecure) ?? 0) > 0,
+    'TLS-ALPN-01 answered by the other instance',
+  );
+  // Pebble's own count: one certificate issued per domain set.
+  assert.equal(issuedByPebble() - issuedBefore, 2);
+  return fleet;
+}
+
+/**
+ * A `switchyard` child process takes the order lease on `store` and holds it (its HTTP-01 answer
+ * waits a minute before validation), a second instance waits, the child is killed with SIGKILL:
+ * the second instance orders once the lease expires and serves the certificate.
+ */
+async function takeover(store: string, key: string, driver: SharedStoreDriver, prefix: string): Promise<void> {
+  const name = `${prefix}takeover.example.test`;
+  const lockKey = `${key}.lock/le/${name}`;
+  const routers = {
+    app: { rule: `Host(\`${name}\`)`, entryPoints: ['websecure'], service: 'app', tls: { certResolver: 'le' } },
+  };
+  const file = join(dir, `${prefix}dynamic.yml`);
+  await writeFile(
+    file,
+    stringify({ http: { routers, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }),
+  );
+  const [web, websecure] = [await freePort(), await freePort()];
+  child = startCli(
+    [
+      `--entryPoints.web.address=127.0.0.1:${web}`,
+      `--entryPoints.websecure.address=127.0.0.1:${websecure}`,
+      `--providers.file.filename=${file}`,
+      '--log.format=json',
+      ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
+      '--certificatesResolvers.le.acme.httpChallenge.delay=60s',
+    ],
+    { cwd: dir, env: { LEGO_CA_CERTIFICATES: pebble.caFile } },
+  );
+  const doomed = child;
+  try {
+    const holder = await waitFor(() => driver.get(lockKey), {
+      timeout: 30_000,
+      what: `the lease ${lockKey} (output: ${doomed.output.stdout.slice(-1000)})`,
+    });
+    assert.match(holder, new RegExp(`/${doomed.child.pid}/`));
+    const survivor = await instance(routers, resolverFlags('le', store, 'httpChallenge.entryPoint=web'));
+    httpTargets = () => [survivor.proxy.port];
+    await waitFor(() => state(survivor, 'le') === 'waiting', { timeout: 10_000, what: 'the survivor waiting' });
+    const killedAt = Date.now();
+    doomed.child.kill('SIGKILL');
+    await doomed.exited;
+    await waitFor(async () => /Pebble Intermediate/.test((await served(survivor.websecure, name)).issuer), {
+      timeout: 60_000,
+      interval: 100,
+      what: 'the survivor serving the certificate',
+    });
+    const takeoverMs = Date.now() - killedAt;
+    assert.equal(orders(survivor, 'le'), 1);
+    assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
+    // Released at the end of the order.
+    await waitFor(async () => (await driver.get(lockKey)) === null, { timeout: 5000, what: 'the lease released' });
+    console.log(
+      `# fleet takeover (${store.split(':')[0]}): certificate served ${takeoverMs} ms after the lease holder was killed (lease 3s)`,
+    );
+  } finally {
+    await driver.close();
+  }
+}
+
 before(async () => {
   if (skip) return;
   pebble = await startPebble();
   redis = await startRedis({ notifications: false });
+  etcd = await startEtcd();
   backend = await startBackend('app');
   dir = await mkdtemp(join(tmpdir(), 'switchyard-acme-fleet-'));
   process.env.LEGO_CA_CERTIFICATES = pebble.caFile;
@@ -116,88 +263,22 @@ after(async () => {
   await tlsGate?.close();
   await backend?.close();
   await redis?.dispose();
+  await etcd?.dispose();
   await pebble?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
+describe('a fleet sharing its ACME storage in Redis or etcd', { skip }, () => {
   /** The two instances of the first test (the third one reuses them). */
   let fleet: Instance[] = [];
 
-  it('two instances: one order per domain set, validations answered by the instance that did not order, both serve the certificate', async () => {
-    const store = storage('fleet1/acme.json');
-    const routers = {
-      app: {
-        rule: 'Host(`fleet.example.test`)',
-        entryPoints: ['websecure'],
-        service: 'app',
-        tls: { certResolver: 'le' },
-      },
-      alpn: {
-        rule: 'Host(`fleet-alpn.example.test`)',
-        entryPoints: ['websecure'],
-        service: 'app',
-        tls: { certResolver: 'alpn' },
-      },
-    };
-    const flags = [
-      ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
-      ...resolverFlags('alpn', store, 'tlsChallenge=true'),
-    ];
-    fleet = await Promise.all([instance(routers, flags), instance(routers, flags)]);
-    // Pebble's validations go to the instances waiting for another's order (all of them if none waits).
-    const waitingFor = (resolver: string, port: (i: Instance) => number) => () => {
-      const waiting = fleet.filter((i) => state(i, resolver) === 'waiting');
-      return (waiting.length > 0 ? waiting : fleet).map(port);
-    };
-    httpTargets = waitingFor('le', (i) => i.proxy.port);
-    tlsTargets = waitingFor('alpn', (i) => i.websecure);
+  it('two instances over Redis: one order per domain set, validations answered by the instance that did not order, both serve the certificate', async () => {
+    fleet = await fleetOfTwo(storage('fleet1/acme.json'), '');
+  });
 
-    for (const name of ['fleet.example.test', 'fleet-alpn.example.test']) {
-      // Both instances watched at once: when each first serves the issued certificate.
-      const seenAt = await Promise.all(
-        fleet.map(async (member) => {
-          await waitFor(
-            async () => {
-              const failed = member.proxy.app.options.acme?.status?.().certificates.find((c) => c.state === 'failed');
-              if (failed) assert.fail(`${failed.resolver}: ${failed.lastError}\n${pebble.output().slice(-2000)}`);
-              return /Pebble Intermediate/.test((await served(member.websecure, name)).issuer);
-            },
-            { timeout: 90_000, interval: 50, what: `${name} served by instance ${fleet.indexOf(member)}` },
-          );
-          return Date.now();
-        }),
-      );
-      console.log(
-        `# fleet: ${name} served by the second instance ${Math.abs((seenAt[0] ?? 0) - (seenAt[1] ?? 0))} ms after the first (poll 300ms)`,
-      );
-      const [a, b] = await Promise.all(fleet.map((m) => served(m.websecure, name)));
-      assert.equal(a?.fingerprint, b?.fingerprint, `both instances serve the same certificate for ${name}`);
-    }
-    for (const resolver of ['le', 'alpn']) {
-      const counts = fleet.map((i) => orders(i, resolver));
-      assert.deepEqual(
-        counts.sort(),
-        [0, 1],
-        `${resolver}: exactly one order in the fleet (per instance: ${counts.join(', ')})`,
-      );
-    }
-    // The validations reached the instance that did not order: it answered from Redis.
-    const notOrdering = (resolver: string) => fleet.find((i) => orders(i, resolver) === 0) as Instance;
-    assert.ok(
-      (httpGate.forwarded.get(notOrdering('le').proxy.port) ?? 0) > 0,
-      'HTTP-01 answered by the other instance',
-    );
-    assert.ok(
-      (tlsGate.forwarded.get(notOrdering('alpn').websecure) ?? 0) > 0,
-      'TLS-ALPN-01 answered by the other instance',
-    );
-    // Pebble's own count: one certificate issued per domain set.
-    const issued = pebble
-      .output()
-      .split('\n')
-      .filter((l) => /Issued certificate serial/i.test(l));
-    assert.equal(issued.length, 2, issued.join('\n'));
+  it('the same over etcd (etcd:// storage, leases of etcd)', async () => {
+    const store = `etcd://127.0.0.1:${etcd.port}?key=fleet-etcd/acme.json&poll=300ms&lease=5s`;
+    await fleetOfTwo(store, 'etcd-');
   });
 
   it('Redis away, then a corrupt acme.json in it: reported in every instance (storageErrors), certificates still served', async () => {
@@ -232,66 +313,13 @@ describe('a fleet sharing its ACME storage in Redis', { skip }, () => {
     assert.ok(await serving(), 'certificates served with a corrupt storage');
   });
 
-  it('an instance killed while it holds the order lease: the other takes over once the lease expires', async () => {
-    const store = storage('fleet2/acme.json', '3s');
-    const lockKey = 'fleet2/acme.json.lock/le/takeover.example.test';
-    const routers = {
-      app: {
-        rule: 'Host(`takeover.example.test`)',
-        entryPoints: ['websecure'],
-        service: 'app',
-        tls: { certResolver: 'le' },
-      },
-    };
-    const file = join(dir, 'dynamic.yml');
-    await writeFile(
-      file,
-      stringify({ http: { routers, services: { app: { loadBalancer: { servers: [{ url: backend.url }] } } } } }),
-    );
-    const [web, websecure] = [await freePort(), await freePort()];
-    // The doomed instance holds its lease for a minute: its HTTP-01 answer waits `delay` before validation.
-    child = startCli(
-      [
-        `--entryPoints.web.address=127.0.0.1:${web}`,
-        `--entryPoints.websecure.address=127.0.0.1:${websecure}`,
-        `--providers.file.filename=${file}`,
-        '--log.format=json',
-        ...resolverFlags('le', store, 'httpChallenge.entryPoint=web'),
-        '--certificatesResolvers.le.acme.httpChallenge.delay=60s',
-      ],
-      { cwd: dir, env: { LEGO_CA_CERTIFICATES: pebble.caFile } },
-    );
-    const client = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true });
-    client.on('error', () => undefined);
-    await client.connect();
-    try {
-      const holder = await waitFor(() => client.get(lockKey), {
-        timeout: 30_000,
-        what: `the lease ${lockKey} (output: ${child.output.stdout.slice(-1000)})`,
-      });
-      assert.match(holder, new RegExp(`/${child.child.pid}/`));
-      const survivor = await instance(routers, resolverFlags('le', store, 'httpChallenge.entryPoint=web'));
-      httpTargets = () => [survivor.proxy.port];
-      await waitFor(() => state(survivor, 'le') === 'waiting', { timeout: 10_000, what: 'the survivor waiting' });
-      const killedAt = Date.now();
-      child.child.kill('SIGKILL');
-      await child.exited;
-      await waitFor(
-        async () => /Pebble Intermediate/.test((await served(survivor.websecure, 'takeover.example.test')).issuer),
-        {
-          timeout: 60_000,
-          interval: 100,
-          what: 'the survivor serving the certificate',
-        },
-      );
-      const takeoverMs = Date.now() - killedAt;
-      assert.equal(orders(survivor, 'le'), 1);
-      assert.ok(takeoverMs < 30_000, `took over in ${takeoverMs} ms`);
-      // Released at the end of the order.
-      await waitFor(async () => (await client.get(lockKey)) === null, { timeout: 5000, what: 'the lease released' });
-      console.log(`# fleet takeover: certificate served ${takeoverMs} ms after the lease holder was killed (lease 3s)`);
-    } finally {
-      client.disconnect();
-    }
+  it('an instance killed while it holds the order lease: the other takes over once the lease expires (Redis)', async () => {
+    const settings = redisStorageSettings(storage('fleet2/acme.json', '3s'));
+    await takeover(storage('fleet2/acme.json', '3s'), 'fleet2/acme.json', new RedisDriver(settings.options), '');
+  });
+
+  it("the same over etcd: the holder's etcd lease ends with it", async () => {
+    const store = `etcd://127.0.0.1:${etcd.port}?key=fleet-etcd2/acme.json&poll=300ms&lease=3s`;
+    await takeover(store, 'fleet-etcd2/acme.json', new EtcdDriver(etcdStorageSettings(store)), 'etcd-');
   });
 });
