@@ -93,7 +93,7 @@ export class ServiceBuilder {
     if (config.weighted !== undefined) {
       service.type = 'weighted';
       const children = (config.weighted.services ?? []).map((child) => ({
-        handle: this.child(service, child.name),
+        service: this.child(service, child.name),
         weight: child.weight ?? 1,
       }));
       return new WeightedService(service.name, children, config.weighted.sticky);
@@ -101,7 +101,7 @@ export class ServiceBuilder {
     if (config.highestRandomWeight !== undefined) {
       service.type = 'highestrandomweight';
       const children = (config.highestRandomWeight.services ?? []).map((child) => ({
-        handle: this.child(service, child.name),
+        service: this.child(service, child.name),
         weight: child.weight ?? 1,
       }));
       return new HighestRandomWeightService(service.name, children);

@@ -5,6 +5,7 @@
  * in the upstream registry, keyed `tcp://host:port`, so it survives reloads and drains through
  * the one Drainer.
  */
+import { anyChildAvailable, type ChildService, childServices } from '../balancer/child-service.js';
 import { createStrategy } from '../balancer/strategies.js';
 import type { Avoid, Candidate, Strategy } from '../balancer/strategy.js';
 import type { UpstreamState } from '../balancer/upstream-state.js';
@@ -98,36 +99,16 @@ export class TcpLoadBalancer implements TcpService {
   }
 }
 
-/** A child of a weighted service. */
-class WeightedChild implements Candidate {
-  constructor(
-    readonly service: TcpService,
-    readonly weight: number,
-  ) {}
-
-  get key(): string {
-    return this.service.name;
-  }
-
-  available(now: number): boolean {
-    return this.service.available(now);
-  }
-
-  load(): number {
-    return 0;
-  }
-}
-
 /** `weighted`: services picked by weight (round robin), skipping those with nothing available. */
 export class TcpWeightedService implements TcpService {
-  private readonly strategy: Strategy<WeightedChild>;
-  private readonly children: WeightedChild[];
+  private readonly strategy: Strategy<ChildService<TcpService>>;
+  private readonly children: Array<ChildService<TcpService>>;
 
   constructor(
     readonly name: string,
     children: ReadonlyArray<{ service: TcpService; weight: number }>,
   ) {
-    this.children = children.map((c) => new WeightedChild(c.service, c.weight));
+    this.children = childServices(children);
     this.strategy = createStrategy('wrr', this.children);
   }
 
@@ -143,6 +124,6 @@ export class TcpWeightedService implements TcpService {
   }
 
   available(now: number): boolean {
-    return this.children.some((c) => c.weight > 0 && c.available(now));
+    return anyChildAvailable(this.children, now);
   }
 }

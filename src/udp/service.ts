@@ -3,6 +3,7 @@
  * shared upstream state keyed `udp://host:port`) and a weighted service over other UDP
  * services. A UDP service is asked for a server once per session, not per datagram.
  */
+import { anyChildAvailable, type ChildService, childServices } from '../balancer/child-service.js';
 import { createStrategy } from '../balancer/strategies.js';
 import type { Candidate, Strategy } from '../balancer/strategy.js';
 import type { UpstreamState } from '../balancer/upstream-state.js';
@@ -55,32 +56,16 @@ export class UdpLoadBalancer implements UdpService {
   }
 }
 
-class Child implements Candidate {
-  constructor(
-    readonly service: UdpService,
-    readonly weight: number,
-  ) {}
-  get key(): string {
-    return this.service.name;
-  }
-  available(now: number): boolean {
-    return this.service.available(now);
-  }
-  load(): number {
-    return 0;
-  }
-}
-
 /** `weighted`: services by weight. */
 export class UdpWeightedService implements UdpService {
-  private readonly strategy: Strategy<Child>;
-  private readonly children: Child[];
+  private readonly strategy: Strategy<ChildService<UdpService>>;
+  private readonly children: Array<ChildService<UdpService>>;
 
   constructor(
     readonly name: string,
     children: ReadonlyArray<{ service: UdpService; weight: number }>,
   ) {
-    this.children = children.map((c) => new Child(c.service, c.weight));
+    this.children = childServices(children);
     this.strategy = createStrategy('wrr', this.children);
   }
 
@@ -89,6 +74,6 @@ export class UdpWeightedService implements UdpService {
   }
 
   available(now: number): boolean {
-    return this.children.some((c) => c.weight > 0 && c.available(now));
+    return anyChildAvailable(this.children, now);
   }
 }

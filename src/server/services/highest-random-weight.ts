@@ -5,22 +5,22 @@
  * keeps its child while that child can take requests; when a child has no available server,
  * only its clients move. The `hrw` strategy does the same with servers inside one load balancer.
  */
+import { anyChildAvailable, type ChildService, childServices } from '../../balancer/child-service.js';
 import { HighestRandomWeight } from '../../balancer/hrw.js';
 import type { RequestContext } from '../../core/request-context.js';
 import { plainAddress } from '../../proxy/request-headers.js';
 import { sendError } from '../../proxy/responses.js';
-import { anyChildAvailable, type ChildService, childServices } from './child.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
 
 /** A highest-random-weight service over child services. */
 export class HighestRandomWeightService implements ServiceHandle {
   readonly handler: (ctx: RequestContext) => void;
-  private readonly children: ChildService[];
-  private readonly strategy: HighestRandomWeight<ChildService>;
+  private readonly children: Array<ChildService<ServiceHandle>>;
+  private readonly strategy: HighestRandomWeight<ChildService<ServiceHandle>>;
 
   constructor(
     readonly name: string,
-    children: Array<{ handle: ServiceHandle; weight: number }>,
+    children: Array<{ service: ServiceHandle; weight: number }>,
   ) {
     this.children = childServices(children);
     this.strategy = new HighestRandomWeight(this.children);
@@ -37,6 +37,6 @@ export class HighestRandomWeightService implements ServiceHandle {
       sendError(ctx.res, 503, NO_AVAILABLE_SERVER);
       return;
     }
-    picked.handle.handler(ctx);
+    picked.service.handler(ctx);
   }
 }

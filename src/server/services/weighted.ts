@@ -3,25 +3,25 @@
  * with no available server, with an optional sticky cookie of its own (whose value hashes the
  * child's name) so nested balancers each keep their pin.
  */
+import { anyChildAvailable, type ChildService, childServices } from '../../balancer/child-service.js';
 import { StickyCookie } from '../../balancer/sticky.js';
 import { eligible } from '../../balancer/strategy.js';
 import { WeightedRoundRobin } from '../../balancer/wrr.js';
 import type { StickyConfig } from '../../config/dynamic-schema.js';
 import type { RequestContext } from '../../core/request-context.js';
 import { sendError } from '../../proxy/responses.js';
-import { anyChildAvailable, type ChildService, childServices } from './child.js';
 import { NO_AVAILABLE_SERVER, type ServiceHandle } from './handle.js';
 
 /** A weighted service over child services. */
 export class WeightedService implements ServiceHandle {
   readonly handler: (ctx: RequestContext) => void;
-  private readonly children: ChildService[];
-  private readonly strategy: WeightedRoundRobin<ChildService>;
-  private readonly sticky: StickyCookie<ChildService> | null;
+  private readonly children: Array<ChildService<ServiceHandle>>;
+  private readonly strategy: WeightedRoundRobin<ChildService<ServiceHandle>>;
+  private readonly sticky: StickyCookie<ChildService<ServiceHandle>> | null;
 
   constructor(
     readonly name: string,
-    children: Array<{ handle: ServiceHandle; weight: number }>,
+    children: Array<{ service: ServiceHandle; weight: number }>,
     sticky: StickyConfig | undefined,
   ) {
     this.children = childServices(children);
@@ -36,7 +36,7 @@ export class WeightedService implements ServiceHandle {
 
   private handle(ctx: RequestContext): void {
     const now = Date.now();
-    let picked: ChildService | undefined;
+    let picked: ChildService<ServiceHandle> | undefined;
     const sticky = this.sticky;
     if (sticky !== null) {
       const pinned = sticky.pinned(ctx.req.headers.cookie);
@@ -50,6 +50,6 @@ export class WeightedService implements ServiceHandle {
       sendError(ctx.res, 503, NO_AVAILABLE_SERVER);
       return;
     }
-    picked.handle.handler(ctx);
+    picked.service.handler(ctx);
   }
 }
