@@ -102,6 +102,12 @@ export const entryPointSchema = z.object({
       insecure: boolValue.default(false),
     })
     .prefault({}),
+  /**
+   * Let user routers take ACME challenges: the HTTP-01 answer gets an ordinary priority instead
+   * of the highest, the redirection leaves the challenge path alone, and TLS-ALPN-01 handshakes
+   * go to TCP routers like any other (Traefik 3.1's key).
+   */
+  allowACMEByPass: boolValue.default(false),
   /** PROXY protocol (v1 and v2) from the load balancers in front: absent, no header is read. */
   proxyProtocol: z
     .object({

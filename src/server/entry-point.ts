@@ -31,7 +31,7 @@ import { type ProxyProtocolOptions, proxyProtocolStage } from './listener/proxy-
 import { type TlsTerminator, tcpDispatchStage } from './listener/tcp-dispatch.js';
 import { createTlsStage, type TlsStage } from './listener/tls-stage.js';
 import { asksForH2c, isHttp2Request, requestProblem } from './request-checks.js';
-import type { RoutingTable } from './routing-table.js';
+import type { Route, RoutingTable } from './routing-table.js';
 
 /** Entry point settings resolved from the static configuration (durations in ms). */
 export interface EntryPointOptions {
@@ -67,6 +67,8 @@ export interface EntryPointOptions {
   http2: EntryPointHttp2Options;
   /** `proxyProtocol` (trusted peers' PROXY headers give the client address); undefined: none read. */
   proxyProtocol?: ProxyProtocolOptions;
+  /** `allowACMEByPass`: user routers may take ACME challenges (HTTP-01 and TLS-ALPN-01). */
+  allowACMEByPass?: boolean;
 }
 
 /** Where the TCP router stage hands TLS it does not pass through (wired by the assembly). */
@@ -93,6 +95,9 @@ const TLS_HANDSHAKE_RECORD = 0x16;
  * (`performance.now()`), and the bytes written to and read from the client's socket while it ran.
  */
 export type RequestObserver = (ctx: RequestContext, startedAt: number, bytesOut: number, bytesIn: number) => void;
+
+/** The priority of Traefik's acme-http router under allowACMEByPass: its rule's length. */
+const ACME_BYPASS_PRIORITY = 'PathPrefix(`/.well-known/acme-challenge/`)'.length;
 
 /** The early bytes of a WebSocket opened over HTTP/2: none (an upgrade's `head`). */
 const NO_EARLY_BYTES = Buffer.alloc(0);
@@ -210,6 +215,12 @@ export class EntryPoint {
       hasHttpRoutes: () =>
         this.table.routesOf(options.name, false).length > 0 || this.table.routesOf(options.name, true).length > 0,
       hasHttpsRoutes: () => this.table.routesOf(options.name, true).length > 0,
+      ...(options.allowACMEByPass === true
+        ? {}
+        : {
+            acmeTlsChallenge: (serverName: string) =>
+              this.table.tlsFor(options.name)?.store.challengeContext?.(serverName) !== undefined,
+          }),
       // No TCP router took it: TLS termination for HTTPS routers or plaintext HTTP (accept()).
       http: (socket) => this.accept(socket),
       https: tls.https ?? ((socket) => this.accept(socket)),
@@ -406,16 +417,22 @@ export class EntryPoint {
       headers,
       remoteAddress,
     };
+    let route: Route | undefined;
     if (this.httpChallenge !== null) {
       const answer = this.httpChallenge(host, rawPath);
       if (answer !== undefined) {
-        ctx.router = 'acme-http@internal';
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(answer) });
-        res.end(answer);
-        return;
+        // Traefik's acme-http router outranks every router, or, with allowACMEByPass, has the
+        // ordinary priority of its rule: a user router above that answers instead.
+        if (options.allowACMEByPass === true) route = this.table.match(options.name, input, ctx.scheme === 'https');
+        if (route === undefined || route.priority <= ACME_BYPASS_PRIORITY) {
+          ctx.router = 'acme-http@internal';
+          res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(answer) });
+          res.end(answer);
+          return;
+        }
       }
     }
-    const route = this.table.match(this.options.name, input, ctx.scheme === 'https');
+    route ??= this.table.match(this.options.name, input, ctx.scheme === 'https');
     if (route === undefined) {
       sendError(res, 404);
       return;

@@ -30,6 +30,7 @@ export function entryPointOptions(config: StaticConfiguration): EntryPointOption
       protocol: address.protocol ?? 'tcp',
       udpTimeout: entry.udp.timeout,
       proxyProtocol: entry.proxyProtocol,
+      allowACMEByPass: entry.allowACMEByPass,
       trustedIPs: entry.forwardedHeaders.trustedIPs,
       insecureForwardedHeaders: entry.forwardedHeaders.insecure,
       readTimeout: entry.transport.respondingTimeouts.readTimeout,
@@ -91,7 +92,10 @@ export function redirections(config: StaticConfiguration): {
     const router = `${name}-to-${redirect.to}`.replace(/[^a-zA-Z0-9-]/g, '-');
     const middleware = `redirect-${router}`;
     routers[router] = {
-      rule: 'HostRegexp(`^.+$`)',
+      // With allowACMEByPass, user routers answer the challenges: the redirection leaves them be.
+      rule: entry.allowACMEByPass
+        ? 'HostRegexp(`^.+$`) && !PathPrefix(`/.well-known/acme-challenge/`)'
+        : 'HostRegexp(`^.+$`)',
       entryPoints: [name],
       middlewares: [middleware],
       service: 'noop@internal',

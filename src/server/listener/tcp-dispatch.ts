@@ -51,6 +51,11 @@ export interface TcpDispatchOptions {
   readonly https?: ConnectionHandler;
   /** TLS termination for TCP routers with `tls` and no passthrough. */
   readonly terminator: TlsTerminator;
+  /**
+   * Whether the HTTPS path answers a TLS-ALPN-01 handshake (ALPN `acme-tls/1`) for this name:
+   * then no TCP router sees it (Traefik's ACME TLS router outranks them unless allowACMEByPass).
+   */
+  readonly acmeTlsChallenge?: (serverName: string) => boolean;
   /** Longest wait for the first bytes (ms; `respondingTimeouts.readTimeout`, 0 = 60 s). */
   readonly peekTimeoutMs: number;
   readonly logger: Logger;
@@ -125,6 +130,14 @@ export function tcpDispatchStage(options: TcpDispatchOptions): ConnectionHandler
         const route = now.match(entryPoint, { tls: false, serverName: '', alpn: [], remoteAddress: clientAddress });
         if (route === undefined) httpPeeked(peeked);
         else start(route, peeked, '', clientAddress);
+        return;
+      }
+      if (
+        options.acmeTlsChallenge !== undefined &&
+        hello.alpn.includes('acme-tls/1') &&
+        options.acmeTlsChallenge(hello.serverName)
+      ) {
+        https(peeked);
         return;
       }
       const input = { tls: true, serverName: hello.serverName, alpn: hello.alpn, remoteAddress: clientAddress };
