@@ -60,6 +60,7 @@ describe('the certificate store', () => {
     assert.match(store.defaultCertificate?.subject ?? '', new RegExp(DEFAULT_CERT_CN));
     store.setSource('le', [acme, exact]);
     assert.deepEqual(store.defaultCertificate?.names, ['a.example.test', 'b.example.test']);
+    assert.equal(store.list().length, 2, "the default certificate, a resolver's, is listed once");
     // A certificate covering the names (here a wildcard) serves when none has exactly them.
     store.setSource('le', [wildcard]);
     assert.deepEqual(store.defaultCertificate?.names, ['*.example.test']);

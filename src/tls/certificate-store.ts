@@ -108,7 +108,8 @@ export class CertificateStore {
   list(): StoredCertificate[] {
     const all = [...this.sources.values()].flat();
     const fallback = this.defaultCertificate;
-    if (fallback !== null) all.push(fallback);
+    // defaultGeneratedCert's certificate is a resolver's too: listed once.
+    if (fallback !== null && !all.includes(fallback)) all.push(fallback);
     return all;
   }
 
