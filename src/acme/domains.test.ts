@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { labelsToTree } from '../config/labels.js';
-import { canonicalDomain, domainCovers, hostNamesOfRule, type RouterForAcme, wantedCertificates } from './domains.js';
+import {
+  canonicalDomain,
+  DEFAULT_GENERATED_CERT,
+  domainCovers,
+  hostNamesOfRule,
+  type RouterForAcme,
+  wantedCertificates,
+} from './domains.js';
 
 const resolvers = new Set(['le', 'staging']);
 
@@ -141,6 +148,55 @@ describe('wanted certificates', () => {
         .sort(),
       [['api.test', 'v1.api.test', 'v2.api.test'], ['web.test']],
     );
+  });
+
+  it('TCP routers: tls.certResolver orders the HostSNI names of the rule (not *), or tls.domains; no entry-point default', () => {
+    const result = wantedCertificates([], { websecure: { http: { tls: { certResolver: 'le' } } } }, resolvers, {
+      tcpRouters: [
+        router('db@file', 'HostSNI(`DB.test`) || (HostSNI(`*`) && ClientIP(`10.0.0.0/8`))', { certResolver: 'le' }),
+        router('named@file', 'HostSNI(`*`)', {
+          certResolver: 'staging',
+          domains: [{ main: 'n.test', sans: ['m.test'] }],
+        }),
+        router('any@file', 'HostSNI(`*`)', { certResolver: 'le' }),
+        router('plain@file', 'HostSNI(`p.test`)', undefined),
+        router('other@file', 'HostSNI(`o.test`)', { certResolver: 'missing' }),
+      ],
+    });
+    assert.deepEqual(sets(result), [
+      { resolver: 'le', names: ['db.test'], wantedBy: ['db@file'] },
+      { resolver: 'staging', names: ['n.test', 'm.test'], wantedBy: ['named@file'] },
+    ]);
+    assert.deepEqual(
+      result.issues.map((i) => [i.router, i.kind, i.message]),
+      [
+        [
+          'any@file',
+          'tcp',
+          'certificate resolver "le" needs a HostSNI(…) name other than * in the rule or tls.domains',
+        ],
+        ['other@file', 'tcp', 'unknown certificate resolver "missing"'],
+      ],
+    );
+  });
+
+  it('tls.stores.default.defaultGeneratedCert asks its resolver for its domain, shared with a router asking the same', () => {
+    const result = wantedCertificates(
+      [router('app@file', 'Host(`d.test`) || Host(`e.test`)', { certResolver: 'le' })],
+      {},
+      resolvers,
+      {
+        defaultGeneratedCert: { resolver: 'le', domain: { main: 'E.test', sans: ['d.test'] } },
+      },
+    );
+    assert.deepEqual(sets(result), [
+      { resolver: 'le', names: ['d.test', 'e.test'], wantedBy: ['app@file', DEFAULT_GENERATED_CERT] },
+    ]);
+    // An unknown resolver is the TLS build's error (on the store): nothing is asked here.
+    const unknown = wantedCertificates([], {}, resolvers, {
+      defaultGeneratedCert: { resolver: 'x', domain: { main: 'd.test' } },
+    });
+    assert.deepEqual(unknown, { certificates: [], issues: [] });
   });
 
   it('names: canonical form and wildcard cover', () => {

@@ -4,9 +4,15 @@
  * certificate with `tls.certResolver` (written `tls.certresolver` in Docker labels), for the
  * names of its `tls.domains` or else every `Host` name of its rule; an entry point's
  * `http.tls.certResolver` (and `http.tls.domains`) applies to the routers on it that carry no
- * `tls` of their own, as in Traefik.
+ * `tls` of their own, as in Traefik. TCP routers ask the same way with the `HostSNI` names of their
+ * rule (never `*`), and `tls.stores.default.defaultGeneratedCert` asks its resolver for its domain.
  */
-import { parseRule, type RuleNode } from '../rules/index.js';
+import { matcherSet, parseRule, type RuleNode } from '../rules/index.js';
+
+/** The TCP rule language's matchers, for parsing only (the TCP table compiles them: src/tcp/rule.ts). */
+const TCP_RULE_NAMES = matcherSet(
+  ['HostSNI', 'HostSNIRegexp', 'ClientIP', 'ALPN'].map((name) => ({ name, arity: [1] })),
+);
 
 /** A domain set as Traefik stores it: the first name and the others (`domain.main` / `domain.sans`). */
 export interface AcmeDomain {
@@ -40,7 +46,20 @@ export interface EntryPointForAcme {
 export interface WantedIssue {
   router: string;
   message: string;
+  /** Which section `router` names: an HTTP router (default), a TCP router, or the TLS store (`tls.stores.default`). */
+  kind?: 'tcp' | 'store';
 }
+
+/** What asks for certificates besides the HTTP routers. */
+export interface OtherRequests {
+  /** The TCP routers (`tcp.routers`): `tls.certResolver`, `tls.domains`, else the rule's `HostSNI` names. */
+  tcpRouters?: Iterable<RouterForAcme>;
+  /** `tls.stores.default.defaultGeneratedCert` (`resolver`, `domain`), as written. */
+  defaultGeneratedCert?: unknown;
+}
+
+/** Who asks for the default store's certificate, in `wantedBy`. */
+export const DEFAULT_GENERATED_CERT = 'tls.stores.default.defaultGeneratedCert';
 
 /** The certificates wanted, deduplicated across routers, and the problems met. */
 export interface WantedCertificates {
@@ -86,6 +105,19 @@ export function hostNamesOfRule(rule: string): string[] {
     else for (const child of node.children) walk(child, negated);
   };
   walk(parseRule(rule), false);
+  return out;
+}
+
+/** Every non-negated `HostSNI` name of a TCP rule except `*` (which names every connection). */
+export function hostSniNamesOfRule(rule: string): string[] {
+  const out: string[] = [];
+  const walk = (node: RuleNode, negated: boolean) => {
+    if (node.kind === 'matcher') {
+      if (node.name === 'HostSNI' && !negated) out.push(...node.args.filter((name) => name.trim() !== '*'));
+    } else if (node.kind === 'not') walk(node.child, !negated);
+    else for (const child of node.children) walk(child, negated);
+  };
+  walk(parseRule(rule, TCP_RULE_NAMES), false);
   return out;
 }
 
@@ -157,6 +189,7 @@ export function wantedCertificates(
   routers: Iterable<RouterForAcme>,
   entryPoints: Readonly<Record<string, EntryPointForAcme>>,
   resolvers: ReadonlySet<string>,
+  others: OtherRequests = {},
 ): WantedCertificates {
   const issues: WantedIssue[] = [];
   const byKey = new Map<string, WantedCertificate>();
@@ -172,6 +205,49 @@ export function wantedCertificates(
   };
   const entryPointNames = Object.keys(entryPoints);
 
+  /** One router's requests: `kind` chooses the rule's names (`Host` or `HostSNI`) and where issues go. */
+  const ask = (router: RouterForAcme, requests: TlsRequest[], kind: 'http' | 'tcp') => {
+    const config = router.config;
+    if (config === undefined) return;
+    const who = kind === 'tcp' ? { router: router.name, kind: 'tcp' as const } : { router: router.name };
+    for (const request of requests) {
+      if (!resolvers.has(request.resolver)) {
+        issues.push({ ...who, message: `unknown certificate resolver ${JSON.stringify(request.resolver)}` });
+        continue;
+      }
+      const fromDomains = setsFromDomains(request.domains);
+      for (const message of fromDomains.errors) issues.push({ ...who, message });
+      if (listOf(request.domains).length > 0) {
+        // Written domains replace the rule's names, even when none of them was usable.
+        for (const names of fromDomains.sets) add(request.resolver, names, router.name);
+        continue;
+      }
+      let hosts: string[] = [];
+      try {
+        const ofRule = kind === 'tcp' ? hostSniNamesOfRule : hostNamesOfRule;
+        hosts = config.rule === undefined ? [] : ofRule(config.rule);
+      } catch {
+        // The router's rule error is reported by the build; nothing to order for it.
+        continue;
+      }
+      const names: string[] = [];
+      for (const host of hosts) {
+        const canonical = canonicalDomain(host);
+        if (canonical !== undefined && !canonical.startsWith('*.*') && !names.includes(canonical))
+          names.push(canonical);
+      }
+      if (names.length === 0) {
+        const matcher = kind === 'tcp' ? 'HostSNI(…) name other than *' : 'Host(…) name';
+        issues.push({
+          ...who,
+          message: `certificate resolver ${JSON.stringify(request.resolver)} needs a ${matcher} in the rule or tls.domains`,
+        });
+        continue;
+      }
+      add(request.resolver, names, router.name);
+    }
+  };
+
   for (const router of routers) {
     if (router.status === 'disabled' || router.config === undefined) continue;
     const own = tlsRequest(router.config.tls);
@@ -184,43 +260,26 @@ export function wantedCertificates(
         if (fromEntryPoint) requests.push(fromEntryPoint);
       }
     }
-    for (const request of requests) {
-      if (!resolvers.has(request.resolver)) {
-        issues.push({
-          router: router.name,
-          message: `unknown certificate resolver ${JSON.stringify(request.resolver)}`,
-        });
-        continue;
-      }
-      const fromDomains = setsFromDomains(request.domains);
-      for (const message of fromDomains.errors) issues.push({ router: router.name, message });
-      if (listOf(request.domains).length > 0) {
-        // Written domains replace the rule's names, even when none of them was usable.
-        for (const names of fromDomains.sets) add(request.resolver, names, router.name);
-        continue;
-      }
-      let hosts: string[] = [];
-      try {
-        hosts = router.config.rule === undefined ? [] : hostNamesOfRule(router.config.rule);
-      } catch {
-        // The router's rule error is reported by the build; nothing to order for it.
-        continue;
-      }
-      const names: string[] = [];
-      for (const host of hosts) {
-        const canonical = canonicalDomain(host);
-        if (canonical !== undefined && !canonical.startsWith('*.*') && !names.includes(canonical))
-          names.push(canonical);
-      }
-      if (names.length === 0) {
-        issues.push({
-          router: router.name,
-          message: `certificate resolver ${JSON.stringify(request.resolver)} needs a Host(…) name in the rule or tls.domains`,
-        });
-        continue;
-      }
-      add(request.resolver, names, router.name);
-    }
+    ask(router, requests, 'http');
+  }
+  // TCP routers have no entry-point TLS defaults (Traefik's entry points carry `http.tls` only).
+  for (const router of others.tcpRouters ?? []) {
+    if (router.status === 'disabled' || router.config === undefined) continue;
+    const own = tlsRequest(router.config.tls);
+    if (own) ask(router, [own], 'tcp');
+  }
+  const storeDefault = others.defaultGeneratedCert;
+  const storeResolver = field(storeDefault, 'resolver');
+  if (typeof storeResolver === 'string' && resolvers.has(storeResolver.trim())) {
+    // Unknown resolvers and missing keys are reported by the TLS build (build-tls.ts), on the store.
+    const fromDomain = setsFromDomains([field(storeDefault, 'domain')]);
+    for (const message of fromDomain.errors)
+      issues.push({
+        router: 'default',
+        kind: 'store',
+        message: message.replace('tls.domains[0]', 'defaultGeneratedCert.domain'),
+      });
+    for (const names of fromDomain.sets) add(storeResolver.trim(), names, DEFAULT_GENERATED_CERT);
   }
 
   const all = [...byKey.values()];

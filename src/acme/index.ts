@@ -8,7 +8,9 @@ export { type CertificateFacts, certificateFacts, formatAcmeJson, parseAcmeJson 
 export { ChallengeAnswers, type ChallengeSnapshot, HTTP_CHALLENGE_PREFIX } from './challenges.js';
 export {
   type AcmeDomain,
+  DEFAULT_GENERATED_CERT,
   type EntryPointForAcme,
+  type OtherRequests,
   type RouterForAcme,
   type WantedCertificate,
   type WantedCertificates,

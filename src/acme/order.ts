@@ -176,6 +176,48 @@ async function rawKeyAuthorization(client: acme.Client, challenge: Challenge): P
   return client.getChallengeKeyAuthorization({ ...challenge, type: 'http-01' } as never);
 }
 
+function newClient(settings: OrderSettings, account: StoredAccount): acme.Client {
+  return new acme.Client({
+    directoryUrl: settings.caServer,
+    accountKey: account.privateKeyPem,
+    accountUrl: account.registration?.uri,
+    externalAccountBinding: settings.eab ? { kid: settings.eab.kid, hmacKey: settings.eab.hmacEncoded } : undefined,
+    backoffAttempts: 30,
+    backoffMin: settings.pollMinMs,
+    backoffMax: settings.pollMaxMs,
+  } as never);
+}
+
+/** Registrations in progress, by account: orders started together register the new account once. */
+const registrations = new WeakMap<StoredAccount, Promise<void>>();
+
+/**
+ * Registers a new account once, however many orders start together (a second `newAccount` for
+ * the same key made acme-client send an empty account update, which the CA refuses).
+ */
+function registerOnce(
+  settings: OrderSettings,
+  account: StoredAccount,
+  saveAccount: (account: StoredAccount) => Promise<void>,
+): Promise<void> {
+  let pending = registrations.get(account);
+  if (pending === undefined) {
+    pending = (async () => {
+      const client = newClient(settings, account);
+      const body = await client.createAccount({
+        termsOfServiceAgreed: true,
+        ...(settings.email ? { contact: [`mailto:${settings.email}`] } : {}),
+      });
+      account.registration = { body: body as unknown as Record<string, unknown>, uri: client.getAccountUrl() };
+      await saveAccount(account);
+    })();
+    registrations.set(account, pending);
+    // A failed registration is tried again by the next order.
+    pending.catch(() => registrations.delete(account));
+  }
+  return pending;
+}
+
 /**
  * Orders a certificate for `names` (the first is the subject's common name). `account` is the
  * stored account or undefined; `saveAccount` is called once a new account is registered.
@@ -190,23 +232,8 @@ export async function orderCertificate(
 ): Promise<IssuedCertificate> {
   return withAcmeContext(ctx, async () => {
     try {
-      const client = new acme.Client({
-        directoryUrl: settings.caServer,
-        accountKey: account.privateKeyPem,
-        accountUrl: account.registration?.uri,
-        externalAccountBinding: settings.eab ? { kid: settings.eab.kid, hmacKey: settings.eab.hmacEncoded } : undefined,
-        backoffAttempts: 30,
-        backoffMin: settings.pollMinMs,
-        backoffMax: settings.pollMaxMs,
-      } as never);
-      if (!account.registration) {
-        const body = await client.createAccount({
-          termsOfServiceAgreed: true,
-          ...(settings.email ? { contact: [`mailto:${settings.email}`] } : {}),
-        });
-        account.registration = { body: body as unknown as Record<string, unknown>, uri: client.getAccountUrl() };
-        await saveAccount(account);
-      }
+      if (!account.registration) await registerOnce(settings, account, saveAccount);
+      const client = newClient(settings, account);
       const order = await client.createOrder({ identifiers: names.map((value) => ({ type: 'dns', value })) });
       const authorizations = await client.getAuthorizations(order);
       const run: OrderRun = { settings, answers, client };

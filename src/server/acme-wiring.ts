@@ -21,8 +21,9 @@ import {
 } from '../acme/index.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Logger } from '../core/logger.js';
+import { localName } from '../core/names.js';
 import type { CertificateStore } from '../tls/certificate-store.js';
-import { addError, type RuntimeConfiguration } from './runtime.js';
+import { addError, type PendingObject, type RuntimeConfiguration } from './runtime.js';
 
 /** A certificate as a resolver hands it over (PEM chain and key). */
 export interface AcmePem {
@@ -73,12 +74,29 @@ export function wantedAndReported(
   entryPoints: Readonly<Record<string, EntryPointForAcme>>,
   resolvers: ReadonlySet<string>,
 ): WantedCertificate[] {
-  const wanted = wantedCertificates(runtime.routers.values(), entryPoints, resolvers);
+  const store = defaultStore(runtime);
+  const wanted = wantedCertificates(runtime.routers.values(), entryPoints, resolvers, {
+    tcpRouters: runtime.tcp.routers.values(),
+    // A configured defaultCertificate takes precedence, as in Traefik: nothing is ordered then.
+    defaultGeneratedCert:
+      store?.config?.defaultCertificate === undefined ? store?.config?.defaultGeneratedCert : undefined,
+  });
   for (const issue of wanted.issues) {
-    const router = runtime.routers.get(issue.router);
-    if (router) addError(router, issue.message, 'warning');
+    const object =
+      issue.kind === 'store'
+        ? store
+        : issue.kind === 'tcp'
+          ? runtime.tcp.routers.get(issue.router)
+          : runtime.routers.get(issue.router);
+    if (object) addError(object, issue.message, 'warning');
   }
   return wanted.certificates;
+}
+
+/** `tls.stores.default` (the only store Traefik v3 uses), from whichever provider defines it first. */
+function defaultStore(runtime: RuntimeConfiguration): PendingObject | undefined {
+  for (const object of runtime.tls.stores.values()) if (localName(object.name) === 'default') return object;
+  return undefined;
 }
 
 /** For `switchyard check`: the resolvers' configuration fault (a ConfigError naming the key), or undefined. Nothing is started. */

@@ -64,8 +64,9 @@ export interface BuiltTable {
 export function buildRoutingTable(runtime: RuntimeConfiguration, deps: TableBuildDeps): BuiltTable {
   reportUnimplemented(runtime);
   const store = deps.certificates ?? new CertificateStore();
-  const tls = buildTls(runtime, store);
-  const resolution = { tls, certResolvers: deps.certResolvers ?? new Set<string>() };
+  const certResolvers = deps.certResolvers ?? new Set<string>();
+  const tls = buildTls(runtime, store, certResolvers);
+  const resolution = { tls, certResolvers };
   const services = new ServiceBuilder(runtime, deps);
   const middlewares = new MiddlewareBuilder(runtime, services, deps.logger ?? SILENT);
   const routes = new Map<string, Route[]>();

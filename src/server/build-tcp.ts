@@ -284,14 +284,8 @@ class TcpBuilder {
     if (section.certResolver !== undefined && section.certResolver !== '') {
       if (!deps.certResolvers.has(section.certResolver))
         return new Error(`${key}.tls.certResolver: the certificate resolver "${section.certResolver}" does not exist`);
-    }
-    for (const unread of ['certResolver', 'domains'] as const) {
-      if (section[unread] !== undefined)
-        addError(
-          router,
-          `${key}.tls.${unread}: certificates are not ordered for TCP routers yet (ACME reads HTTP routers only); the router is served with the certificates the store has`,
-          'warning',
-        );
+      // The resolver orders `tls.domains`, else the rule's HostSNI names (acme-wiring.ts); the
+      // certificates reach this policy through the shared store.
     }
     const named = section.options;
     let options = deps.build.defaults;

@@ -3,14 +3,16 @@ import { describe, it } from 'node:test';
 import { UpstreamRegistry } from '../balancer/upstream-state.js';
 import { validateDynamicConfiguration } from '../config/dynamic-validate.js';
 import { DEFAULT_TRANSPORT, TransportPool } from '../proxy/transport.js';
+import { CertificateStore } from '../tls/certificate-store.js';
 import { buildRoutingTable } from './build-table.js';
 import { mergeSnapshots } from './merge.js';
 
 /** Validates, merges and builds `raw` as the file provider's configuration. */
-function build(raw: unknown) {
+function build(raw: unknown, certResolvers: ReadonlySet<string> = new Set()) {
   const { config, issues } = validateDynamicConfiguration(raw);
   const runtime = mergeSnapshots([{ provider: 'file', config, issues }]);
   const transports = new TransportPool();
+  const certificates = new CertificateStore();
   const built = buildRoutingTable(runtime, {
     entryPoints: ['web'],
     defaultEntryPoints: ['web'],
@@ -18,9 +20,11 @@ function build(raw: unknown) {
     transports,
     defaultTransport: DEFAULT_TRANSPORT,
     internalServices: new Map(),
+    certificates,
+    certResolvers,
   });
   transports.destroyAll();
-  return { runtime, built };
+  return { runtime, built, certificates };
 }
 
 const service = { loadBalancer: { servers: [{ url: 'http://127.0.0.1:1' }] } };
@@ -87,5 +91,24 @@ describe('the TLS side of a configuration build', () => {
       ['empty@file', 'labelled@file', 'secure@file'],
     );
     assert.ok(built.table.tlsFor('web') !== undefined);
+  });
+
+  it('defaultGeneratedCert: an unknown or missing resolver and a missing domain are errors naming the key; defaultCertificate takes precedence', () => {
+    const store = (generated: unknown, extra: object = {}) =>
+      build(
+        { tls: { stores: { default: { defaultGeneratedCert: generated, ...extra } } } },
+        new Set(['le']),
+      ).runtime.tls.stores.get('default@file');
+    const unknown = store({ resolver: 'nope', domain: { main: 'd.test' } });
+    assert.equal(unknown?.status, 'disabled');
+    assert.match(
+      unknown?.errors[0] ?? '',
+      /^tls\.stores\.default\.defaultGeneratedCert\.resolver: the certificate resolver "nope" does not exist/,
+    );
+    assert.match(store({ domain: { main: 'd.test' } })?.errors[0] ?? '', /defaultGeneratedCert\.resolver: required/);
+    assert.match(store({ resolver: 'le' })?.errors[0] ?? '', /defaultGeneratedCert\.domain\.main: required/);
+    const fine = store({ resolver: 'le', domain: { main: 'd.test', sans: ['e.test'] } });
+    assert.deepEqual(fine?.errors, []);
+    assert.equal(fine?.status, 'enabled');
   });
 });

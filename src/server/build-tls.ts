@@ -17,7 +17,7 @@ import type { RuleNode } from '../rules/ast.js';
 import { daysLeft, loadCertificate, readPemField, type StoredCertificate } from '../tls/certificate.js';
 import { type CertificateStore, CONFIG_SOURCE } from '../tls/certificate-store.js';
 import { type CompiledTlsOptions, compileTlsOptions, defaultTlsOptions } from '../tls/tls-options.js';
-import { addError, type RuntimeConfiguration, type RuntimeRouter } from './runtime.js';
+import { addError, type RuntimeConfiguration, type RuntimeObject, type RuntimeRouter } from './runtime.js';
 
 /** A certificate within this many days of its end is announced (logs, API, dashboard). */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -30,7 +30,11 @@ export interface TlsBuild {
 }
 
 /** Compiles options and loads certificates into `store`, recording errors on `runtime`. */
-export function buildTls(runtime: RuntimeConfiguration, store: CertificateStore): TlsBuild {
+export function buildTls(
+  runtime: RuntimeConfiguration,
+  store: CertificateStore,
+  certResolvers: ReadonlySet<string> = new Set(),
+): TlsBuild {
   const options = new Map<string, CompiledTlsOptions>();
   const defaultsFrom: string[] = [];
   for (const object of runtime.tls.options.values()) {
@@ -69,13 +73,18 @@ export function buildTls(runtime: RuntimeConfiguration, store: CertificateStore)
   }
   const defaults = options.get('default') ?? defaultTlsOptions();
   options.set('default', defaults);
-  loadStoreDefaults(runtime, store);
+  loadStoreDefaults(runtime, store, certResolvers);
   loadCertificates(runtime, store);
   return { options, defaults };
 }
 
-function loadStoreDefaults(runtime: RuntimeConfiguration, store: CertificateStore): void {
+function loadStoreDefaults(
+  runtime: RuntimeConfiguration,
+  store: CertificateStore,
+  resolvers: ReadonlySet<string>,
+): void {
   let configured: StoredCertificate | null = null;
+  let orderedNames: string[] | null = null;
   for (const object of runtime.tls.stores.values()) {
     if (object.config === undefined) continue;
     const local = localName(object.name);
@@ -91,11 +100,8 @@ function loadStoreDefaults(runtime: RuntimeConfiguration, store: CertificateStor
     }
     const { defaultCertificate, defaultGeneratedCert } = parsed.data;
     if (defaultGeneratedCert !== undefined) {
-      addError(
-        object,
-        `${key}.defaultGeneratedCert: needs a certificate resolver (ACME), not available; the generated default certificate is served`,
-        'warning',
-      );
+      const names = generatedCertNames(object, key, defaultGeneratedCert, resolvers, defaultCertificate !== undefined);
+      if (names !== null) orderedNames = names;
     }
     if (defaultCertificate === undefined) continue;
     try {
@@ -106,6 +112,54 @@ function loadStoreDefaults(runtime: RuntimeConfiguration, store: CertificateStor
     }
   }
   store.setConfiguredDefault(configured);
+  store.setDefaultDomains(orderedNames);
+}
+
+/**
+ * `defaultGeneratedCert`: the names whose certificate (ordered by its resolver, acme-wiring.ts)
+ * becomes the default one; until it is issued the generated certificate is served. Null when it
+ * does not apply: a `defaultCertificate` takes precedence (Traefik warns the same), and a missing
+ * key or an unknown resolver is an error on the store.
+ */
+function generatedCertNames(
+  object: RuntimeObject<unknown>,
+  key: string,
+  generated: {
+    resolver?: string | undefined;
+    domain?: { main?: string | undefined; sans?: string[] | undefined } | undefined;
+  },
+  resolvers: ReadonlySet<string>,
+  hasDefaultCertificate: boolean,
+): string[] | null {
+  const at = `${key}.defaultGeneratedCert`;
+  if (hasDefaultCertificate) {
+    addError(
+      object,
+      `${at}: defaultCertificate and defaultGeneratedCert cannot both be set; defaultCertificate is served`,
+      'warning',
+    );
+    return null;
+  }
+  const resolver = generated.resolver?.trim() ?? '';
+  if (resolver === '') {
+    addError(object, `${at}.resolver: required (the certificate resolver that orders the default certificate)`);
+    return null;
+  }
+  if (!resolvers.has(resolver)) {
+    addError(
+      object,
+      `${at}.resolver: the certificate resolver "${resolver}" does not exist; the generated default certificate is served`,
+    );
+    return null;
+  }
+  const names = [generated.domain?.main ?? '', ...(generated.domain?.sans ?? [])]
+    .map((name) => name.trim().toLowerCase().replace(/\.+$/, ''))
+    .filter((name) => name !== '');
+  if (generated.domain?.main === undefined || generated.domain.main.trim() === '') {
+    addError(object, `${at}.domain.main: required (the default certificate's first name)`);
+    return null;
+  }
+  return [...new Set(names)];
 }
 
 function loadCertificates(runtime: RuntimeConfiguration, store: CertificateStore): void {

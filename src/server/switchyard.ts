@@ -16,6 +16,7 @@ import { type TransportOptions, TransportPool } from '../proxy/transport.js';
 import { TcpStats } from '../tcp/stats.js';
 import { TcpRoutingTable } from '../tcp/table.js';
 import { TcpUpstreams } from '../tcp/upstreams.js';
+import type { PemPair } from '../tls/certificate.js';
 import { CertificateStore } from '../tls/certificate-store.js';
 import { generateDefaultCertificate } from '../tls/default-certificate.js';
 import { UdpEntryPoint } from '../udp/proxy.js';
@@ -70,6 +71,11 @@ export interface SwitchyardOptions {
   tls?: EntryPointTls;
   /** Automatic HTTPS (`certificatesResolvers`): the resolvers, or a worker's copy of what they hold. */
   acme?: ProcessAcme;
+  /**
+   * The generated default certificate to serve (a worker gets its primary's, so every worker
+   * presents the same one); made at start when absent.
+   */
+  defaultCertificate?: PemPair;
 }
 
 /** A running Switchyard: entry points, providers and the configuration loop. */
@@ -136,7 +142,7 @@ export class Switchyard {
   async start(): Promise<void> {
     const log = this.options.logger;
     // Made before the first table: a TLS entry point serves it to names no certificate has.
-    this.certificates.setGenerated(await generateDefaultCertificate());
+    this.certificates.setGenerated(this.options.defaultCertificate ?? (await generateDefaultCertificate()));
     // The stored ACME certificates are served from the first handshake on.
     await this.options.acme?.start?.();
     try {
@@ -182,7 +188,6 @@ export class Switchyard {
       certificates: this.certificates,
       ...(this.options.certResolvers === undefined ? {} : { certResolvers: this.options.certResolvers }),
     });
-    this.options.acme?.configure?.(runtime, acmeEntryPoints(names, this.options.entryPointModels));
     const tcp = buildTcpTable(runtime, {
       entryPoints: names,
       defaultEntryPoints: this.options.defaultEntryPoints ?? names,
@@ -196,6 +201,8 @@ export class Switchyard {
         certResolvers: this.options.certResolvers ?? new Set(),
       },
     });
+    // After both builds, so routers they disabled (HTTP or TCP) order nothing.
+    this.options.acme?.configure?.(runtime, acmeEntryPoints(names, this.options.entryPointModels));
     const udp = buildUdpRoutes(runtime, {
       entryPoints: [...this.udpEntryPoints.keys()],
       upstreams: this.upstreams,

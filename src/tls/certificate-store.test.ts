@@ -53,6 +53,37 @@ describe('the certificate store', () => {
     assert.match(store.defaultCertificate?.subject ?? '', new RegExp(DEFAULT_CERT_CN));
     assert.match(store.defaultCertificate?.names[0] ?? '', /^[0-9a-f]{32}\.[0-9a-f]{32}\.traefik\.default$/);
   });
+  it("serves the certificate of defaultGeneratedCert's names once a source holds it, the generated one until then", async () => {
+    const store = new CertificateStore();
+    store.setGenerated(await generateDefaultCertificate());
+    store.setDefaultDomains(['b.example.test', 'A.example.test']);
+    assert.match(store.defaultCertificate?.subject ?? '', new RegExp(DEFAULT_CERT_CN));
+    store.setSource('le', [acme, exact]);
+    assert.deepEqual(store.defaultCertificate?.names, ['a.example.test', 'b.example.test']);
+    assert.equal(store.list().length, 2, "the default certificate, a resolver's, is listed once");
+    // A certificate covering the names (here a wildcard) serves when none has exactly them.
+    store.setSource('le', [wildcard]);
+    assert.deepEqual(store.defaultCertificate?.names, ['*.example.test']);
+    store.setSource('le', []);
+    assert.match(store.defaultCertificate?.subject ?? '', new RegExp(DEFAULT_CERT_CN));
+    // defaultCertificate takes precedence; clearing the names gives the generated one back.
+    store.setSource('le', [exact]);
+    store.setConfiguredDefault(store.lookup('a.example.test') ?? null);
+    store.setSource('config', [acme]);
+    store.setConfiguredDefault(store.lookup('acme.test') ?? null);
+    assert.deepEqual(store.defaultCertificate?.names, ['acme.test']);
+    store.setConfiguredDefault(null);
+    store.setDefaultDomains(null);
+    assert.match(store.defaultCertificate?.subject ?? '', new RegExp(DEFAULT_CERT_CN));
+  });
+
+  it('hands out the generated certificate (a primary passes it to its workers)', async () => {
+    const store = new CertificateStore();
+    assert.equal(store.generatedCertificate, null);
+    const pair = await generateDefaultCertificate();
+    store.setGenerated(pair);
+    assert.deepEqual(store.generatedCertificate, pair);
+  });
 });
 
 describe('TLS options', () => {

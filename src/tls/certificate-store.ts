@@ -1,7 +1,8 @@
 /**
  * The certificate store (Traefik's `default` store): certificates by name from every source —
  * the dynamic configuration's `tls.certificates`, ACME resolvers (`setSource`) — and the default
- * certificate (`tls.stores.default.defaultCertificate`, else the generated one). Lookup by SNI:
+ * certificate (`tls.stores.default.defaultCertificate`, else the certificate of the names of
+ * `defaultGeneratedCert` once a resolver holds it, else the generated one). Lookup by SNI:
  * the exact name, then the wildcard one level up (`*.example.com` serves `a.example.com`, not
  * `a.b.example.com`), then nothing (the caller serves the default or refuses, `sniStrict`).
  * It lives as long as the process; every change makes new certificate objects, so the contexts
@@ -30,6 +31,9 @@ export class CertificateStore {
   private wildcard = new Map<string, StoredCertificate>();
   private generated: StoredCertificate | null = null;
   private configured: StoredCertificate | null = null;
+  /** `defaultGeneratedCert.domain`'s names (lower-case), and the source certificate serving them, once one does. */
+  private defaultNames: readonly string[] | null = null;
+  private ordered: StoredCertificate | null = null;
   /**
    * TLS-ALPN-01: the certificate for a challenge on `serverName`, consulted instead of the
    * store when the client's ALPN offers `acme-tls/1` (the ACME resolver sets it).
@@ -68,14 +72,28 @@ export class CertificateStore {
     this.generated = loadCertificate(pair, 'default', 'generated');
   }
 
+  /** The generated default certificate (the same in every worker of a process: the primary makes it). */
+  get generatedCertificate(): PemPair | null {
+    return this.generated === null ? null : { certPem: this.generated.certPem, keyPem: this.generated.keyPem };
+  }
+
   /** Sets or clears `tls.stores.default.defaultCertificate`. */
   setConfiguredDefault(certificate: StoredCertificate | null): void {
     this.configured = certificate;
   }
 
-  /** The certificate for unknown names: the configured default, else the generated one. */
+  /**
+   * Sets or clears the names of `tls.stores.default.defaultGeneratedCert.domain`: the certificate
+   * a source (its resolver) holds for them becomes the default one, as soon as it exists.
+   */
+  setDefaultDomains(names: readonly string[] | null): void {
+    this.defaultNames = names === null || names.length === 0 ? null : names.map((n) => n.toLowerCase());
+    this.ordered = this.certificateFor(this.defaultNames);
+  }
+
+  /** The certificate for unknown names: the configured default, else defaultGeneratedCert's, else the generated one. */
   get defaultCertificate(): StoredCertificate | null {
-    return this.configured ?? this.generated;
+    return this.configured ?? this.ordered ?? this.generated;
   }
 
   /** The certificate for a server name (already lower-case), or undefined. */
@@ -90,7 +108,8 @@ export class CertificateStore {
   list(): StoredCertificate[] {
     const all = [...this.sources.values()].flat();
     const fallback = this.defaultCertificate;
-    if (fallback !== null) all.push(fallback);
+    // defaultGeneratedCert's certificate is a resolver's too: listed once.
+    if (fallback !== null && !all.includes(fallback)) all.push(fallback);
     return all;
   }
 
@@ -110,5 +129,29 @@ export class CertificateStore {
     // Swapped whole: a handshake in progress reads one index or the other, never half of one.
     this.exact = exact;
     this.wildcard = wildcard;
+    this.ordered = this.certificateFor(this.defaultNames);
+  }
+
+  /**
+   * The source certificate for exactly these names (Traefik looks the set up by its sorted names),
+   * else one whose names cover them all (a larger set ordered for routers serves it too).
+   */
+  private certificateFor(names: readonly string[] | null): StoredCertificate | null {
+    if (names === null) return null;
+    const wanted = [...new Set(names)].sort().join(',');
+    const covers = (certificate: StoredCertificate, name: string) =>
+      certificate.names.some(
+        (c) =>
+          c === name ||
+          (c.startsWith('*.') && name.indexOf('.') > 0 && name.slice(name.indexOf('.') + 1) === c.slice(2)),
+      );
+    let covering: StoredCertificate | null = null;
+    for (const list of this.sources.values()) {
+      for (const certificate of list) {
+        if ([...certificate.names].sort().join(',') === wanted) return certificate;
+        if (covering === null && names.every((name) => covers(certificate, name))) covering = certificate;
+      }
+    }
+    return covering;
   }
 }

@@ -233,6 +233,8 @@ export class WorkerPool {
       if (!isMessage(message)) return;
       const m = message as FromWorker;
       if (m.type === 'hello') {
+        // Made by the primary's start, before any worker is forked.
+        const defaultCertificate = this.app?.certificates.generatedCertificate ?? null;
         this.send(worker, {
           type: 'init',
           id: slot.id,
@@ -242,6 +244,7 @@ export class WorkerPool {
           snapshots: this.snapshots(),
           down: this.downServers(),
           graceMs: this.graceMs,
+          ...(defaultCertificate === null ? {} : { defaultCertificate }),
           ...(this.acme === undefined
             ? {}
             : {

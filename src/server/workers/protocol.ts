@@ -10,6 +10,7 @@ import { parseAddress } from '../../config/address.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import type { StatsSnapshot } from '../../metrics/stats-snapshot.js';
 import type { ProviderSnapshot } from '../../provider/provider.js';
+import type { PemPair } from '../../tls/certificate.js';
 import type { AcmePem } from '../acme-wiring.js';
 import { internalSnapshot } from '../settings.js';
 
@@ -28,6 +29,11 @@ export interface InitMessage {
   down: string[];
   /** Time in-flight requests get on shutdown (ms). */
   graceMs: number;
+  /**
+   * The generated default certificate, made once by the primary, so every worker serves the same
+   * one to names no certificate has (absent: the worker makes its own).
+   */
+  defaultCertificate?: PemPair;
   /** What the primary's ACME resolvers hold and the challenges in progress (with `certificatesResolvers`). */
   acme?: { certificates: [string, AcmePem[]][]; challenges: ChallengeSnapshot };
 }

@@ -92,6 +92,7 @@ function createWorkerApp(
     internalServices: new Map([[NOOP_SERVICE, noopHandler]]),
     entryPointModels: entryPointModels(config),
     certResolvers: new Set(Object.keys(config.certificatesResolvers)),
+    ...(init.defaultCertificate === undefined ? {} : { defaultCertificate: init.defaultCertificate }),
     ...(acme === undefined ? {} : { acme }),
   });
 }
