@@ -5,7 +5,8 @@ import { wantedCertificates } from '../acme/index.js';
 import { staticConfigurationSchema } from '../config/static-schema.js';
 import { buildLabelConfiguration } from '../provider/labels/build-configuration.js';
 import { CertificateStore } from '../tls/certificate-store.js';
-import { httpChallengeEntryPoints, ManagedAcme, ReplicaAcme } from './acme-wiring.js';
+import { httpChallengeEntryPoints, ReplicaAcme } from './acme-wiring.js';
+import { ManagedAcme } from './managed-acme.js';
 import { mergeSnapshots } from './merge.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };

@@ -10,15 +10,12 @@
  *   the challenges its primary sends, so only one process per instance talks to the CA.
  */
 import type { SecureContext } from 'node:tls';
-import {
-  type AcmeCertificateStatus,
-  AcmeManager,
-  ChallengeAnswers,
-  type ChallengeSnapshot,
-  type EntryPointForAcme,
-  type WantedCertificate,
-  wantedCertificates,
-} from '../acme/index.js';
+// From the modules themselves, not the acme/ index: that would load the resolvers' ACME and
+// storage clients (acme-client, ioredis, etcd3: some 25 MiB of heap) into every process, with
+// or without resolvers. ManagedAcme (managed-acme.ts) loads them when there are resolvers.
+import { ChallengeAnswers, type ChallengeSnapshot } from '../acme/challenges.js';
+import { type EntryPointForAcme, type WantedCertificate, wantedCertificates } from '../acme/domains.js';
+import type { AcmeCertificateStatus } from '../acme/resolver.js';
 import type { StaticConfiguration } from '../config/static-schema.js';
 import type { Logger } from '../core/logger.js';
 import { localName } from '../core/names.js';
@@ -104,6 +101,7 @@ export async function acmeConfigurationError(config: StaticConfiguration): Promi
   if (Object.keys(config.certificatesResolvers).length === 0) return undefined;
   const quiet = () => undefined;
   try {
+    const { ManagedAcme } = await import('./managed-acme.js');
     await new ManagedAcme(config, { info: quiet, warn: quiet, error: quiet, debug: quiet }).stop();
     return undefined;
   } catch (error) {
@@ -112,71 +110,9 @@ export async function acmeConfigurationError(config: StaticConfiguration): Promi
 }
 
 /** Hands a resolver's certificates to the store; a certificate it cannot load is logged, never thrown. */
-function serve(store: CertificateStore, logger: Logger, resolver: string, entries: readonly AcmePem[]): void {
+export function serve(store: CertificateStore, logger: Logger, resolver: string, entries: readonly AcmePem[]): void {
   for (const error of store.setSource(resolver, entries)) {
     logger.error({ resolver, err: error.message }, 'an ACME certificate cannot be served');
-  }
-}
-
-/** The process that runs the certificate resolvers. */
-export class ManagedAcme implements ProcessAcme {
-  readonly manager: AcmeManager;
-  readonly httpEntryPoints: ReadonlySet<string>;
-  private readonly held = new Map<string, AcmePem[]>();
-  private readonly certificateListeners = new Set<(resolver: string, entries: AcmePem[]) => void>();
-  private store: { certificates: CertificateStore; logger: Logger } | undefined;
-
-  /** Throws a ConfigError naming the key path of a bad resolver. */
-  constructor(config: StaticConfiguration, logger: Logger) {
-    this.manager = new AcmeManager({
-      resolvers: config.certificatesResolvers,
-      logger,
-      entryPoints: Object.keys(config.entryPoints),
-      onCertificates: (resolver, entries) => {
-        this.held.set(resolver, entries);
-        if (this.store) serve(this.store.certificates, this.store.logger, resolver, entries);
-        for (const listener of this.certificateListeners) listener(resolver, entries);
-      },
-    });
-    this.httpEntryPoints = this.manager.httpChallengeEntryPoints();
-  }
-
-  attach(store: CertificateStore, logger: Logger): void {
-    this.store = { certificates: store, logger };
-    store.challengeContext = (serverName) => this.manager.challengeContext(serverName);
-    for (const [resolver, entries] of this.held) serve(store, logger, resolver, entries);
-  }
-
-  httpChallengeResponse(host: string | undefined, path: string): string | undefined {
-    return this.manager.httpChallengeResponse(host, path);
-  }
-
-  configure(runtime: RuntimeConfiguration, entryPoints: Readonly<Record<string, EntryPointForAcme>>): void {
-    this.manager.update(wantedAndReported(runtime, entryPoints, this.manager.resolverNames()));
-  }
-
-  start(): Promise<void> {
-    return this.manager.start();
-  }
-
-  /** Stops renewals and closes the storages (a fleet's leases are released). */
-  stop(): Promise<void> {
-    return this.manager.stop();
-  }
-
-  status(): AcmeStatusView {
-    return { resolvers: [...this.manager.resolverNames()], ...this.manager.status() };
-  }
-
-  /** Every certificate held now, and each change after (the worker pool forwards them). */
-  onCertificates(listener: (resolver: string, entries: AcmePem[]) => void): () => void {
-    this.certificateListeners.add(listener);
-    return () => this.certificateListeners.delete(listener);
-  }
-
-  /** What the resolvers hold now, by resolver. */
-  certificates(): [string, AcmePem[]][] {
-    return [...this.held];
   }
 }
 

@@ -12,7 +12,6 @@ import { type RemoteStatistics, Telemetry } from '../metrics/telemetry.js';
 import { loadLocalPlugins } from '../middlewares/index.js';
 import { createProviders } from '../provider/index.js';
 import type { Provider } from '../provider/provider.js';
-import { ManagedAcme } from './acme-wiring.js';
 import { defaultTransport, entryPointModels, entryPointOptions, internalSnapshot } from './settings.js';
 import { Switchyard } from './switchyard.js';
 
@@ -58,7 +57,11 @@ export async function assembleSwitchyard(
   if (split !== undefined) telemetry.addRemote(split.remoteStatistics);
   const remote = new Set(split?.remoteEntryPoints ?? []);
   // One process per instance runs the resolvers (the primary with --workers; the pool forwards).
-  const acme = Object.keys(config.certificatesResolvers).length > 0 ? new ManagedAcme(config, logger) : undefined;
+  // Loaded only with resolvers: the ACME and storage clients are heavy (managed-acme.ts).
+  const acme =
+    Object.keys(config.certificatesResolvers).length > 0
+      ? new (await import('./managed-acme.js')).ManagedAcme(config, logger)
+      : undefined;
   const app = new Switchyard({
     entryPoints: entryPointOptions(config).filter((entry) => !remote.has(entry.name)),
     remoteEntryPoints: [...remote],

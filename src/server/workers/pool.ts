@@ -14,7 +14,7 @@ import type { ChallengeSnapshot } from '../../acme/index.js';
 import type { InternalApi } from '../../api/internal-api.js';
 import type { StaticConfiguration } from '../../config/static-schema.js';
 import type { Logger } from '../../core/logger.js';
-import { ManagedAcme } from '../acme-wiring.js';
+import type { ManagedAcme } from '../managed-acme.js';
 import type { Switchyard } from '../switchyard.js';
 import { type FromWorker, isMessage, type StatsMessage, type ToWorker } from './protocol.js';
 import { totalRequests, WorkerStatistics } from './worker-stats.js';
@@ -112,8 +112,9 @@ export class WorkerPool {
       });
     });
     api.route('GET', '/api/workers', () => this.describe());
-    if (app.options.acme instanceof ManagedAcme) {
-      const acme = app.options.acme;
+    // Only the primary's resolvers (ManagedAcme, which has a manager) feed the workers.
+    if (app.options.acme !== undefined && 'manager' in app.options.acme) {
+      const acme = app.options.acme as ManagedAcme;
       this.acme = acme;
       acme.onCertificates((resolver, entries) => this.broadcast({ type: 'acme-certificates', resolver, entries }));
       acme.manager.onChallenges((challenges) => this.pushChallenges(challenges));
