@@ -1,11 +1,4 @@
 #!/usr/bin/env node
-// TCP proxying: a 1 GiB stream and connections per second through Switchyard's HostSNI(`*`)
-// router, beside nginx's stream module and HAProxy `mode tcp`, in turns in the same run.
-//   node bench/tcp.mjs [--rounds 3] [--gib 1] [--seconds 5] [--concurrency 50] [--tls]
-// Prints a table; figures are medians over the rounds. Needs `npm run build`; nginx (with
-// libnginx-mod-stream) and haproxy are measured when installed. `--tls`: every system terminates
-// TLS (a self-signed certificate made with the openssl CLI; Switchyard through a TCP router with
-// `tls: {}`) and forwards plaintext; the client speaks TLS with SNI bench.test.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,6 +8,14 @@ import tls from 'node:tls';
 import { freePort, killAllSync, startProcess, stopProcess } from './lib/procs.mjs';
 import { median } from './lib/report.mjs';
 import { switchyardCommand } from './lib/systems.mjs';
+// TCP proxying: a 1 GiB stream and connections per second through Switchyard's HostSNI(`*`)
+// router, beside nginx's stream module and HAProxy `mode tcp`, in turns in the same run.
+//   node bench/tcp.mjs [--rounds 3] [--gib 1] [--seconds 5] [--concurrency 50] [--tls]
+// Prints a table; figures are medians over the rounds. Needs `npm run build`; nginx (with
+// libnginx-mod-stream) and haproxy are measured when installed. `--tls`: every system terminates
+// TLS (a self-signed certificate made with the openssl CLI; Switchyard through a TCP router with
+// `tls: {}`) and forwards plaintext; the client speaks TLS with SNI bench.test.
+import { makeCertificate } from './lib/tls-bench.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -35,35 +36,14 @@ function connect(port, ready) {
     : net.connect(port, '127.0.0.1', ready);
 }
 
-/** A self-signed certificate for bench.test (PEM files, and both in one file for HAProxy). */
-function makeCertificate(dir) {
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  const made = spawnSync('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '1',
-    '-subj',
-    '/CN=bench.test',
-    '-addext',
-    'subjectAltName=DNS:bench.test',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
-  if (made.status !== 0) throw new Error(`openssl failed: ${made.stderr}`);
+/** The certificate of the runs, plus certificate and key in one file (HAProxy's `crt`). */
+function benchCertificate(dir) {
+  const { cert, key } = makeCertificate(dir);
   const both = path.join(dir, 'both.pem');
   fs.writeFileSync(both, fs.readFileSync(cert, 'utf8') + fs.readFileSync(key, 'utf8'));
   return { cert, key, both };
 }
-const CERT = TLS ? makeCertificate(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tcp-cert-'))) : null;
+const CERT = TLS ? benchCertificate(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-tcp-cert-'))) : null;
 
 process.on('exit', killAllSync);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130));

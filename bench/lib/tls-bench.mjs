@@ -18,8 +18,8 @@ import { errorCount, runWrk } from './wrk.mjs';
 
 const READY_DEADLINE_MS = 10_000;
 
-/** A P-256 certificate for the runs (openssl CLI: benchmarks may use Debian tools). */
-function makeCertificate(dir) {
+/** A P-256 certificate for bench.test (openssl CLI: benchmarks may use Debian tools); bench/tcp.mjs uses it too. */
+export function makeCertificate(dir) {
   const cert = path.join(dir, 'bench-cert.pem');
   const key = path.join(dir, 'bench-key.pem');
   const r = spawnSync(
