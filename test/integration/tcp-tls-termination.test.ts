@@ -91,7 +91,11 @@ describe('TCP routers terminating TLS', () => {
       startTlsEcho('backend-tls', backendCert),
       startBackend('http'),
     ]);
-    proxy = await startProxy(config(), ['--entryPoints.tls.address=127.0.0.1:0', '--api.insecure=true']);
+    proxy = await startProxy(config(), [
+      '--entryPoints.tls.address=127.0.0.1:0',
+      '--api.insecure=true',
+      '--entryPoints.traefik.address=127.0.0.1:0',
+    ]);
     catchAllPort = proxy.app.entryPoints.get('tls')?.port ?? 0;
   });
 
