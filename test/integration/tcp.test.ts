@@ -85,7 +85,6 @@ describe('TCP routers', () => {
       '--entryPoints.tcp.address=127.0.0.1:0',
       '--api.insecure=true',
       '--entryPoints.traefik.address=127.0.0.1:0',
-      '--entryPoints.traefik.address=127.0.0.1:0',
       '--metrics.prometheus=true',
     ]);
     tcpPort = proxy.app.entryPoints.get('tcp')?.port ?? 0;
